@@ -1,0 +1,84 @@
+"""Projected gradient descent (Madry et al. 2018), shared by training and evaluation."""
+
+import dataclasses
+
+import tensorflow as tf
+
+from igdtf.attacks.threat_models import threat_model
+from igdtf.validation import check_non_negative, check_positive_int
+
+
+def cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """Per-example sparse softmax cross-entropy, [N] float32."""
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(labels, tf.int32), logits=tf.cast(logits, tf.float32)
+    )
+
+
+def pgd_attack(model, x, y, threat, steps, step_size, random_start, seed=None, loss_fn=cross_entropy):
+    """Maximises `loss_fn` over the threat set around x with `steps` projected ascent steps.
+
+    Args:
+      model: maps [N, H, W, C] images in [0, 1] to [N, K] logits; called with training=False.
+      x: [N, H, W, C] clean images in [0, 1]. y: [N] integer labels.
+      threat: a threat model (see threat_models.py).
+      steps: number of ascent steps; step_size: step length in pixel units.
+      random_start: start from threat.random_init(x, seed) instead of x.
+      seed: stateless [2] integer seed, required when random_start is True.
+      loss_fn: (labels, logits) -> [N] per-example loss to maximise.
+    Returns:
+      [N, H, W, C] float32 adversarial images, with no gradient flowing back to x or the model.
+    """
+    x = tf.cast(x, tf.float32)
+    if random_start:
+        if seed is None:
+            raise ValueError("pgd_attack with random_start=True needs a stateless seed.")
+        x_adv = threat.random_init(x, seed)
+    else:
+        x_adv = x
+
+    def ascend(i, x_adv):
+        with tf.GradientTape() as tape:
+            tape.watch(x_adv)
+            loss = tf.reduce_sum(loss_fn(y, tf.cast(model(x_adv, training=False), tf.float32)))
+        grad = tape.gradient(loss, x_adv)
+        return i + 1, tf.stop_gradient(threat.project(threat.step(x_adv, grad, step_size), x))
+
+    _, x_adv = tf.while_loop(lambda i, _: i < steps, ascend, (tf.constant(0), x_adv))
+    return tf.stop_gradient(x_adv)
+
+
+@dataclasses.dataclass(frozen=True)
+class PGD:
+    """A PGD-k attack configuration; call it as `PGD(...)(model, x, y, seed)`.
+
+    Defaults are the papers': L∞, ε = 8/255, step 2/255, 10 steps, random start.
+    """
+
+    norm: str = "linf"
+    epsilon: float = 8 / 255
+    step_size: float = 2 / 255
+    steps: int = 10
+    random_start: bool = True
+
+    def __post_init__(self):
+        threat_model(self.norm, self.epsilon)  # validates norm and epsilon
+        check_non_negative("step_size", self.step_size)
+        check_positive_int("steps", self.steps)
+
+    @property
+    def threat(self):
+        return threat_model(self.norm, self.epsilon)
+
+    def __call__(self, model, x, y, seed=None, loss_fn=cross_entropy, scale=None) -> tf.Tensor:
+        """Attacks `model` at (x, y); `scale` (a scalar, possibly a tensor) multiplies both ε and
+        the step size, e.g. for an ε warm-up."""
+        if scale is None:
+            threat, step_size = self.threat, self.step_size
+        else:
+            threat, step_size = threat_model(self.norm, self.epsilon * scale), self.step_size * scale
+        return pgd_attack(model, x, y, threat, self.steps, step_size, self.random_start, seed, loss_fn)
+
+    def describe(self) -> dict:
+        """The attack's parameters, for reports."""
+        return dataclasses.asdict(self)

@@ -1,0 +1,9 @@
+"""Exceptions that recipes report as a one-line error (no traceback) and a non-zero exit."""
+
+
+class MissingDataError(FileNotFoundError):
+    """A dataset's files are not where they must be; the message says which files to put where."""
+
+
+class ConfigError(ValueError):
+    """A recipe's settings are invalid; the message says what was received and what is allowed."""

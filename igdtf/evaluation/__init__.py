@@ -1,0 +1,15 @@
+"""Evaluation: evaluators (run(model, data) -> per-sample outcomes), the correct-by-all
+protocol, Gini, inductive noise, and reports."""
+
+from igdtf.evaluation.evaluators import (
+    INA_FRACTIONS, AttributionGini, CleanAccuracy, InductiveNoise, PGDAccuracy,
+)
+from igdtf.evaluation.gini import gini, gini_global, gini_regional
+from igdtf.evaluation.protocol import Comparison, compare_models
+from igdtf.evaluation.report import build_report, markdown_report, write_report
+
+__all__ = [
+    "INA_FRACTIONS", "AttributionGini", "CleanAccuracy", "Comparison", "InductiveNoise", "PGDAccuracy",
+    "build_report", "compare_models", "gini", "gini_global", "gini_regional", "markdown_report",
+    "write_report",
+]

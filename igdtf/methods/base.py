@@ -1,0 +1,139 @@
+"""The trainer base: Keras' own train_step skeleton with two hooks a method may override.
+
+    x_train = training_inputs(x, y, seed)      # what CE is computed on (clean, PGD, CutOut+PGD)
+    per_example = CE(f(x_train), y) + penalty(x, y, seed)   # penalty: IGD, IGAM, PAG, ...
+
+Losses are per-example and reduced with tf.nn.compute_average_loss (sum / global batch), so a
+step on R replicas equals a step on one device at the same global batch. Weight decay is the
+L2 term PyTorch's SGD(weight_decay=…) adds to the gradient, so the papers' values carry over.
+Random numbers come from stateless seeds derived from (seed, step, replica, stream): every
+replica draws different noise, and a resumed run draws the same noise as an uninterrupted one.
+"""
+
+import keras
+import tensorflow as tf
+
+from igdtf.attacks import PGD, cross_entropy
+from igdtf.validation import check_non_negative
+
+_ATTACK_STREAM, _PENALTY_STREAM, _EVAL_STREAM = 1, 2, 3
+
+
+def fold_seed(seed: tf.Tensor, data) -> tf.Tensor:
+    """A new stateless [2] seed from `seed` and an integer (stream, step, replica id)."""
+    return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int64))
+
+
+def replica_id() -> tf.Tensor:
+    """This replica's index in its tf.distribute sync group (0 outside a strategy)."""
+    context = tf.distribute.get_replica_context()
+    if context is None:
+        return tf.constant(0)
+    return tf.cast(context.replica_id_in_sync_group, tf.int32)
+
+
+class Trainer(keras.Model):
+    """Trains `student` ([N, H, W, C] images in [0, 1] → [N, K] logits) with one method's loss.
+
+    Subclasses override `training_inputs` and/or `penalty` and list the names of the per-example
+    metrics their penalty reports in `penalty_metrics`. Metrics per step: loss, ce, the penalty
+    metrics, acc (accuracy on the inputs CE sees); evaluation reports loss, ce, acc on clean
+    inputs and pgd_acc when `eval_attack` is set.
+
+    Args:
+      student: the classifier being trained (saved and exported on its own).
+      weight_decay: L2 coefficient added to the gradient of every trainable weight.
+      eval_attack: PGD used by test_step for `pgd_acc` (e.g. to select the best checkpoint).
+      seed: base seed of every random draw in training.
+    """
+
+    penalty_metrics: tuple = ()
+
+    def __init__(self, student, weight_decay=0.0, eval_attack: PGD | None = None, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.student = student
+        self.weight_decay = check_non_negative("weight_decay", weight_decay)
+        self.eval_attack = eval_attack
+        self.seed = int(seed)
+        names = ("loss", "ce", *self.penalty_metrics, "acc")
+        self._train_trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        eval_names = ("loss", "ce", "acc") + (("pgd_acc",) if eval_attack else ())
+        self._eval_trackers = {name: keras.metrics.Mean(name=f"eval_{name}") for name in eval_names}
+
+    def call(self, x, training=False):
+        return self.student(x, training=training)
+
+    @property
+    def metrics(self):
+        return list(self._train_trackers.values()) + list(self._eval_trackers.values())
+
+    # Hooks -----------------------------------------------------------------------------------
+    def training_inputs(self, x, y, seed):
+        """The [N, H, W, C] inputs the cross-entropy is computed on; default: x itself."""
+        return x
+
+    def penalty(self, x, y, seed):
+        """([N] per-example term added to CE, or None; {metric name: [N] values})."""
+        return None, {}
+
+    # Keras' skeleton ---------------------------------------------------------------------------
+    def _step_seed(self) -> tf.Tensor:
+        seed = fold_seed(tf.constant([self.seed, 0], tf.int64), self.optimizer.iterations)
+        return fold_seed(seed, replica_id())
+
+    def _regularization_loss(self, variables) -> tf.Tensor:
+        """½·wd·Σ‖w‖² plus the student's own layer losses, scaled so that summing gradients
+        over replicas counts them once."""
+        total = tf.constant(0.0)
+        if self.weight_decay:
+            squares = [tf.reduce_sum(tf.square(tf.cast(v, tf.float32))) for v in variables]
+            total += 0.5 * self.weight_decay * tf.add_n(squares)
+        if self.student.losses:
+            total += tf.add_n([tf.cast(l, tf.float32) for l in self.student.losses])
+        return total / tf.distribute.get_strategy().num_replicas_in_sync
+
+    def train_step(self, data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if sample_weight is not None:
+            raise ValueError("igdtf trainers do not support sample weights; pass (images, labels).")
+        x = tf.cast(x, tf.float32)
+        y = tf.cast(tf.reshape(y, [-1]), tf.int32)
+        seed = self._step_seed()
+        x_train = tf.stop_gradient(self.training_inputs(x, y, fold_seed(seed, _ATTACK_STREAM)))
+        variables = self.student.trainable_variables
+        with tf.GradientTape() as tape:
+            logits = tf.cast(self.student(x_train, training=True), tf.float32)
+            ce = cross_entropy(y, logits)
+            penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM))
+            per_example = ce if penalty is None else ce + penalty
+            loss = tf.nn.compute_average_loss(per_example)
+            loss += self._regularization_loss(variables)
+            scaled_loss = self.optimizer.scale_loss(loss)
+        gradients = tape.gradient(scaled_loss, variables)
+        self.optimizer.apply(gradients, variables)
+        values = {"loss": per_example, "ce": ce, **penalty_values, "acc": _correct(logits, y)}
+        for name, tracker in self._train_trackers.items():
+            tracker.update_state(values[name])
+        return {name: tracker.result() for name, tracker in self._train_trackers.items()}
+
+    def test_step(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        x = tf.cast(x, tf.float32)
+        y = tf.cast(tf.reshape(y, [-1]), tf.int32)
+        logits = tf.cast(self.student(x, training=False), tf.float32)
+        ce = cross_entropy(y, logits)
+        values = {"loss": ce, "ce": ce, "acc": _correct(logits, y)}
+        if self.eval_attack is not None:
+            # Seeded by the batch content, so every evaluation of a batch draws the same start.
+            fingerprint = tf.cast(tf.reduce_sum(x) * 1e4, tf.int64)
+            seed = fold_seed(tf.constant([self.seed, _EVAL_STREAM], tf.int64), fingerprint)
+            x_adv = self.eval_attack(self.student, x, y, seed)
+            values["pgd_acc"] = _correct(self.student(x_adv, training=False), y)
+        for name, tracker in self._eval_trackers.items():
+            tracker.update_state(values[name])
+        return {name: tracker.result() for name, tracker in self._eval_trackers.items()}
+
+
+def _correct(logits, y) -> tf.Tensor:
+    """[N] float32: 1 where argmax(logits) == y."""
+    return tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32), y), tf.float32)

@@ -1,0 +1,1 @@
+"""Entry points: `python -m igdtf.recipes.<name>`. absl flags are defined only in this package."""

@@ -1,0 +1,26 @@
+"""igdtf: robust image classifiers by aligning input gradients (Keras 3 / TensorFlow)."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="igdtf",
+    version="0.1.0",
+    description="Input Gradient Distillation and related input-gradient methods for Keras 3 / TensorFlow",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10,<3.14",
+    packages=find_packages(include=["igdtf", "igdtf.*"]),
+    package_data={"igdtf.data": ["imagenet100_wnids.txt"]},
+    # Exact pins: TensorFlow, Keras and tensorflow-datasets change numerics and APIs between
+    # minor versions, and robustness numbers must be reproducible.
+    install_requires=[
+        "tensorflow==2.21.0",
+        "keras==3.15.1",
+        "tensorflow-datasets==4.9.10",
+        "tf-keras-vis==0.8.7",
+        "numpy==2.4.6",
+        "absl-py==2.5.1",
+        "tensorboard==2.21.0",
+    ],
+    extras_require={"test": ["pytest==9.2.0", "pytest-xdist==3.8.0"]},
+)

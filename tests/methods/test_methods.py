@@ -1,0 +1,121 @@
+"""One harness for every method: two steps, metric names, frozen teacher, save/load."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from igdtf.attacks import PGD
+from igdtf.methods import METHODS, build_trainer
+from igdtf.methods.igd import IGD
+from igdtf.models import build_model
+
+from tests.conftest import smooth_mlp, tiny_cnn
+
+EXPECTED_METRICS = {
+    "standard": {"loss", "ce", "acc"},
+    "pgdat": {"loss", "ce", "acc"},
+    "pgdat_cutout": {"loss", "ce", "acc"},
+    "igd": {"loss", "ce", "cos", "acc"},
+}
+
+
+def _trainer(method, student, teacher=None, **options):
+    if method != "standard":
+        options.setdefault("attack", PGD(steps=2))
+    trainer = build_trainer(method, student, teacher=teacher if method == "igd" else None, **options)
+    trainer.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9))
+    return trainer
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_every_method_trains_two_steps_and_reports_its_metrics(method, batch, tmp_path):
+    assert set(EXPECTED_METRICS) == set(METHODS)
+    x, y = batch
+    student, teacher = tiny_cnn(0), tiny_cnn(1)
+    teacher_before = [w.copy() for w in teacher.get_weights()]
+    student_before = [w.copy() for w in student.get_weights()]
+    trainer = _trainer(method, student, teacher, weight_decay=5e-4)
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+    history = trainer.fit(data, epochs=1, verbose=0).history
+    assert set(history) == EXPECTED_METRICS[method]
+    assert all(np.isfinite(v[-1]) for v in history.values())
+    assert int(trainer.optimizer.iterations.numpy()) == 2
+    assert any(not np.allclose(a, b) for a, b in zip(student_before, student.get_weights()))
+    for before, after in zip(teacher_before, teacher.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    evaluation = trainer.evaluate(data, verbose=0, return_dict=True)
+    assert set(evaluation) == {"loss", "ce", "acc"}
+    path = str(tmp_path / "student.keras")
+    student.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path)(x).numpy(), student(x).numpy(), atol=1e-5)
+
+
+def test_eval_attack_adds_pgd_accuracy_to_evaluation(batch):
+    x, y = batch
+    trainer = _trainer("pgdat", tiny_cnn(), eval_attack=PGD(steps=2))
+    result = trainer.evaluate(tf.data.Dataset.from_tensor_slices((x, y)).batch(4), verbose=0, return_dict=True)
+    assert set(result) == {"loss", "ce", "acc", "pgd_acc"}
+    assert result["pgd_acc"] <= result["acc"]
+
+
+def test_igd_alignment_term_gradient_is_nonzero_and_matches_finite_differences(batch):
+    x, y = batch
+    student, teacher = smooth_mlp(0), smooth_mlp(1)
+    trainer = IGD(student, teacher, alignment_weight=2.0)
+
+    def alignment_loss():
+        penalty, _ = trainer.penalty(tf.constant(x), tf.constant(y), None)
+        return tf.reduce_mean(penalty)
+
+    with tf.GradientTape() as tape:
+        loss = alignment_loss()
+    kernel = student.trainable_variables[0]
+    gradient = tape.gradient(loss, kernel).numpy()
+    assert np.abs(gradient).max() > 1e-4
+    h = 1e-2
+    for index in [tuple(i) for i in np.argwhere(np.abs(gradient) > 0.1 * np.abs(gradient).max())[:3]]:
+        original = kernel.numpy()
+        shifted = original.copy()
+        shifted[index] += h
+        kernel.assign(shifted)
+        up = float(alignment_loss())
+        shifted[index] -= 2 * h
+        kernel.assign(shifted)
+        down = float(alignment_loss())
+        kernel.assign(original)
+        np.testing.assert_allclose((up - down) / (2 * h), gradient[index], rtol=0.05, atol=1e-4)
+
+
+def test_igd_cosine_is_one_when_student_is_its_own_teacher(batch):
+    x, y = batch
+    student = smooth_mlp(0)
+    _, values = IGD(student, smooth_mlp(0)).penalty(tf.constant(x), tf.constant(y), None)
+    np.testing.assert_allclose(values["cos"].numpy(), 1.0, atol=1e-5)
+
+
+def test_cutout_method_cuts_a_square_before_the_attack(batch):
+    x, y = batch
+    trainer = _trainer("pgdat_cutout", tiny_cnn(), cutout_size=4, fill_value=0.5,
+                       attack=PGD(epsilon=0.0, steps=1, random_start=False))
+    out = trainer.training_inputs(tf.constant(x), tf.constant(y), tf.constant([1, 2], tf.int64)).numpy()
+    changed = (out == 0.5) & (x != 0.5)
+    assert (changed.reshape(8, -1).sum(axis=1) > 0).all()
+    assert (changed.reshape(8, -1).sum(axis=1) <= 4 * 4 * 3).all()
+
+
+def _five_class_model():
+    return build_model("small_cnn", (8, 8, 3), 5, [0.5] * 3, [0.25] * 3, width=4)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: build_trainer("trades", tiny_cnn()), "Unknown method 'trades'. Allowed: igd, pgdat"),
+    (lambda: build_trainer("igd", tiny_cnn()), "needs a teacher"),
+    (lambda: build_trainer("pgdat", tiny_cnn(), teacher=tiny_cnn()), "takes no teacher"),
+    (lambda: IGD(tiny_cnn(), tiny_cnn(), alignment_weight=-1.0), r"alignment_weight \(λ\) must be a number >= 0"),
+    (lambda: IGD(tiny_cnn(), _five_class_model()), "Teacher has 5 classes but the student has 3"),
+    (lambda: build_trainer("standard", tiny_cnn(), weight_decay=-1), "weight_decay must be"),
+])
+def test_bad_method_settings_are_refused_before_training(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
