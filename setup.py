@@ -21,6 +21,10 @@ setup(
         "numpy==2.4.6",
         "absl-py==2.5.1",
         "tensorboard==2.21.0",
+        # Evaluation: figures, progress bar, and the ImageNet-C impulse noise (see BUILD.md).
+        "matplotlib==3.11.2",
+        "tqdm==4.70.1",
+        "scikit-image==0.26.0",
     ],
     extras_require={"test": ["pytest==9.2.0", "pytest-xdist==3.8.0"]},
 )

@@ -18,6 +18,7 @@ from igdtf.evaluation.occlusion import OCCLUSION_COLOURS, occlusion_still_correc
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, MEAN, MEAN_ON_COMMON
 from igdtf.validation import check_choice, check_fraction, check_positive_int
 
+WEIGHT_SUMS = ("w2_sum", "w_sum_sq")
 INA_FRACTIONS = (0.002, 0.004, 0.006, 0.008, 0.01, 0.012, 0.014, 0.016, 0.018, 0.02)
 
 
@@ -83,7 +84,7 @@ class InductiveNoiseTest:
         return results
 
     def summary(self, name):
-        return MEAN_ON_COMMON if name.startswith("w") else ERROR_ON_COMMON
+        return MEAN_ON_COMMON if name.partition("@")[0] in WEIGHT_SUMS else ERROR_ON_COMMON
 
     def describe(self):
         return {"fractions": list(self.fractions), "modes": list(self.modes),

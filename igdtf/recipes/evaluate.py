@@ -161,6 +161,8 @@ def check_models_fit(models: dict, info) -> None:
 def example_images(dataset, keep: np.ndarray, count: int):
     """The first `count` samples with keep[i] True (or the first `count` if there are none)."""
     chosen = np.flatnonzero(keep)[:count] if keep.any() else np.arange(min(count, keep.size))
+    if not chosen.size:
+        return None, None
     images, labels, start = [], [], 0
     for x, y in dataset:
         y = np.reshape(np.asarray(y), [-1])
@@ -191,6 +193,8 @@ def main(argv):
     for name in ("batch_size", "max_samples"):
         if FLAGS[name].value is not None and FLAGS[name].value < 1:
             raise ConfigError(f"--{name} must be >= 1, received {FLAGS[name].value}.")
+    if FLAGS.figure_images < 0:
+        raise ConfigError(f"--figure_images must be >= 0, received {FLAGS.figure_images}.")
     evaluators = checked(build_evaluators, suites, settings)
 
     models = {name: load_teacher(path) for name, path in model_paths.items()}
@@ -208,8 +212,8 @@ def main(argv):
     )
     os.makedirs(FLAGS.output_dir, exist_ok=True)
     report["figures"] = write_curve_figures(report, FLAGS.output_dir)
-    if FLAGS.figure_images:
-        images, labels = example_images(data, comparison.correct_by_all, FLAGS.figure_images)
+    images, labels = example_images(data, comparison.correct_by_all, FLAGS.figure_images)
+    if images is not None:
         for attribution in list(settings.attributions) + (["gradcam"] if FLAGS.gradcam else []):
             file_name = f"attributions_{attribution}.png"
             if write_attribution_grid(models, images, labels, attribution, os.path.join(FLAGS.output_dir, file_name),

@@ -122,3 +122,18 @@ def test_attribution_grids_are_drawn_for_every_method_and_gradcam(tmp_path, batc
         path = os.path.join(tmp_path, f"{name}.png")
         assert write_attribution_grid(models, x[:3], y[:3], name, path)
         assert open(path, "rb").read(4) == b"\x89PNG"
+
+
+def test_cli_suites_give_the_quickstart_evaluators_numbers(batch):
+    from igdtf.evaluation import AttributionGini, InductiveNoise, PGDAccuracy
+
+    quickstart = [PGDAccuracy(PGD(steps=2)), AttributionGini(block=4), InductiveNoise(fractions=(0.05, 0.1))]
+    suites = build_evaluators(["clean", "pgd", "gini", "ina"], dataclasses.replace(
+        SMALL, attributions=("saliency",), ina_fractions=(0.05, 0.1)))
+    models = {"one": tiny_cnn(0)}
+    x, _ = batch
+    data = _data((x, np.argmax(models["one"](x), -1).astype(np.int32)))  # all correct: INA measured
+    expected = compare_models(models, data, quickstart).summaries["one"]
+    got = compare_models(models, data, suites).summaries["one"]
+    assert None not in expected.values()
+    assert {k: got[k] for k in expected} == expected

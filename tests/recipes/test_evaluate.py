@@ -97,3 +97,19 @@ def _run_script(argument):
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.run([sys.executable, os.path.join(ROOT, "tests", "recipes", "evaluate_bad_inputs.py"),
                            argument], capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+
+
+@pytest.mark.slow
+def test_cli_reproduces_the_quickstart_report_on_its_models(tmp_path):
+    quick = tmp_path / "quick"
+    done = _run("igdtf.recipes.quickstart", "--smoke", f"--output_dir={quick}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    models = [f"--model={name}={quick / name / 'model.keras'}" for name in ("standard", "pgdat", "igd")]
+    done = _run("igdtf.evaluate", *models, "--dataset=shapes", "--dataset_option=num_samples=64",
+                "--batch_size=64", "--pgd_steps=2", "--ina_fractions=0.01,0.02", "--suite=clean,pgd,gini,ina",
+                "--figure_images=0", f"--output_dir={tmp_path / 'eval'}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    expected = json.loads((quick / "report.json").read_text())["models"]
+    got = json.loads((tmp_path / "eval" / "report.json").read_text())["models"]
+    for name, summary in expected.items():
+        assert {key: got[name][key] for key in summary} == summary
