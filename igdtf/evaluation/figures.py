@@ -7,6 +7,7 @@ import logging
 import os
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -58,6 +59,8 @@ def _plot_curves(models: dict, metrics, title, x_label, x_scale, path) -> bool:
         ax.set_title(name if key == metric else f"{name} ({attribution})")
         ax.set_xlabel(x_label)
         ax.set_ylabel("error rate (%)")
+        if x_scale == 1.0:  # radii and severities are integers
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     for ax in list(axes.flat)[len(keys):]:

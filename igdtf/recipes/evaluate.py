@@ -6,8 +6,9 @@ Command:
 Writes OUTPUT_DIR/report.json, report.md (Tables 1-3, 5-7 and the curves), outcomes.npz
 (per-sample values) and PNG figures (error curves, attribution-map grids).
 Robustness error rates are measured on the test samples that every model classifies correctly.
-Hardware: any; on 2 CPU cores the default suites take about a minute per small model on 1000
-Shapes images (PGD-20 and IOA dominate).
+Hardware: any. Expected time: on a shared 2-core CPU, every suite with saliency and IG maps
+took about 10 minutes per quickstart model on 1000 Shapes images (IOA, IG and PGD-20 dominate);
+--suite clean,pgd,gini,ina with saliency alone about 3 minutes.
 Every setting is checked before a model is loaded: a bad flag exits at once with code 2.
 """
 

@@ -23,7 +23,7 @@ def test_cli_writes_report_tables_outcomes_and_figures(tmp_path):
     b = _shapes_model(str(tmp_path / "b.keras"), 1)
     out = tmp_path / "eval"
     done = _run("igdtf.evaluate", f"--model=a={a}", f"--model=b={b}", "--dataset=shapes",
-                "--dataset_option=num_samples=12", "--batch_size=6", "--attribution=saliency,gradient_shap",
+                "--dataset_option=num_samples=12", "--batch_size=6", "--attribution=gradient_shap",
                 "--pgd_steps=1", "--ina_fractions=0.01", "--rn_fractions=0.1", "--ioa_centres=1",
                 "--ioa_radius=1", "--severities=1,5", "--figure_images=2", f"--output_dir={out}")
     assert done.returncode == 0, done.stderr[-3000:]
@@ -38,8 +38,8 @@ def test_cli_writes_report_tables_outcomes_and_figures(tmp_path):
     markdown = (out / "report.md").read_text()
     assert "Table 1" in markdown and "Table 7" in markdown and "| a |" in markdown
     assert np.load(out / "outcomes.npz")["b/ina2[gradient_shap]@0.01"].shape == (12,)
-    for name in ("error_curves.png", "ioa_curves.png", "corruption_curves.png", "attributions_saliency.png",
-                 "attributions_gradient_shap.png", "attributions_gradcam.png"):
+    for name in ("error_curves.png", "ioa_curves.png", "corruption_curves.png", "attributions_gradient_shap.png",
+                 "attributions_gradcam.png"):
         assert (out / name).read_bytes()[:4] == b"\x89PNG", name
         assert f"]({name})" in markdown
     assert "Table 1" in done.stdout
