@@ -17,8 +17,10 @@ def fold_seed(seed: tf.Tensor, stream: int) -> tf.Tensor:
 
 
 def map_batches(fn, dataset) -> dict[str, np.ndarray]:
-    """Runs tf.function(fn)(x, y, batch_index) → {name: [B] tensor} over `dataset`; concatenates."""
-    compiled = tf.function(fn, reduce_retracing=True)
+    """Runs fn(x, y, batch_index) → {name: [B] tensor} over `dataset` in tf.function (fn is
+    wrapped unless it already is one) and concatenates the results."""
+    compiled = fn if isinstance(fn, tf.types.experimental.PolymorphicFunction) else \
+        tf.function(fn, reduce_retracing=True)
     chunks = defaultdict(list)
     for index, (x, y) in enumerate(dataset):
         x = tf.cast(x, tf.float32)

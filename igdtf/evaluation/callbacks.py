@@ -40,6 +40,7 @@ class EvaluationCallback(keras.callbacks.Callback):
         self.classifier = classifier
         self.writer = tf.summary.create_file_writer(f"{log_dir}/evaluation")
         self._images = None
+        self._images_written = False
 
     def _subset_images(self):
         if self._images is None:
@@ -62,8 +63,9 @@ class EvaluationCallback(keras.callbacks.Callback):
             for name, value in _flatten(summary):
                 if value is not None:
                     tf.summary.scalar(f"eval/{name}", value)
-            if epoch + 1 == self.every:
+            if not self._images_written:  # once: the subset does not change
                 tf.summary.image("images", np.clip(images, 0.0, 1.0), max_outputs=self.num_images)
+                self._images_written = True
             for attribution in self.settings.attributions:
                 maps = attribution_maps(model, images, labels, attribution, self.settings.seed)
                 tf.summary.image(f"attribution/{attribution}", maps[..., None], max_outputs=self.num_images)

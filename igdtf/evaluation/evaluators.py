@@ -6,7 +6,8 @@ Evaluators that read attribution maps are AttributionEvaluators: one attribution
 once per batch, shared by all of its map tests (map_tests.py).
 """
 
-import numpy as np
+import functools
+
 import tensorflow as tf
 
 from igdtf.attacks import PGD
@@ -21,74 +22,95 @@ RN_FRACTIONS = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2)
 _ATTRIBUTION_STREAM, _RANDOM_MASK_STREAM = 101, 102
 
 __all__ = [
-    "INA_FRACTIONS", "RN_FRACTIONS", "AttributionEvaluator", "AttributionGini", "CleanAccuracy",
-    "Confidence", "GradientNorm", "InductiveNoise", "PGDAccuracy", "RandomNoise", "batch_seed",
-    "correct", "map_batches",
+    "INA_FRACTIONS", "RN_FRACTIONS", "AttributionEvaluator", "AttributionGini", "BatchEvaluator",
+    "CleanAccuracy", "Confidence", "GradientNorm", "InductiveNoise", "PGDAccuracy", "RandomNoise",
+    "batch_seed", "correct", "map_batches",
 ]
 
 
-def _per_sample(values: dict[str, np.ndarray], summary: str) -> dict[str, PerSample]:
-    return {name: PerSample(v, summary) for name, v in values.items()}
+class BatchEvaluator:
+    """Base of the evaluators that map one function over the batches in tf.function.
 
+    Subclasses define `step(model, x, y, batch_index) -> {name: [B] tensor}` and
+    `summary(name)`. The compiled step is kept per model, so evaluating the same model again
+    (a training callback every few epochs) reuses its trace instead of tracing anew.
+    """
 
-class CleanAccuracy:
-    """clean_acc: per-sample correctness on the clean test images."""
+    def step(self, model, x, y, index) -> dict:
+        raise NotImplementedError
+
+    def summary(self, name: str) -> str:
+        raise NotImplementedError
 
     def run(self, model, dataset) -> dict[str, PerSample]:
-        return _per_sample(map_batches(lambda x, y, i: {"clean_acc": correct(model, x, y)}, dataset), MEAN)
+        compiled = self.__dict__.setdefault("_compiled", {})
+        if id(model) not in compiled:  # the model is kept with its function, so ids are not reused
+            compiled[id(model)] = (model, tf.function(functools.partial(self.step, model), reduce_retracing=True))
+        values = map_batches(compiled[id(model)][1], dataset)
+        return {name: PerSample(v, self.summary(name)) for name, v in values.items()}
+
+
+class CleanAccuracy(BatchEvaluator):
+    """clean_acc: per-sample correctness on the clean test images."""
+
+    def step(self, model, x, y, index):
+        return {"clean_acc": correct(model, x, y)}
+
+    def summary(self, name):
+        return MEAN
 
     def describe(self) -> dict:
         return {}
 
 
-class Confidence:
+class Confidence(BatchEvaluator):
     """confidence: softmax probability of the true class, averaged over the samples the model
     classifies correctly."""
 
-    def run(self, model, dataset) -> dict[str, PerSample]:
-        def step(x, y, index):
-            probabilities = tf.nn.softmax(tf.cast(model(x, training=False), tf.float32))
-            return {"confidence": tf.gather(probabilities, y, axis=1, batch_dims=1)}
+    def step(self, model, x, y, index):
+        probabilities = tf.nn.softmax(tf.cast(model(x, training=False), tf.float32))
+        return {"confidence": tf.gather(probabilities, y, axis=1, batch_dims=1)}
 
-        return _per_sample(map_batches(step, dataset), MEAN_ON_CORRECT)
+    def summary(self, name):
+        return MEAN_ON_CORRECT
 
     def describe(self) -> dict:
         return {"averaged over": "samples the model classifies correctly"}
 
 
-class GradientNorm:
+class GradientNorm(BatchEvaluator):
     """grad_l1: ‖∂f_y/∂x‖₁ of the true-class logit, averaged over all samples."""
 
-    def run(self, model, dataset) -> dict[str, PerSample]:
-        def step(x, y, index):
-            gradient = class_logit_gradient(model, x, y)
-            return {"grad_l1": tf.reduce_sum(tf.abs(tf.reshape(gradient, [tf.shape(x)[0], -1])), axis=1)}
+    def step(self, model, x, y, index):
+        gradient = class_logit_gradient(model, x, y)
+        return {"grad_l1": tf.reduce_sum(tf.abs(tf.reshape(gradient, [tf.shape(x)[0], -1])), axis=1)}
 
-        return _per_sample(map_batches(step, dataset), MEAN)
+    def summary(self, name):
+        return MEAN
 
     def describe(self) -> dict:
         return {"logit": "true class"}
 
 
-class PGDAccuracy:
+class PGDAccuracy(BatchEvaluator):
     """pgd_acc: per-sample correctness under `attack` (default PGD-20, L∞ ε = 8/255)."""
 
     def __init__(self, attack: PGD = PGD(steps=20), seed: int = 0):
         self.attack = attack
         self.seed = seed
 
-    def run(self, model, dataset) -> dict[str, PerSample]:
-        def step(x, y, index):
-            x_adv = self.attack(model, x, y, batch_seed(self.seed, index))
-            return {"pgd_acc": correct(model, x_adv, y)}
+    def step(self, model, x, y, index):
+        x_adv = self.attack(model, x, y, batch_seed(self.seed, index))
+        return {"pgd_acc": correct(model, x_adv, y)}
 
-        return _per_sample(map_batches(step, dataset), MEAN)
+    def summary(self, name):
+        return MEAN
 
     def describe(self) -> dict:
         return {"attack": self.attack.describe(), "seed": self.seed}
 
 
-class RandomNoise:
+class RandomNoise(BatchEvaluator):
     """rn1@f / rn2@f: still correct after the INA noise (same N(0,1) draw) is added to (rn1) or
     replaces (rn2) a random fraction f of the input elements; masks are nested across f."""
 
@@ -97,26 +119,26 @@ class RandomNoise:
         self.modes = tuple(check_choice("random noise mode", m, RN_MODES) for m in modes)
         self.seed = seed
 
-    def run(self, model, dataset) -> dict[str, PerSample]:
-        def step(x, y, index):
-            seed = batch_seed(self.seed, index)
-            noise = tf.random.stateless_normal(tf.shape(x), seed)
-            mask_seed = fold_seed(seed, _RANDOM_MASK_STREAM)  # one draw: masks nest across fractions
-            results = {}
-            for fraction in self.fractions:
-                mask = random_k_mask(tf.shape(x), fraction, mask_seed)
-                for mode in self.modes:
-                    results[f"{mode}@{fraction:g}"] = correct(model, inductive_noise(x, mask, noise, mode), y)
-            return results
+    def step(self, model, x, y, index):
+        seed = batch_seed(self.seed, index)
+        noise = tf.random.stateless_normal(tf.shape(x), seed)
+        mask_seed = fold_seed(seed, _RANDOM_MASK_STREAM)  # one draw: masks nest across fractions
+        results = {}
+        for fraction in self.fractions:
+            mask = random_k_mask(tf.shape(x), fraction, mask_seed)
+            for mode in self.modes:
+                results[f"{mode}@{fraction:g}"] = correct(model, inductive_noise(x, mask, noise, mode), y)
+        return results
 
-        return _per_sample(map_batches(step, dataset), ERROR_ON_COMMON)
+    def summary(self, name):
+        return ERROR_ON_COMMON
 
     def describe(self) -> dict:
         return {"fractions": list(self.fractions), "modes": list(self.modes),
                 "noise": "N(0, 1), clipped to [0, 1]", "seed": self.seed}
 
 
-class AttributionEvaluator:
+class AttributionEvaluator(BatchEvaluator):
     """Computes `attribution`'s maps for the true class once per batch and runs every map test
     on them. Outcome names of attributions other than saliency carry "[attribution]"."""
 
@@ -126,6 +148,7 @@ class AttributionEvaluator:
         if not self.tests:
             raise ValueError("An AttributionEvaluator needs at least one map test.")
         self.seed = seed
+        self._summaries: dict[str, str] = {}  # filled while tracing: outcome name → summary
 
     @property
     def label(self) -> str:
@@ -133,24 +156,20 @@ class AttributionEvaluator:
         suffix = "" if self.attribution == DEFAULT_ATTRIBUTION else f"[{self.attribution}]"
         return type(self).__name__ + suffix
 
-    def run(self, model, dataset) -> dict[str, PerSample]:
-        method = ATTRIBUTIONS[self.attribution]
+    def step(self, model, x, y, index):
+        seed = batch_seed(self.seed, index)
+        maps = ATTRIBUTIONS[self.attribution](model, x, y, fold_seed(seed, _ATTRIBUTION_STREAM))
         needs_gradient = any(test.needs_gradient for test in self.tests)
-        summaries = {}
+        gradient = class_logit_gradient(model, x, y) if needs_gradient else None
+        results = {}
+        for test in self.tests:
+            for name, value in test.outcomes(model, x, y, maps, gradient, seed).items():
+                results[qualified(name, self.attribution)] = value
+                self._summaries[qualified(name, self.attribution)] = test.summary(name)
+        return results
 
-        def step(x, y, index):
-            seed = batch_seed(self.seed, index)
-            maps = method(model, x, y, fold_seed(seed, _ATTRIBUTION_STREAM))
-            gradient = class_logit_gradient(model, x, y) if needs_gradient else None
-            results = {}
-            for test in self.tests:
-                for name, value in test.outcomes(model, x, y, maps, gradient, seed).items():
-                    results[qualified(name, self.attribution)] = value
-                    summaries[qualified(name, self.attribution)] = test.summary(name)
-            return results
-
-        values = map_batches(step, dataset)
-        return {name: PerSample(v, summaries[name]) for name, v in values.items()}
+    def summary(self, name):
+        return self._summaries[name]
 
     def describe(self) -> dict:
         return {"attribution": self.attribution, "method": ATTRIBUTIONS[self.attribution].describe(),
