@@ -87,8 +87,8 @@ SUITES = {
 
 
 def check_suites(names) -> tuple[str, ...]:
-    """`names` if every one is in SUITES (ValueError naming the unknown one otherwise)."""
-    names = tuple(names)
+    """`names` without repeats if every one is in SUITES (ValueError naming the unknown one otherwise)."""
+    names = tuple(dict.fromkeys(names))
     if not names:
         raise ValueError(f"Choose at least one suite. Allowed: {', '.join(SUITES)}.")
     for name in names:
