@@ -18,7 +18,13 @@ def severity_folder(root: str, corruption: str, severity: int) -> str:
 
 
 def check_folders(root: str, corruptions, severities) -> None:
-    """Raises MissingDataError naming every missing ROOT/<corruption>/<severity> folder."""
+    """Raises MissingDataError if ROOT is not a folder, or naming every missing
+    ROOT/<corruption>/<severity> folder."""
+    if not os.path.isdir(root):
+        raise MissingDataError(
+            f"The corruption folder {root} does not exist. Expected the ImageNet-C layout "
+            "ROOT/<corruption>/<severity 1-5>/<class folder>/<images>."
+        )
     missing = [severity_folder(root, c, s) for c in corruptions for s in severities
                if not os.path.isdir(severity_folder(root, c, s))]
     if missing:

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import sys
+import typing
 
 import numpy as np
 from absl import flags
@@ -114,7 +115,25 @@ def parse_options(specs, loader) -> dict:
             options[key] = ast.literal_eval(raw)
         except (ValueError, SyntaxError):
             options[key] = raw
+        expected = _option_types(loader, key)
+        if expected and not isinstance(options[key], expected):
+            names = " or ".join("None" if t is type(None) else t.__name__ for t in expected)
+            raise ConfigError(f"--dataset_option {key} takes {names} (a Python literal, e.g. 0.0157 not 4/255), "
+                              f"received {raw!r}.")
     return options
+
+
+def _option_types(loader, key) -> tuple[type, ...]:
+    """The types a loader parameter accepts, from its annotation (int also passes for float);
+    empty if the annotation does not say."""
+    try:
+        annotation = typing.get_type_hints(loader).get(key)
+    except (NameError, TypeError):
+        return ()
+    types = typing.get_args(annotation) if typing.get_args(annotation) else (annotation,)
+    if not all(isinstance(t, type) for t in types):
+        return ()
+    return types + ((int,) if float in types and int not in types else ())
 
 
 def _numbers(name, values, kind):
@@ -198,9 +217,9 @@ def main(argv):
         raise ConfigError(f"--figure_images must be >= 0, received {FLAGS.figure_images}.")
     evaluators = checked(build_evaluators, suites, settings)
 
+    samples = checked(load_split, info.name, split, **options)  # missing data fails before models load
     models = {name: load_teacher(path) for name, path in model_paths.items()}
     check_models_fit(models, info)
-    samples = load_split(info.name, split, **options)
     if FLAGS.max_samples:
         samples = samples.take(FLAGS.max_samples)
     data = evaluation_pipeline(samples, FLAGS.batch_size)

@@ -65,6 +65,11 @@ def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
         "severity must be an integer in 1..5, received 0": ["--severities=0,1"],
         "Unknown channel reduction 'avg'": ["--gini_global_channels=avg"],
         "lacks": [f"--corruptions_dir={tmp_path}"],
+        "The corruption folder /no/such/imagenet-c does not exist": ["--corruptions_dir=/no/such/imagenet-c"],
+        "--dataset_option texture_amplitude takes float or int (a Python literal, e.g. 0.0157 not 4/255), "
+        "received '4/255'": ["--dataset_option=texture_amplitude=4/255"],
+        "--dataset_option num_samples takes int or None": ["--dataset_option=num_samples=ten"],
+        "ILSVRC2012": ["--dataset=imagenet100", "--split=validation"],
         "Models to compare must share input shape and class count": [f"--model=b={small}"],
     }
     argvs = [base + extra for extra in cases.values()]
