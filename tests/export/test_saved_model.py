@@ -3,6 +3,7 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorflow_serving.apis import prediction_log_pb2
 
 from igdtf.attributions import class_logit_gradient
 from igdtf.export import ImagePreprocessing, export_saved_model
@@ -52,8 +53,9 @@ def test_export_holds_the_student_weights_and_no_teacher_weights(exported):
     def found(weight, arrays):
         return any(a.shape == weight.shape and np.array_equal(a, weight) for a in arrays)
 
-    assert all(found(w.numpy(), saved) for w in student.weights)
-    teacher_only = [w.numpy() for w in teacher.weights if not found(w.numpy(), [s.numpy() for s in student.weights])]
+    assert all(found(w.value.numpy(), saved) for w in student.weights)
+    teacher_only = [w.value.numpy() for w in teacher.weights
+                    if not found(w.value.numpy(), [s.value.numpy() for s in student.weights])]
     assert teacher_only and not any(found(w, saved) for w in teacher_only)
 
 
@@ -75,24 +77,45 @@ def test_class_names_asset_and_top_k_names(exported, signatures):
     assert [n.decode() for n in out["top_k_names"].numpy()[:, 0]] == [CLASS_NAMES[i] for i in best]
 
 
+def _png(x):
+    return encode_png(x)[0]
+
+
+def _jpeg(x):
+    return tf.io.encode_jpeg((x[0] * 255).astype(np.uint8)).numpy()
+
+
+def _ids(*values):
+    return np.array(values, np.int32)
+
+
+SHAPE_ERROR = r"images must be float32 \[N, 8, 8, 3\] \(N images, values in \[0, 1\]\); received shape\] "
+RANGE_ERROR = r"images must have values in \[0, 1\] \(divide 8-bit pixels by 255\); received values from\] "
+
+
 @pytest.mark.parametrize("signature,inputs,message", [
-    ("serving_default", lambda x: {"images": x * 2}, r"images must have values in \[0, 1\].*received values from"),
-    ("serving_default", lambda x: {"images": x - 0.5}, r"images must have values in \[0, 1\]"),
-    ("serving_default", lambda x: {"images": np.full_like(x, np.nan)}, r"values in \[0, 1\].*nan"),
-    ("serving_default", lambda x: {"images": x[:, :4]}, r"images must be float32 \[N, 8, 8, 3\].*received shape\] \[2 4 8 3\]"),
-    ("serving_default", lambda x: {"images": x[0]}, r"images must be float32 \[N, 8, 8, 3\].*received shape\] \[8 8 3\]"),
-    ("serving_default", lambda x: {"images": x[..., None]}, r"received shape\] \[2 8 8 3 1\]"),
-    ("serving_default", lambda x: {"images": x.astype(np.float64)}, r"expected to be a float tensor but is a double"),
-    ("saliency", lambda x: {"images": x, "class_ids": np.array([0, 3], np.int32)}, r"class_ids must be in \[0, 2\]; received\] \[3\] \[at positions\] \[1\]"),
-    ("saliency", lambda x: {"images": x, "class_ids": np.array([-1, 0], np.int32)}, r"class_ids must be in \[0, 2\]; received\] \[-1\]"),
-    ("saliency", lambda x: {"images": x, "class_ids": np.array([0], np.int32)}, r"one class per image; N =\] \[2\] \[images, received shape\] \[1\]"),
-    ("saliency", lambda x: {"images": x, "class_ids": np.int32(1)}, r"class_ids must be int32 \[N\].*received shape\] \[\]"),
-    ("saliency", lambda x: {"images": x * 3, "class_ids": np.array([0, 1], np.int32)}, r"images must have values in \[0, 1\]"),
-    ("serving_bytes", lambda x: {"image_bytes": [encode_png(x)[0], b""]}, r"received empty strings at positions\] \[1\]"),
-    ("serving_bytes", lambda x: {"image_bytes": [b"GIF89a....", encode_png(x)[0]]}, r"must be JPEG or PNG files; received other data.*positions\] \[0\]"),
-    ("serving_bytes", lambda x: {"image_bytes": [encode_png(x)[0][:60]]}, r"Invalid PNG"),
-    ("serving_bytes", lambda x: {"image_bytes": [tf.io.encode_jpeg((x[0] * 255).astype(np.uint8)).numpy()[:200]]}, r"Invalid JPEG data"),
-    ("serving_bytes", lambda x: {"image_bytes": encode_png(x)[0]}, r"image_bytes must be a string tensor \[N\].*received shape\] \[\]"),
+    ("serving_default", lambda x: {"images": x * 2}, RANGE_ERROR + r"\[0\] \[to\] \[2\]"),
+    ("serving_default", lambda x: {"images": x - 0.5}, RANGE_ERROR + r"\[-0\.5\] \[to\] \[0\.5\]"),
+    ("serving_default", lambda x: {"images": np.full_like(x, np.nan)}, RANGE_ERROR + r"\[nan\]"),
+    ("serving_default", lambda x: {"images": x[:, :4]}, SHAPE_ERROR + r"\[2 4 8 3\]"),
+    ("serving_default", lambda x: {"images": x[0]}, SHAPE_ERROR + r"\[8 8 3\]"),
+    ("serving_default", lambda x: {"images": x[..., None]}, SHAPE_ERROR + r"\[2 8 8 3 1\]"),
+    ("serving_default", lambda x: {"images": x.astype(np.float64)}, "expected to be a float tensor but is a double"),
+    ("saliency", lambda x: {"images": x, "class_ids": _ids(0, 3)},
+     r"class_ids must be in \[0, 2\]; received\] \[3\] \[at positions\] \[1\]"),
+    ("saliency", lambda x: {"images": x, "class_ids": _ids(-1, 0)}, r"class_ids must be in \[0, 2\]; received\] \[-1\]"),
+    ("saliency", lambda x: {"images": x, "class_ids": _ids(0)},
+     r"class_ids must be int32 \[N\], one class per image; N =\] \[2\] \[images, received shape\] \[1\]"),
+    ("saliency", lambda x: {"images": x, "class_ids": np.int32(1)}, r"class_ids must be int32 \[N\].*shape\] \[\]"),
+    ("saliency", lambda x: {"images": x * 3, "class_ids": _ids(0, 1)}, RANGE_ERROR),
+    ("serving_bytes", lambda x: {"image_bytes": [_png(x), b""]},
+     r"image_bytes must hold encoded JPEG or PNG files; received empty strings at positions\] \[1\]"),
+    ("serving_bytes", lambda x: {"image_bytes": [b"GIF89a....", _png(x)]},
+     r"image_bytes must be JPEG or PNG files; received other data \(no JPEG or PNG signature\) at positions\] \[0\]"),
+    ("serving_bytes", lambda x: {"image_bytes": [_png(x)[:60]]}, "Invalid PNG"),
+    ("serving_bytes", lambda x: {"image_bytes": [_jpeg(x)[:200]]}, "Invalid JPEG data"),
+    ("serving_bytes", lambda x: {"image_bytes": _png(x)},
+     r"image_bytes must be a string tensor \[N\] of encoded JPEG or PNG files; received shape\] \[\]"),
 ])
 def test_bad_requests_fail_with_a_clear_error(signatures, signature, inputs, message):
     feed = {k: tf.constant(v) for k, v in inputs(eight_bit_images(2)).items()}
@@ -170,3 +193,16 @@ def test_default_class_names_and_top_k_capped_at_the_class_count(tmp_path):
     out = tf.saved_model.load(path).signatures["serving_default"](images=tf.constant(eight_bit_images(1)))
     assert out["top_k_classes"].shape == (1, NUM_CLASSES)
     assert sorted(n.decode() for n in out["top_k_names"].numpy()[0]) == ["class_0", "class_1", "class_2"]
+
+
+def test_warmup_requests_cover_every_signature_and_name_the_model(exported, signatures):
+    path, _, _ = exported
+    records = tf.data.TFRecordDataset(os.path.join(path, "assets.extra", "tf_serving_warmup_requests"))
+    logs = [prediction_log_pb2.PredictionLog.FromString(r.numpy()) for r in records]
+    assert [log.predict_log.request.model_spec.signature_name for log in logs] == [
+        "serving_default", "serving_bytes", "saliency"]
+    for log in logs:
+        request = log.predict_log.request
+        assert request.model_spec.name == "igd"
+        signatures[request.model_spec.signature_name](
+            **{k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()})
