@@ -123,17 +123,19 @@ def test_bad_requests_fail_with_a_clear_error(signatures, signature, inputs, mes
         signatures[signature](**feed)
 
 
-def test_serving_bytes_takes_jpeg_and_grey_png_and_crops_other_sizes(signatures, exported):
+def test_serving_bytes_takes_jpeg_and_grey_or_rgba_png_and_crops_other_sizes(signatures, exported):
     _, student, _ = exported
     x = eight_bit_images(1)
+    pixels = (x[0] * 255).round().astype(np.uint8)
     wide = np.concatenate([np.zeros_like(x), x, np.ones_like(x)], axis=2)[:, :, 4:20]  # 8×16, x in the centre
-    grey = (x[0].mean(axis=-1, keepdims=True) * 255).round().astype(np.uint8)
-    jpeg = tf.io.encode_jpeg((x[0] * 255).round().astype(np.uint8), quality=100).numpy()
-    feed = tf.constant([encode_png(wide)[0], tf.io.encode_png(grey).numpy(), jpeg])
-    logits = signatures["serving_bytes"](image_bytes=feed)["logits"].numpy()
+    grey = pixels.mean(axis=-1, keepdims=True).round().astype(np.uint8)
+    rgba = np.concatenate([pixels, np.full_like(pixels[..., :1], 7)], axis=-1)
+    jpeg = tf.io.encode_jpeg(pixels, quality=100).numpy()
+    feed = [encode_png(wide)[0], tf.io.encode_png(grey).numpy(), tf.io.encode_png(rgba).numpy(), jpeg]
+    logits = signatures["serving_bytes"](image_bytes=tf.constant(feed))["logits"].numpy()
     decoded_jpeg = tf.io.decode_jpeg(jpeg).numpy()[None] / 255  # lossy: compare with its own decoding
-    expected = student(np.concatenate([x, np.repeat(grey[None] / 255, 3, axis=-1), decoded_jpeg]).astype(np.float32))
-    np.testing.assert_allclose(logits, expected.numpy(), atol=1e-5)
+    images = np.concatenate([x, np.repeat(grey[None] / 255, 3, axis=-1), x, decoded_jpeg]).astype(np.float32)
+    np.testing.assert_allclose(logits, student(images).numpy(), atol=1e-5)
 
 
 def test_preprocessing_resizes_then_centre_crops():
