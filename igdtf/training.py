@@ -4,6 +4,7 @@ A run directory holds:
   checkpoints/   tf.train checkpoints after every epoch (weights, optimizer slots, learning
                  rate, step counter, which also drives the training RNG, and the epoch)
   history.csv    one row of metrics per epoch
+  model_spec.json  architecture, input shape, classes, normalisation, dataset (igdtf.models.ModelSpec)
   model.keras    the trained classifier (written last; its presence means "done")
 Running again on the same directory resumes after the last finished epoch.
 """
@@ -19,7 +20,7 @@ import tensorflow as tf
 from igdtf.attacks import PGD
 from igdtf.data.registry import DatasetInfo
 from igdtf.methods import ADVERSARIAL_METHODS, METHODS, TEACHER_METHODS, build_trainer
-from igdtf.models import ARCHITECTURES, build_model
+from igdtf.models import ARCHITECTURES, MODEL_SPEC_FILE, ModelSpec
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
 
 log = logging.getLogger("igdtf.training")
@@ -159,12 +160,13 @@ def train_model(
             return keras.models.load_model(final_path, compile=False)
     os.makedirs(output_dir, exist_ok=True)
     strategy = strategy or tf.distribute.get_strategy()
+    spec = ModelSpec(config.arch, info.image_shape, info.num_classes, info.mean, info.std,
+                     config.arch_options, info.name)
+    spec.save(os.path.join(output_dir, MODEL_SPEC_FILE))  # rebuilds the model around a checkpoint
     steps = int(train_data.cardinality()) if train_data.cardinality() > 0 else None
     with strategy.scope():
         keras.utils.set_random_seed(config.seed)
-        student = build_model(
-            config.arch, info.image_shape, info.num_classes, info.mean, info.std, **config.arch_options
-        )
+        student = spec.build()
         trainer = build_trainer(config.method, student, teacher=teacher, **config.trainer_options(steps))
         optimizer = config.make_optimizer()
         trainer.compile(optimizer=optimizer, jit_compile=False)

@@ -26,6 +26,9 @@ class DatasetInfo:
     splits: tuple[str, ...]
     loader: Callable[..., tf.data.Dataset]
     class_names: tuple[str, ...] | None = None
+    # Evaluation resize/crop of images of other sizes (e.g. served JPEGs): scale so that the centre
+    # crop of image_shape covers this fraction of the shorter side (ImageNet's 224/256 = 0.875).
+    eval_crop_fraction: float = 1.0
 
 
 def _load_shapes(split: str, num_samples: int | None = None, texture_amplitude: float = 4 / 255):

@@ -25,7 +25,7 @@ from igdtf.evaluation import (
     INA_FRACTIONS, AttributionGini, InductiveNoise, PGDAccuracy, build_report, compare_models,
     markdown_report, write_report,
 )
-from igdtf.export import export_saved_model
+from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.recipes.runner import run
 from igdtf.training import TrainConfig, train_model
 
@@ -101,7 +101,8 @@ def main(argv):
     )
     write_report(report, comparison, out)
     print(markdown_report(report))
-    path = export_saved_model(igd, os.path.join(out, "export", "igd"), overwrite=True)
+    path = export_saved_model(igd, os.path.join(out, "export", "igd"), overwrite=True,
+                              class_names=info.class_names, preprocessing=ImagePreprocessing.for_dataset(info))
     print(f"Report: {os.path.join(out, 'report.md')}\nIGD SavedModel for TF Serving: {path}")
 
 

@@ -3,7 +3,14 @@ import os
 import subprocess
 import sys
 
+import keras
 import pytest
+import tensorflow as tf
+
+from igdtf.data import shapes
+
+from tests.export.contract import check_serving_contract
+from tests.export.rest import read_golden, serve_rest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -12,6 +19,19 @@ def _run(*args, timeout=600):
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, env=env,
                           timeout=timeout, cwd=ROOT)
+
+
+def check_quickstart_export(out, tmp_path):
+    """The exported IGD model passes the serving contract and answers the golden REST requests."""
+    path = os.path.join(out, "export", "igd", "1")
+    igd = keras.models.load_model(os.path.join(out, "igd", "model.keras"), compile=False)
+    images, _ = shapes.generate_shapes(6, seed=1, texture_amplitude=4 / 255)
+    check_serving_contract(path, igd, shapes.CLASS_NAMES, images, str(tmp_path))
+    signatures = tf.saved_model.load(path).signatures
+    for body in ("predict", "bytes", "saliency"):
+        response = serve_rest(signatures, read_golden(f"{body}_request.json"))[3]
+        golden = read_golden(f"{body}_response.json")
+        assert [sorted(p) for p in response["predictions"]] == [sorted(p) for p in golden["predictions"]]
 
 
 def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
@@ -24,7 +44,7 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
         for key in ("clean_acc", "pgd_acc", "gini_global", "gini_regional"):
             assert 0.0 <= summary[key] <= 1.0
         assert set(summary["ina1"]) == set(summary["ina2"]) == {"0.01", "0.02"}
-    assert os.path.isfile(os.path.join(out, "export", "igd", "1", "saved_model.pb"))
+    check_quickstart_export(out, tmp_path)
     assert "Table 1" in done.stdout
     again = _run("igdtf.recipes.quickstart", "--smoke", f"--output_dir={out}")
     assert again.returncode == 0, again.stderr[-3000:]
