@@ -55,7 +55,7 @@ def config(smoke: bool = False) -> QuickstartConfig:
     train_attack = PGD(epsilon=EPSILON, step_size=2.5 * EPSILON / 5, steps=5)
     common = dict(arch="small_cnn", arch_options={"width": 32}, batch_size=128, optimizer="adam",
                   learning_rate=1e-3, weight_decay=0.0, attack=train_attack, epsilon_warmup_epochs=3)
-    epochs = {"standard": 4, "adversarial": 8}
+    epochs = {"standard": 4, "adversarial": 16}
     if smoke:
         common.update(arch_options={"width": 8}, batch_size=32, attack=PGD(steps=2))
         epochs = {"standard": 1, "adversarial": 1}
