@@ -138,18 +138,17 @@ class RunCheckpoint(keras.callbacks.Callback):
     """Saves a checkpoint with the data position at every epoch end and, if `every_steps` is
     set, every that many steps within an epoch.
 
-    start_step: the step at which the first epoch of this fit call starts (a resumed epoch).
-    restore_metrics: called once at the start of that epoch, after Keras reset the metrics,
-    to put back the partial-epoch averages of a mid-epoch checkpoint.
+    offset: the step at which the current epoch starts (set before a resumed epoch's fit call).
+    restore_metrics: called once at the start of the first epoch, after Keras reset the
+    metrics, to put back the partial-epoch sums of a mid-epoch checkpoint.
     """
 
     def __init__(self, manager: tf.train.CheckpointManager, state: RunState, optimizer,
-                 steps_per_epoch: int | None, every_steps: int | None = None, start_step: int = 0,
-                 restore_metrics=None):
+                 steps_per_epoch: int | None, every_steps: int | None = None, restore_metrics=None):
         super().__init__()
         self.manager, self.state, self.optimizer = manager, state, optimizer
         self.steps_per_epoch, self.every_steps = steps_per_epoch, every_steps
-        self.offset = start_step
+        self.offset = 0
         self.restore_metrics = restore_metrics
         self.epoch = 0
 

@@ -143,12 +143,15 @@ class TensorBoardOptions:
 
 
 class ProgressLogger(keras.callbacks.Callback):
-    """One log line every `every` steps (with steps/s and the epoch's ETA) and one per epoch."""
+    """One log line every `every` steps (with steps/s and the epoch's ETA) and one per epoch.
 
-    def __init__(self, name: str, epochs: int, steps_per_epoch: int | None, every: int = 50, start_step: int = 0):
+    offset: the step at which the current epoch starts (set before a resumed epoch's fit call).
+    """
+
+    def __init__(self, name: str, epochs: int, steps_per_epoch: int | None, every: int = 50):
         super().__init__()
         self.name, self.epochs, self.steps, self.every = name, epochs, steps_per_epoch, every
-        self.offset = start_step
+        self.offset = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch, self.start = epoch, time.time()
@@ -185,17 +188,16 @@ class _Batches:
             count = int(data.cardinality())
             self.steps_per_epoch = count if count > 0 else None
 
-    def fit_input(self, first_epoch: int, last_epoch: int, start_step: int):
-        """(data, steps_per_epoch) for model.fit over epochs [first_epoch, last_epoch); a
-        resumed epoch (start_step > 0) is fitted on its own (last_epoch = first_epoch + 1)."""
-        steps = self.steps_per_epoch - start_step if start_step else self.steps_per_epoch
+    def fit_input(self, epoch: int, start_step: int):
+        """(data, steps_per_epoch) for a model.fit call over epoch `epoch` from `start_step` on."""
+        steps = self.steps_per_epoch - start_step if self.steps_per_epoch else None
         if not isinstance(self.data, EpochBatches):
             return (self.data.skip(start_step), steps) if start_step else (self.data, None)
         if self.strategy.num_replicas_in_sync > 1 or in_multi_worker_mode(self.strategy):
             data = self.strategy.distribute_datasets_from_function(
-                lambda context: self.data.dataset(first_epoch, last_epoch, start_step, context))
+                lambda context: self.data.dataset(epoch, start_step, context))
         else:
-            data = self.data.dataset(first_epoch, last_epoch, start_step)
+            data = self.data.dataset(epoch, start_step)
         return data, steps
 
 
@@ -210,6 +212,7 @@ def train_model(
     name: str | None = None,
     resume: bool = True,
     tensorboard: TensorBoardOptions | None = None,
+    callbacks: tuple = (),
 ) -> keras.Model:
     """Trains (or resumes, or reloads if finished) `config.method`.
 
@@ -224,6 +227,7 @@ def train_model(
         config.eval_attack is set); enables best.keras and the plateau schedule.
       teacher: the frozen teacher for distillation methods, created in `strategy`'s scope.
       tensorboard: options of the TensorBoard logs; None writes none.
+      callbacks: more Keras callbacks, run after the run's own (before its checkpoint).
     Returns:
       The trained student classifier (after the last epoch; best.keras holds the best one).
     """
@@ -241,7 +245,7 @@ def train_model(
     batches = _Batches(train_data, strategy)
     if config.checkpoint_every_steps and not batches.steps_per_epoch:
         raise ConfigError("checkpoint_every_steps needs training data of known length.")
-    run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard)
+    run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard, callbacks)
     run.build(teacher)
     if is_chief(strategy):
         write_run_file(output_dir, identity, {**dataclasses.asdict(config), "dataset": info.name})
@@ -252,10 +256,12 @@ class _Run:
     """One training run: builds the trainer and checkpoint, restores, fits, saves."""
 
     def __init__(self, config: TrainConfig, info: DatasetInfo, name: str, output_dir: str,
-                 strategy: tf.distribute.Strategy, batches: _Batches, validation_data, tensorboard):
+                 strategy: tf.distribute.Strategy, batches: _Batches, validation_data, tensorboard,
+                 callbacks: tuple = ()):
         self.config, self.info, self.name, self.output_dir = config, info, name, output_dir
         self.strategy, self.batches = strategy, batches
         self.validation_data, self.tensorboard = validation_data, tensorboard
+        self.extra_callbacks = list(callbacks)
         self.files = worker_path(output_dir, strategy)  # where this worker writes (output_dir on the chief)
         self.state = RunState()
 
@@ -279,20 +285,28 @@ class _Run:
 
     def train(self) -> keras.Model:
         latest = tf.train.latest_checkpoint(os.path.join(self.output_dir, "checkpoints"))
+        restore_metrics = None
         if latest:
             _restore(self.checkpoint, latest)
             log.info("%s: resuming from %s (epoch %d, step %d).", self.name, latest, *self.state.position())
-        epoch, step = self.state.position()
-        if step:  # finish the interrupted epoch on its own, with its partial metric sums
-            def restore_metrics():
+
+            def restore_metrics():  # the partial-epoch sums of a mid-epoch checkpoint
                 tf.train.Checkpoint(metrics=self.metric_variables).restore(latest).expect_partial()
 
-            self._fit(epoch, epoch + 1, step, restore_metrics)
-            epoch += 1
+        epoch, step = self.state.position()
         if epoch < self.config.epochs:
             log.info("%s: training %s for epochs %d-%d.", self.name, self.config.method, epoch + 1,
                      self.config.epochs)
-            self._fit(epoch, self.config.epochs, 0, None)
+        callbacks = self._callbacks(restore_metrics if step else None)
+        # One fit call per epoch: each epoch's data is built for its own position (pipeline.py).
+        for epoch in range(epoch, self.config.epochs):
+            for callback in callbacks:
+                if isinstance(callback, (ProgressLogger, RunCheckpoint)):
+                    callback.offset = step
+            data, steps = self.batches.fit_input(epoch, step)
+            self.trainer.fit(data, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=steps,
+                             validation_data=self.validation_data, callbacks=callbacks, verbose=0)
+            step = 0
         self.student.save(os.path.join(self.files, MODEL_FILE))
         if is_chief(self.strategy):
             log.info("%s: saved %s", self.name, os.path.join(self.output_dir, MODEL_FILE))
@@ -300,15 +314,9 @@ class _Run:
             shutil.rmtree(os.path.dirname(self.files), ignore_errors=True)
         return self.student
 
-    def _fit(self, first_epoch: int, last_epoch: int, start_step: int, restore_metrics) -> None:
-        data, steps = self.batches.fit_input(first_epoch, last_epoch, start_step)
-        self.trainer.fit(data, epochs=last_epoch, initial_epoch=first_epoch, steps_per_epoch=steps,
-                         validation_data=self.validation_data, verbose=0,
-                         callbacks=self._callbacks(start_step, restore_metrics))
-
-    def _callbacks(self, start_step: int, restore_metrics) -> list:
-        """The callbacks of one fit call, in the order they must run at an epoch's end: the
-        schedule and best-model updates before the checkpoint that records them."""
+    def _callbacks(self, restore_metrics) -> list:
+        """The run's callbacks, in the order they must run at an epoch's end: the schedule and
+        best-model updates before the checkpoint that records them."""
         config, callbacks = self.config, []
         if config.plateau_patience is not None:
             callbacks.append(PlateauSchedule(self.state, config.monitor, config.plateau_patience))
@@ -321,9 +329,10 @@ class _Run:
                 options.probe, options.evaluators, options.every_steps))
         return callbacks + [
             keras.callbacks.CSVLogger(os.path.join(self.files, "history.csv"), append=True),
-            ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch, start_step=start_step),
+            ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),
+            *self.extra_callbacks,
             RunCheckpoint(self.manager, self.state, self.trainer.optimizer, self.batches.steps_per_epoch,
-                          config.checkpoint_every_steps, start_step, restore_metrics),
+                          config.checkpoint_every_steps, restore_metrics=restore_metrics),
         ]
 
 

@@ -65,10 +65,11 @@ def read_class_list(path: str, expected_count: int) -> list[str]:
 
 
 def open_archive(path: str) -> tarfile.TarFile:
-    """Opens a tar for random access after checking it is complete.
+    """Opens a tar for random access after reading all its headers (tarfile checks that the
+    file holds each member's data while it does).
 
-    Raises MissingDataError if it does not exist, DataError if it is not a tar or is truncated
-    (a member's data runs past the end of the file).
+    Raises MissingDataError if it does not exist, DataError if it is empty, truncated or not
+    a tar.
     """
     if not os.path.isfile(path):
         raise MissingDataError(f"{path} does not exist.")
@@ -76,21 +77,12 @@ def open_archive(path: str) -> tarfile.TarFile:
         archive = tarfile.open(path, mode="r:")
         members = archive.getmembers()
     except (tarfile.TarError, EOFError) as error:
+        if "unexpected end of data" in str(error):
+            raise DataError(f"{path} is truncated (it ends inside a member); download it again.") from None
         raise DataError(f"{path} is not a readable tar archive ({error}); download it again.") from None
-    _check_complete(members, os.path.getsize(path), path)
-    return archive
-
-
-def _check_complete(members, size: int, what: str) -> None:
-    for member in members:
-        if member.isfile() and member.offset_data + member.size > size:
-            raise DataError(
-                f"{what} is truncated: its member {member.name} ends at byte "
-                f"{member.offset_data + member.size}, but the file has only {size} bytes. "
-                "Download it again."
-            )
     if not members:
-        raise DataError(f"{what} is empty; download it again.")
+        raise DataError(f"{path} is an empty tar archive; download it again.")
+    return archive
 
 
 def check_train_archive(archive: tarfile.TarFile, path: str, wnids: list[str]) -> dict[str, tarfile.TarInfo]:
@@ -115,9 +107,7 @@ def train_images(path: str, wnids: list[str]) -> Iterator[tuple[str, str, bytes]
             what = f"{member.name} inside {path}"
             try:
                 with tarfile.open(fileobj=archive.extractfile(member), mode="r:") as class_tar:
-                    images = [m for m in class_tar.getmembers() if m.isfile()]
-                    _check_complete(images, member.size, what)
-                    for image in images:
+                    for image in [m for m in class_tar.getmembers() if m.isfile()]:
                         yield wnid, os.path.basename(image.name), class_tar.extractfile(image).read()
             except (tarfile.TarError, EOFError) as error:
                 raise DataError(f"{what} is not a readable tar ({error}); download {path} again.") from None

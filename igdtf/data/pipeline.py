@@ -1,6 +1,7 @@
 """Batched tf.data pipelines over unbatched (image, label) datasets."""
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import tensorflow as tf
@@ -43,7 +44,8 @@ class EpochBatches:
     steps_per_epoch × batch_size elements, and augments element i with the stateless seed
     element_seed(seed, e, i). Nothing depends on how often anything was iterated before, so
     `dataset(e, s)` rebuilds exactly the batches an uninterrupted run would see from step s of
-    epoch e on: this is the data position a checkpoint stores.
+    epoch e on: this is the data position a checkpoint stores. (tf.data combines the shuffle
+    seed with TensorFlow's global seed, which train_model sets from the run's seed.)
 
     Under tf.distribute, `dataset(..., input_context)` gives each input pipeline (worker) the
     per-replica batches of its replicas, cut from the same global order, so a global step
@@ -89,32 +91,24 @@ class EpochBatches:
     def steps_per_epoch(self) -> int:
         return self.num_examples // self.batch_size
 
-    def _epoch_elements(self, epoch: tf.Tensor) -> tf.data.Dataset:
-        """(epoch, index, image, label) of one epoch, in that epoch's order."""
-        epoch = tf.cast(epoch, tf.int64)
-        shuffle_seed = tf.constant(self.seed, tf.int64) * 1_000_003 + epoch
-        shuffled = self.examples.shuffle(self.shuffle_buffer, seed=shuffle_seed, reshuffle_each_iteration=False)
-        used = shuffled.take(self.steps_per_epoch * self.batch_size).enumerate()
-        return used.map(lambda index, example: (epoch, index, example[0], example[1]))
-
-    def dataset(self, first_epoch: int, last_epoch: int, start_step: int = 0,
+    def dataset(self, epoch: int, start_step: int = 0,
                 input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
-        """Batches of epochs first_epoch … last_epoch − 1, starting at step `start_step` of the
-        first; per-replica batches for `input_context`'s pipeline when given, else global ones.
-        """
+        """The batches of epoch `epoch` from step `start_step` on: per-replica batches of
+        `input_context`'s pipeline when given, else global ones."""
         if not 0 <= start_step < self.steps_per_epoch:
             raise ValueError(f"start_step must be in [0, {self.steps_per_epoch}), received {start_step}.")
-        if last_epoch <= first_epoch:
-            raise ValueError(f"last_epoch ({last_epoch}) must be after first_epoch ({first_epoch}).")
+        # tf.data takes the shuffle seed as a Python int: a tensor seed breaks when the global
+        # seed is 0 (tf.compat.v1.random.get_seed compares it with (0, 0)).
+        shuffle_seed = (self.seed * 1_000_003 + epoch) % (2**31 - 1)
+        shuffled = self.examples.shuffle(self.shuffle_buffer, seed=shuffle_seed, reshuffle_each_iteration=False)
+        elements = shuffled.take(self.steps_per_epoch * self.batch_size).enumerate()
+        elements = elements.map(lambda index, example: (index, example[0], example[1]))
+        elements = elements.skip(start_step * self.batch_size)
         batch = self.batch_size
-        elements = self._epoch_elements(tf.constant(first_epoch, tf.int64)).skip(start_step * self.batch_size)
-        if last_epoch > first_epoch + 1:
-            rest = tf.data.Dataset.range(first_epoch + 1, last_epoch).flat_map(self._epoch_elements)
-            elements = elements.concatenate(rest)
         if input_context is not None:
             batch = input_context.get_per_replica_batch_size(self.batch_size)
             elements = _shard_by_chunks(elements, batch, input_context)
-        elements = elements.map(self._prepare, num_parallel_calls=tf.data.AUTOTUNE,
+        elements = elements.map(functools.partial(self._prepare, epoch), num_parallel_calls=tf.data.AUTOTUNE,
                                 deterministic=self.deterministic)
         options = tf.data.Options()
         options.deterministic = self.deterministic
@@ -144,7 +138,7 @@ def _shard_by_chunks(elements: tf.data.Dataset, per_replica_batch: int,
     local = replicas // pipelines
     pipeline = context.input_pipeline_id
 
-    def mine(epoch, index, image, label):
+    def mine(index, image, label):
         chunk = index // per_replica_batch
         return (chunk % replicas) // local == pipeline
 

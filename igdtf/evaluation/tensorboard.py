@@ -77,6 +77,8 @@ class TensorBoardLogger(keras.callbacks.Callback):
         return float(np.asarray(self.model.optimizer.learning_rate))
 
     def on_train_begin(self, logs=None):
+        if self.writer is not None:  # a later fit call of the same run
+            return
         self.writer = tf.summary.create_file_writer(self.log_dir)
         with self.writer.as_default():
             hparams_api.hparams(self.hparams)
@@ -115,5 +117,4 @@ class TensorBoardLogger(keras.callbacks.Callback):
         tf.summary.image("probe/saliency", maps, step=step, max_outputs=self.max_images)
 
     def on_train_end(self, logs=None):
-        if self.writer is not None:
-            self.writer.close()
+        self.writer.flush()
