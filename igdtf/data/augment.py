@@ -1,4 +1,4 @@
-"""Image augmentations as batched, stateless-seeded tensor ops (usable in a train_step)."""
+"""Image augmentations as stateless-seeded tensor ops: CutOut on batches (usable in a train_step), crops and flips on single images (input pipelines)."""
 
 import tensorflow as tf
 

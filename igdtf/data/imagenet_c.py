@@ -48,7 +48,7 @@ def folder_files(imagenet_c_dir: str | None, split: str, wnids: list[str]) -> tu
         raise MissingDataError(
             f"ImageNet-C folder {imagenet_c_dir!r} does not exist. Download noise.tar from "
             "https://zenodo.org/record/2235448, extract it into a folder (giving gaussian_noise/, "
-            "shot_noise/, impulse_noise/) and pass it as --imagenet_c_dir=FOLDER."
+            "shot_noise/, impulse_noise/) and pass it as imagenet_c_dir=FOLDER."
         )
     directory = os.path.join(imagenet_c_dir, name, str(severity))
     paths, labels, missing = [], [], []

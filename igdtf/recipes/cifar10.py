@@ -17,10 +17,15 @@ Data: cifar-10-binary.tar.gz (https://www.cs.toronto.edu/~kriz/) in --manual_dir
 --download on a machine with network.
 """
 
+from absl import flags
+
+from igdtf.recipes import dataset_recipe, training_flags
 from igdtf.recipes.dataset_recipe import define_flags, recipe_main
 from igdtf.recipes.runner import run
 
 define_flags("cifar10", {"method": "igd", "epochs": 150, "batch_size": 128, "learning_rate": 0.1})
+flags.adopt_module_key_flags(training_flags)  # list the shared flags in --help
+flags.adopt_module_key_flags(dataset_recipe)
 
 if __name__ == "__main__":
     run(recipe_main("cifar10"))

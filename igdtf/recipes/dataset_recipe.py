@@ -50,7 +50,6 @@ def define_flags(dataset: str, defaults: dict) -> None:
     """Defines the shared training flags (with this dataset's `defaults`) and the data flags."""
     info = dataset_info(dataset)
     training_flags.define_training_flags(defaults)
-    flags.adopt_module_key_flags(training_flags)  # list the shared flags in --help
     flags.DEFINE_string("output_dir", f"runs/{dataset}", "Run directory (checkpoints, logs, report, export).")
     flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory for the built records "
                         "(default: ~/tensorflow_datasets).")
@@ -95,10 +94,9 @@ def _evaluation_settings(config) -> _Evaluation:
         fractions = tuple(check_fraction("INA fraction", float(f)) for f in FLAGS.ina_fractions)
     except ValueError as error:
         raise ConfigError(f"--ina_fractions: {error}") from None
-    attack = checked(dataclasses.replace, config.attack, steps=checked(check_positive_int, "eval_pgd_steps",
-                                                                       FLAGS.eval_pgd_steps))
-    return _Evaluation(checked(check_positive_int, "eval_batch_size", FLAGS.eval_batch_size), examples,
-                       attack, fractions)
+    steps = checked(check_positive_int, "eval_pgd_steps", FLAGS.eval_pgd_steps)
+    batch_size = checked(check_positive_int, "eval_batch_size", FLAGS.eval_batch_size)
+    return _Evaluation(batch_size, examples, dataclasses.replace(config.attack, steps=steps), fractions)
 
 
 def _data_options(dataset: str) -> dict:

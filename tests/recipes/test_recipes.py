@@ -103,14 +103,15 @@ def test_imagenet100_smoke_epoch_end_to_end_on_fake_archives(tmp_path, fake_ilsv
     assert "Traceback" not in other.stderr
 
 
-@pytest.mark.parametrize("recipe,data_flag", [("cifar10", "--download"), ("cifar100", "--download"),
-                                              ("stl10", "--download"), ("tinyimagenet", "--manual_dir")])
+@pytest.mark.parametrize("recipe,data_flag", [("cifar10", "--[no]download"), ("cifar100", "--[no]download"),
+                                              ("stl10", "--[no]download"), ("tinyimagenet", "--manual_dir:")])
 def test_every_dataset_recipe_lists_the_shared_flags_and_registered_methods(recipe, data_flag):
     from igdtf.methods import METHODS
 
     done = _run(f"igdtf.recipes.{recipe}", "--help")
-    for flag in ("--method", "--strategy", "--mixed_precision", "--synchronized_bn", "--resume", "--deterministic",
-                 "--checkpoint_every_steps", "--data_dir", "--output_dir", data_flag):
+    for flag in ("--method:", "--strategy:", "--[no]mixed_precision", "--[no]synchronized_bn", "--[no]resume",
+                 "--[no]deterministic", "--checkpoint_every_steps:", "--data_dir:", "--output_dir:",
+                 "--image_size:", data_flag):
         assert flag in done.stdout, flag
     for method in METHODS:
         assert f"{method}:" in done.stdout
