@@ -29,7 +29,8 @@ def dtype_policy(name: str):
 
 def computes_in_float32(model: keras.Layer) -> bool:
     """True if every layer of `model` computes in float32."""
-    return all(layer.compute_dtype == "float32" for layer in model._flatten_layers(include_self=True))  # noqa: SLF001
+    layers = model._flatten_layers(include_self=True)  # noqa: SLF001  (no public walk)
+    return all(layer.compute_dtype == "float32" for layer in layers)
 
 
 @contextlib.contextmanager

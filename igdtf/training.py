@@ -17,6 +17,7 @@ training data (pipeline.py) the resumed run sees the same batches and draws the 
 numbers as an uninterrupted one, so in deterministic mode it ends with the same weights.
 """
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -310,8 +311,10 @@ class _Run:
         self.student.save(os.path.join(self.files, MODEL_FILE))
         if is_chief(self.strategy):
             log.info("%s: saved %s", self.name, os.path.join(self.output_dir, MODEL_FILE))
-        else:
-            shutil.rmtree(os.path.dirname(self.files), ignore_errors=True)
+        else:  # remove this run's scratch copy, and the scratch folder once empty
+            shutil.rmtree(self.files, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.dirname(self.files))
         return self.student
 
     def _callbacks(self, restore_metrics) -> list:

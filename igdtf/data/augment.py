@@ -1,4 +1,5 @@
-"""Image augmentations as stateless-seeded tensor ops: CutOut on batches (usable in a train_step), crops and flips on single images (input pipelines)."""
+"""Image augmentations as stateless-seeded tensor ops: CutOut on batches (usable in a
+train_step), crops and flips on single images (input pipelines)."""
 
 import tensorflow as tf
 

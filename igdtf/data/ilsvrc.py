@@ -127,7 +127,8 @@ def validation_members(archive: tarfile.TarFile, path: str, wnids: list[str]) ->
             continue
         index = int(match.group(1))
         if not 1 <= index <= len(labels):
-            raise DataError(f"{path} holds {member.name}, but ILSVRC2012 has validation images 1-{len(labels)} only.")
+            raise DataError(f"{path} holds {member.name}, but ILSVRC2012 has validation images "
+                            f"1-{len(labels)} only.")
         if labels[index - 1] in wanted:
             selected.append((labels[index - 1], member))
     if not selected:

@@ -21,7 +21,8 @@ WNIDS_FILE = os.path.join(os.path.dirname(__file__), "imagenet100_wnids.txt")
 NUM_CLASSES = 100
 SPLITS = ("train", "validation")
 
-__all__ = ["ARCHIVES", "DEFAULT_MANUAL_DIR", "Imagenet100", "builder", "check_archives", "class_wnids", "load_split"]
+__all__ = ["ARCHIVES", "DEFAULT_MANUAL_DIR", "Imagenet100", "builder", "check_archives", "class_wnids",
+           "load_split"]
 
 
 def class_wnids(path: str | None = None) -> list[str]:
@@ -99,10 +100,9 @@ class Imagenet100(tfds.core.GeneratorBasedBuilder, skip_registration=True):
 
     def _split_generators(self, dl_manager):
         directory = os.fspath(dl_manager.manual_dir)
-        return {
-            "train": self._generate_examples(os.path.join(directory, ilsvrc.TRAIN_ARCHIVE), "train"),
-            "validation": self._generate_examples(os.path.join(directory, ilsvrc.VALIDATION_ARCHIVE), "validation"),
-        }
+        train, validation = (os.path.join(directory, name) for name in ARCHIVES)
+        return {"train": self._generate_examples(train, "train"),
+                "validation": self._generate_examples(validation, "validation")}
 
     def _generate_examples(self, path: str, split: str):
         wnids = list(self.builder_config.wnids)

@@ -75,7 +75,8 @@ def load_folder_split(split: str, imagenet_c_dir: str | None = None, class_list:
     return files.map(lambda path, label: (tf.io.read_file(path), label), num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def corrupt(dataset: tf.data.Dataset, corruption_fn: CorruptionFn, severity: int, seed: int = 0) -> tf.data.Dataset:
+def corrupt(dataset: tf.data.Dataset, corruption_fn: CorruptionFn, severity: int,
+            seed: int = 0) -> tf.data.Dataset:
     """Applies corruption_fn(image, severity, seed_i) to the i-th (float image, label) of dataset."""
     base = tf.constant([seed, 17], tf.int64)
 

@@ -55,7 +55,8 @@ class SkipCounter:
 
     def summary(self, kept: int) -> None:
         if self.skipped:
+            shown = ", ".join(self.skipped[:20]) + (" ..." if len(self.skipped) > 20 else "")
             log.warning("%s: kept %d images, skipped %d corrupt ones: %s", self.what, kept,
-                        len(self.skipped), ", ".join(self.skipped[:20]) + (" ..." if len(self.skipped) > 20 else ""))
+                        len(self.skipped), shown)
         else:
             log.info("%s: kept %d images, none corrupt.", self.what, kept)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import functools
+import time
 from collections.abc import Callable
 
 import tensorflow as tf
@@ -143,3 +144,14 @@ def _shard_by_chunks(elements: tf.data.Dataset, per_replica_batch: int,
         return (chunk % replicas) // local == pipeline
 
     return elements.filter(mine)
+
+
+def images_per_second(batches: EpochBatches, count: int, warmup: int = 5) -> float:
+    """Training images per second that `batches` delivers (no model): timed over `count`
+    batches of epoch 0 (repeated if shorter) after `warmup` batches that fill the buffers."""
+    iterator = iter(batches.dataset(0).repeat())
+    for _ in range(warmup):
+        next(iterator)
+    start = time.perf_counter()
+    images = sum(int(next(iterator)[0].shape[0]) for _ in range(count))
+    return images / (time.perf_counter() - start)

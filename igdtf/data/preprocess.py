@@ -86,8 +86,8 @@ class LargeImages:
 
     def evaluate(self, image: tf.Tensor, size: int) -> tf.Tensor:
         shape = stored_shape(image)
-        side = tf.cast(tf.round(self.crop_fraction * tf.cast(tf.minimum(shape[0], shape[1]), tf.float32)), tf.int32)
-        side = tf.maximum(side, 1)
+        shorter = tf.cast(tf.minimum(shape[0], shape[1]), tf.float32)
+        side = tf.maximum(tf.cast(tf.round(self.crop_fraction * shorter), tf.int32), 1)
         window = tf.stack([(shape[0] - side) // 2, (shape[1] - side) // 2, side, side])
         return resize_to(to_unit_range(decode(image, window)), size)
 

@@ -14,13 +14,12 @@ quality) into a temporary ILSVRC-shaped pair of tars, then the ImageNet-100 reco
 
 import os
 import tempfile
-import time
 
 from absl import flags
 
 from igdtf.data import imagenet100
 from igdtf.data.fake_ilsvrc import make_fake_ilsvrc
-from igdtf.data.pipeline import EpochBatches
+from igdtf.data.pipeline import EpochBatches, images_per_second
 from igdtf.data.registry import DATASETS, dataset_info
 from igdtf.recipes.runner import checked, run
 from igdtf.validation import check_positive_int
@@ -38,40 +37,29 @@ flags.DEFINE_bool("deterministic", False, "Deterministic element order (as --det
 FLAGS = flags.FLAGS
 
 
-def measure(batches: EpochBatches, count: int, warmup: int) -> float:
-    """Images per second over `count` batches of epoch 0 after `warmup` batches (the epoch
-    is repeated if shorter)."""
-    iterator = iter(batches.dataset(0).repeat())
-    for _ in range(warmup):
-        next(iterator)
-    start = time.perf_counter()
-    images = 0
-    for _ in range(count):
-        x, _ = next(iterator)
-        images += int(x.shape[0])
-    return images / (time.perf_counter() - start)
-
-
 def main(argv):
     del argv
     checked(check_positive_int, "batches", FLAGS.batches)
-    info = checked(dataset_info(FLAGS.dataset).with_image_size, FLAGS.image_size)
-    options = {"manual_dir": FLAGS.manual_dir, "data_dir": FLAGS.data_dir}
-    scratch = None
-    if FLAGS.fake_imagenet:
-        info = checked(dataset_info("imagenet100").with_image_size, FLAGS.image_size)
-        scratch = tempfile.mkdtemp(prefix="igdtf_fake_imagenet_")
+    if not FLAGS.fake_imagenet:
+        measure(FLAGS.dataset, {"manual_dir": FLAGS.manual_dir, "data_dir": FLAGS.data_dir}, "")
+        return
+    with tempfile.TemporaryDirectory(prefix="igdtf_fake_imagenet_") as scratch:
         options = {"manual_dir": os.path.join(scratch, "manual"), "data_dir": os.path.join(scratch, "data")}
         make_fake_ilsvrc(options["manual_dir"], imagenet100.class_wnids(), FLAGS.fake_images_per_class,
                          validation_per_class=1, size=(375, 500))
-    examples = info.loader("train", **options)
+        measure("imagenet100", options, " (fake, ImageNet-shaped)")
+
+
+def measure(dataset: str, options: dict, label: str) -> None:
+    """Prints the training images/s of `dataset`'s pipeline (loader options `options`)."""
+    info = checked(dataset_info(dataset).with_image_size, FLAGS.image_size)
     size = info.image_shape[0]
-    batches = checked(EpochBatches, examples, lambda image, seed: info.preprocess.train(image, seed, size),
-                      FLAGS.batch_size, shuffle_buffer=info.shuffle_buffer, deterministic=FLAGS.deterministic)
-    rate = measure(batches, FLAGS.batches, FLAGS.warmup_batches)
-    print(f"{info.name}{' (fake, ImageNet-shaped)' if FLAGS.fake_imagenet else ''}: {rate:.0f} training "
-          f"images/s at {size}x{size}, batch {FLAGS.batch_size}, {os.cpu_count()} CPU cores, "
-          f"deterministic={FLAGS.deterministic}")
+    batches = checked(EpochBatches, info.loader("train", **options),
+                      lambda image, seed: info.preprocess.train(image, seed, size), FLAGS.batch_size,
+                      shuffle_buffer=info.shuffle_buffer, deterministic=FLAGS.deterministic)
+    rate = images_per_second(batches, FLAGS.batches, FLAGS.warmup_batches)
+    print(f"{info.name}{label}: {rate:.0f} training images/s at {size}x{size}, batch {FLAGS.batch_size}, "
+          f"{os.cpu_count()} CPU cores, deterministic={FLAGS.deterministic}")
 
 
 if __name__ == "__main__":

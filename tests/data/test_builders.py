@@ -29,7 +29,8 @@ def fake_imagenet(tmp_path_factory):
     root = tmp_path_factory.mktemp("ilsvrc")
     broken = f"{CMC[7]}_1.JPEG"
     written = make_fake_ilsvrc(str(root / "manual"), CMC, corrupt={broken: _truncated_jpeg()})
-    return {"manual_dir": str(root / "manual"), "data_dir": str(root / "data"), "written": written, "broken": broken}
+    return {"manual_dir": str(root / "manual"), "data_dir": str(root / "data"), "written": written,
+            "broken": broken}
 
 
 def _examples(dataset):

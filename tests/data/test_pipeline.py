@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.data.pipeline import EpochBatches
+from igdtf.data.pipeline import EpochBatches, images_per_second
 from igdtf.data.preprocess import LargeImages, SmallImages
 from igdtf.data.registry import dataset_info
 from tests.data.fixtures import jpeg
@@ -104,3 +104,8 @@ def test_large_images_crop_inside_the_jpeg_and_resize():
 def test_image_size_override_keeps_the_gini_block_dividing_the_side(size, block):
     info = dataset_info("imagenet100").with_image_size(size)
     assert info.image_shape == (size, size, 3) and info.gini_block == block
+
+
+def test_images_per_second_times_whole_batches():
+    rate = images_per_second(_batches(), count=8, warmup=2)  # more batches than one epoch holds
+    assert 0 < rate < float("inf")

@@ -50,7 +50,8 @@ from igdtf.training import TensorBoardOptions, TrainConfig, train_model  # noqa:
 tf.config.experimental.enable_op_determinism()
 rng = np.random.default_rng(0)
 labels = rng.integers(0, 3, 64).astype("int32")
-images = np.clip(rng.uniform(0, 1, (64, 8, 8, 3)) * 0.5 + labels[:, None, None, None] * 0.25, 0, 1).astype("float32")
+images = rng.uniform(0, 1, (64, 8, 8, 3)) * 0.5 + labels[:, None, None, None] * 0.25  # learnable
+images = np.clip(images, 0, 1).astype("float32")
 info = DatasetInfo("check", 3, (8, 8, 3), (0.5,) * 3, (0.25,) * 3, 2, ("train",), None)
 preprocess = SmallImages(pad=2)
 train = EpochBatches(tf.data.Dataset.from_tensor_slices((images[:48], labels[:48])),

@@ -59,8 +59,8 @@ def test_a_killed_run_resumes_to_exactly_the_uninterrupted_state(tmp_path):
     assert killed.returncode == -signal.SIGKILL
     assert not os.path.exists(tmp_path / "killed" / "model.keras")
     position = _checkpoint_values(tmp_path / "killed")
-    assert (position["state/epoch/.ATTRIBUTES/VARIABLE_VALUE"], position["state/step/.ATTRIBUTES/VARIABLE_VALUE"]) \
-        == (2, 2)  # the checkpoint of step 14: epoch 3, two steps in
+    epoch, step = (position[f"state/{name}/.ATTRIBUTES/VARIABLE_VALUE"] for name in ("epoch", "step"))
+    assert (epoch, step) == (2, 2)  # the checkpoint of step 14: epoch 3, two steps in
     resumed_result = _finish(_start(tmp_path / "killed", "--epochs=3"))
 
     assert _max_difference(_weights(full_result), _weights(resumed_result)) == 0.0
