@@ -22,7 +22,7 @@ import tensorflow as tf
 from absl import flags
 
 from igdtf.attacks import PGD
-from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE
+from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE, check_run_directory
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DatasetInfo, dataset_info, load_split
 from igdtf.distribute import is_chief, make_strategy
@@ -115,6 +115,11 @@ def run_recipe(dataset: str) -> None:
         raise ConfigError(f"--teacher={FLAGS.teacher} does not exist.")
     if FLAGS.teacher_epochs is not None:
         checked(check_positive_int, "teacher_epochs", FLAGS.teacher_epochs)
+    output_dir = FLAGS.output_dir
+    check_run_directory(output_dir, config.identity(info), FLAGS.resume)  # before any work
+    teacher_config = _teacher_config(config)
+    if teacher_config is not None:
+        check_run_directory(os.path.join(output_dir, "teacher"), teacher_config.identity(info), FLAGS.resume)
     if FLAGS.deterministic:
         tf.config.experimental.enable_op_determinism()
     options = _data_options(dataset)
@@ -138,8 +143,7 @@ def run_recipe(dataset: str) -> None:
         hparams={**dataclasses.asdict(config), "dataset": dataset, "image_size": size, "strategy": FLAGS.strategy,
                  "replicas": strategy.num_replicas_in_sync},
     )
-    output_dir = FLAGS.output_dir
-    teacher = _teacher(config, info, train, held_out_batches, strategy, tensorboard, output_dir)
+    teacher = _teacher(config, teacher_config, info, train, held_out_batches, strategy, tensorboard, output_dir)
     train_model(config, info, train, output_dir, validation_data=held_out_batches, teacher=teacher,
                 strategy=strategy, resume=FLAGS.resume, tensorboard=tensorboard)
     if is_chief(strategy):
@@ -153,17 +157,24 @@ def _probe(held_out: tf.data.Dataset, count: int):
     return images.numpy(), labels.numpy()
 
 
-def _teacher(config, info: DatasetInfo, train, validation, strategy, tensorboard, output_dir):
+def _teacher_config(config):
+    """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not
+    given: the student's settings, method standard, --teacher_epochs epochs; else None."""
+    if config.method not in TEACHER_METHODS or FLAGS.teacher:
+        return None
+    return dataclasses.replace(config, method="standard", eval_attack=None,
+                               epochs=FLAGS.teacher_epochs or config.epochs)
+
+
+def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strategy, tensorboard, output_dir):
     """The frozen teacher of a distillation method: --teacher, or a standard model trained into
-    OUTPUT_DIR/teacher with the same settings (--teacher_epochs epochs)."""
+    OUTPUT_DIR/teacher with `teacher_config`."""
     if config.method not in TEACHER_METHODS:
         return None
     if FLAGS.teacher:
         with strategy.scope():
             teacher = load_teacher(FLAGS.teacher)
     else:
-        teacher_config = dataclasses.replace(
-            config, method="standard", eval_attack=None, epochs=FLAGS.teacher_epochs or config.epochs)
         teacher = train_model(teacher_config, info, train, os.path.join(output_dir, "teacher"),
                               validation_data=validation, strategy=strategy, name="teacher",
                               resume=FLAGS.resume, tensorboard=tensorboard)
