@@ -279,7 +279,8 @@ class _Run:
             self.trainer.optimizer.build(self.student.trainable_variables)
         self.metric_variables = [v for metric in self.trainer.metrics for v in metric.variables]
         self.checkpoint = tf.train.Checkpoint(student=self.student, optimizer=self.trainer.optimizer,
-                                              state=self.state, metrics=self.metric_variables)
+                                              state=self.state, metrics=self.metric_variables,
+                                              **self.trainer.checkpoint_items())
         os.makedirs(self.files, exist_ok=True)
         self.manager = tf.train.CheckpointManager(self.checkpoint, os.path.join(self.files, "checkpoints"),
                                                   max_to_keep=2)

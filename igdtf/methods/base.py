@@ -82,6 +82,12 @@ class Trainer(keras.Model):
         """([N] per-example term added to CE, or None; {metric name: [N] values})."""
         return None, {}
 
+    def checkpoint_items(self) -> dict:
+        """Trackables of the method's own training state (e.g. a discriminator and its
+        optimizer) that checkpoints must hold for an exact resume; the student, the optimizer and
+        the metrics are saved already. Frozen teachers need not be listed."""
+        return {}
+
     # Keras' skeleton ---------------------------------------------------------------------------
     def _float32(self):
         """Context in which every model of the trainer computes in float32 (a no-op unless the

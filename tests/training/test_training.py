@@ -156,3 +156,13 @@ def test_mixed_precision_training_keeps_attacks_in_float32(tmp_path):
     assert any("dynamic_scale" in key for key in reader.get_variable_to_shape_map())  # loss scaling
     assert np.all(np.isfinite(np.concatenate([w.ravel() for w in student.get_weights()])))
     assert os.path.isfile(tmp_path / "model.keras")
+
+
+def test_a_method_s_own_state_is_checkpointed(tmp_path, monkeypatch):
+    from igdtf.methods.standard import Standard
+
+    extra = tf.Variable(3.0)
+    monkeypatch.setattr(Standard, "checkpoint_items", lambda self: {"discriminator_state": extra})
+    train_model(_config(), INFO, _train_batches(), str(tmp_path))
+    reader = tf.train.load_checkpoint(str(tmp_path / "checkpoints"))
+    assert reader.get_tensor("discriminator_state/.ATTRIBUTES/VARIABLE_VALUE") == 3.0
