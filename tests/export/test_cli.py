@@ -28,7 +28,8 @@ def test_cli_exports_an_unfinished_run_with_its_dataset_and_refuses_to_overwrite
     done = _export_cli("--checkpoint", run_dir, "--output", base, "--version", "2", "--overwrite", "--top_k", "3")
     assert done.returncode == 0, done.stderr[-3000:]
     path = os.path.join(base, "2")
-    assert f"Exported {os.path.join(run_dir, 'checkpoints', 'ckpt-1')} (dataset: shapes) to {path}" in done.stdout
+    latest = tf.train.latest_checkpoint(os.path.join(run_dir, "checkpoints"))
+    assert f"Exported {latest} (dataset: shapes) to {path}" in done.stdout
     with open(os.path.join(path, "assets", "class_names.txt")) as f:
         assert tuple(f.read().split()) == shapes.CLASS_NAMES
     x = np.random.default_rng(0).uniform(0, 1, (2, 32, 32, 3)).astype(np.float32)
