@@ -31,9 +31,6 @@ class DatasetInfo:
     splits: tuple[str, ...]
     loader: Callable[..., tf.data.Dataset]
     class_names: tuple[str, ...] | None = None
-    # Evaluation resize/crop of images of other sizes (e.g. served JPEGs): scale so that the centre
-    # crop of image_shape covers this fraction of the shorter side (ImageNet's 224/256 = 0.875).
-    eval_crop_fraction: float = 1.0
     preprocess: object = AsStored()
     evaluation_split: str = "test"
     shuffle_buffer: int = 50_000

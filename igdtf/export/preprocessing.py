@@ -23,8 +23,9 @@ class ImagePreprocessing:
 
     @classmethod
     def for_dataset(cls, info) -> "ImagePreprocessing":
-        """The evaluation resize/crop of a DatasetInfo (its `eval_crop_fraction`)."""
-        return cls(crop_fraction=info.eval_crop_fraction)
+        """The evaluation resize/crop of a DatasetInfo: its preprocessing's `crop_fraction`
+        (ImageNet-style datasets: 0.875), else 1.0."""
+        return cls(crop_fraction=getattr(info.preprocess, "crop_fraction", 1.0))
 
     def __call__(self, encoded: tf.Tensor, image_shape) -> tf.Tensor:
         """One encoded JPEG/PNG (scalar string) → float32 [H, W, C] in [0, 1], C = 1 or 3."""
