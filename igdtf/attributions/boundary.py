@@ -10,9 +10,12 @@ grows towards class c̃; its input gradient ∇ℓ(x) is the direction whose ali
 vector to the closest point of class c̃'s support) the alignment penalty rewards.
 """
 
+from collections.abc import Callable
+
 import tensorflow as tf
 
 from igdtf.attributions.gradients import class_logit_gradients
+from igdtf.ops import per_example_cosine
 
 
 def closest_wrong_class(model, x, labels, training: bool = False) -> tf.Tensor:
@@ -40,3 +43,16 @@ def margin_gradient(model, x, labels, target, training: bool = False) -> tf.Tens
     pair = tf.stack([tf.cast(target, tf.int32), tf.cast(labels, tf.int32)], axis=1)
     gradients = class_logit_gradients(model, x, pair, training)
     return gradients[:, 0] - gradients[:, 1]
+
+
+def direction_alignment(model, x, labels, delta_x: Callable, training: bool = False) -> tf.Tensor:
+    """α_Δx(x) = cos(∇ℓ(x), Δx) per example, [N] in [−1, 1] (Lanfredi et al.).
+
+    ℓ = f_c̃ − f_y with c̃ the closest wrong class (linear estimate), and Δx = delta_x(x, labels,
+    c̃) the vector from x to the closest point of class c̃'s support (closed form on Spheres and
+    Squares: DatasetInfo.delta_x; a generative estimate elsewhere). Differentiable in the
+    model's weights, so it serves both as a metric and as a training penalty.
+    """
+    target = tf.stop_gradient(closest_wrong_class(model, x, labels, training))
+    direction = tf.stop_gradient(delta_x(x, labels, target))
+    return per_example_cosine(margin_gradient(model, x, labels, target, training), direction)

@@ -1,29 +1,40 @@
-"""Line modes: the 2-D toy problem of the PAG paper (Ganz et al.).
+"""Line modes: a 2-D toy problem after the PAG paper's (Ganz et al.): two classes, three
+Gaussian modes each, all six on one line.
 
-Two classes, three Gaussian modes each, the six modes alternating along one line (the x axis):
-class 0 at x = 0, 2·s, 4·s and class 1 at x = s, 3·s, 5·s (s = `spacing`), centred on 0. Each
-mode is an axis-aligned Gaussian, wide along the line and thin across it, so the data has one
-direction (y) in which it barely varies: a classifier is free to put its boundary close to the
-data in that direction, which is what an attacker exploits.
+The modes sit on the x axis at (k − 2.5)·s for k = 0…5 (s = `spacing`): class 0 on the left
+three, class 1 on the right three, so the classes are separated by s along the line and a
+boundary crossing it at right angles between the two middle modes has margin s/2 (20 with the
+defaults, more than the attack's ε = 15). Each mode is wide along the line and thin across it
+(std 3 and 0.1): the data barely varies in y, so a classifier is free to tilt its boundary
+towards the line, which is what an L2 attacker exploits. Models normalise each coordinate by
+its standard deviation, like image models normalise each channel, which is what lets a vanilla
+classifier turn its boundary almost parallel to the data.
 """
 
 import numpy as np
 
-NUM_MODES_PER_CLASS = 3
+SPACING = 40.0
+STD = (3.0, 0.1)
 
 
-def mode_centres(spacing: float) -> tuple[np.ndarray, np.ndarray]:
-    """([6, 2] centres, [6] classes) of the modes, alternating classes along the x axis."""
-    positions = (np.arange(2 * NUM_MODES_PER_CLASS) - (2 * NUM_MODES_PER_CLASS - 1) / 2) * spacing
+def mode_centres(spacing: float = SPACING) -> tuple[np.ndarray, np.ndarray]:
+    """([6, 2] centres, [6] classes) of the modes along the x axis."""
+    positions = (np.arange(6) - 2.5) * spacing
     centres = np.stack([positions, np.zeros_like(positions)], axis=1)
-    return centres.astype(np.float32), (np.arange(2 * NUM_MODES_PER_CLASS) % 2).astype(np.int32)
+    return centres.astype(np.float32), np.repeat(np.arange(2), 3).astype(np.int32)
 
 
-def generate_line_modes(num_samples: int, seed: int, spacing: float = 40.0, std=(3.0, 0.1)):
+def coordinate_std(spacing: float = SPACING, std=STD) -> tuple[float, float]:
+    """The standard deviation of each coordinate over the whole (balanced) distribution."""
+    positions = mode_centres(spacing)[0][:, 0]
+    return float(np.sqrt(positions.var() + std[0] ** 2)), float(std[1])
+
+
+def generate_line_modes(num_samples: int, seed: int, spacing: float = SPACING, std=STD):
     """Samples drawn uniformly over the six modes.
 
     Args:
-      spacing: distance between neighbouring modes (of different classes) along the line.
+      spacing: distance between neighbouring modes along the line.
       std: (along the line, across it) standard deviation of every mode.
     Returns:
       points: [N, 2] float32. labels: [N] int32.

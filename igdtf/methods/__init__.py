@@ -1,7 +1,7 @@
 """Training methods: one trainer base (base.py) and a thin subclass per method."""
 
 from igdtf.methods.adapters import ADAPTERS, InputAdapter
-from igdtf.methods.alignment_penalty import AlignmentPenalty, direction_alignment
+from igdtf.methods.alignment_penalty import AlignmentPenalty
 from igdtf.methods.base import Trainer
 from igdtf.methods.gradient_norm import InputGradientNorm
 from igdtf.methods.igam import IGAM
@@ -21,6 +21,6 @@ __all__ = [
     "ADAPTERS", "ADVERSARIAL_METHODS", "IGAM", "IGD", "METHODS", "METHOD_HELP", "OPTIONAL_TEACHER_METHODS",
     "PAG", "PAGTargets", "PAG_SOURCES", "PGDAT", "PGDATCutOut", "AlignmentPenalty", "InputAdapter",
     "InputGradientNorm", "Standard", "TEACHER_METHODS", "TRADES", "TRADESIGD", "Trainer", "build_trainer",
-    "check_teacher_matches", "direction_alignment", "finetune_teacher", "load_teacher", "pag_targets",
+    "check_teacher_matches", "finetune_teacher", "load_teacher", "pag_targets",
     "teacher_requirement",
 ]

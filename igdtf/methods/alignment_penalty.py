@@ -2,25 +2,14 @@
 
 from collections.abc import Callable
 
-import tensorflow as tf
-
-from igdtf.attributions import closest_wrong_class, margin_gradient
+from igdtf.attributions import direction_alignment
 from igdtf.methods.base import Trainer
-from igdtf.ops import per_example_cosine
 from igdtf.validation import check_non_negative
 
 
-def direction_alignment(model, x, labels, delta_x: Callable) -> tf.Tensor:
-    """α_Δx(x) = cos(∇ℓ(x), Δx) per example, [N]; ℓ = f_c̃ − f_y with c̃ the closest wrong class
-    (linear estimate) and Δx = delta_x(x, labels, c̃), the vector from x to the closest point of
-    class c̃'s support. Differentiable in the model's weights (training=False)."""
-    target = tf.stop_gradient(closest_wrong_class(model, x, labels))
-    direction = tf.stop_gradient(delta_x(x, labels, target))
-    return per_example_cosine(margin_gradient(model, x, labels, target), direction)
-
-
 class AlignmentPenalty(Trainer):
-    """loss = CE(f(x), y) − λ_α·cos(∇ℓ(x), Δx) per example (their Eq. 9; see direction_alignment).
+    """loss = CE(f(x), y) − λ_α·cos(∇ℓ(x), Δx) per example (their Eq. 9), ℓ = f_c̃ − f_y with c̃
+    the closest wrong class (igdtf.attributions.direction_alignment).
 
     Reports `alpha`, the mean alignment α_Δx. Lanfredi et al. show that robustness (ε50%) grows
     with this alignment.

@@ -7,7 +7,9 @@ from absl import flags
 
 from igdtf.attacks import PGD
 from igdtf.distribute import STRATEGIES
-from igdtf.methods import ADVERSARIAL_METHODS, METHODS
+from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHOD_HELP, METHODS, PAG_SOURCES
+from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT
+from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.models import ARCHITECTURES
 from igdtf.recipes.runner import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
@@ -16,9 +18,7 @@ from igdtf.training import OPTIMIZERS, TrainConfig
 def define_training_flags(defaults: dict) -> None:
     """Defines the shared flags; `defaults` gives each recipe's paper values."""
     flags.DEFINE_enum("method", defaults.get("method", "igd"), sorted(METHODS),
-                      "standard: CE on clean inputs. pgdat: PGD adversarial training. pgdat_cutout: "
-                      "PGDAT on CutOut-augmented inputs. igd: PGDAT - lambda * cos(student, teacher "
-                      "input gradients), teacher = a frozen standard model.")
+                      " ".join(f"{name}: {METHOD_HELP[name]}" for name in sorted(METHODS)))
     flags.DEFINE_enum("arch", defaults.get("arch", "resnet18"), sorted(ARCHITECTURES), "Architecture.")
     flags.DEFINE_integer("epochs", defaults["epochs"], "Training epochs.")
     flags.DEFINE_integer("batch_size", defaults["batch_size"], "Global batch size (split over replicas).")
@@ -36,8 +36,32 @@ def define_training_flags(defaults: dict) -> None:
     flags.DEFINE_float("igd_lambda", defaults.get("igd_lambda", 2.0),
                        "lambda, weight of the IGD alignment term (paper: 1-4).")
     flags.DEFINE_integer("cutout_size", None, "CutOut square side in pixels (default: half the image side).")
-    flags.DEFINE_string("teacher", None, "Frozen standard teacher for igd (.keras or SavedModel). "
-                        "Default: train a standard model first into OUTPUT_DIR/teacher.")
+    flags.DEFINE_float("igam_lambda_adv", defaults.get("igam_lambda_adv", 2.0),
+                       "igam: lambda_adv, weight of the adversarial (fool-the-discriminator) term (authors: 2).")
+    flags.DEFINE_float("igam_lambda_diff", defaults.get("igam_lambda_diff", DEFAULT_DIFFERENCE_WEIGHT),
+                       "igam: lambda_diff, weight of ||J_s - J_t||^2 per example, x in [0, 1] (the authors' "
+                       "gamma=10 on a batch sum of 32 with 0-255 pixels = 10*32/255^2).")
+    flags.DEFINE_enum("igam_adapter", defaults.get("igam_adapter", "none"), ADAPTERS,
+                      "igam: how student inputs reach a teacher of another resolution: upsize, zero_pad, "
+                      "random_pad, transpose_conv (teacher larger) or center_crop (teacher smaller).")
+    flags.DEFINE_integer("igam_finetune_steps", defaults.get("igam_finetune_steps", FINETUNE_STEPS),
+                         "igam: steps of the first stage, which finetunes only the teacher's logit layer on "
+                         "this task (Adam, lr 1e-3).")
+    flags.DEFINE_float("pag_lambda", defaults.get("pag_lambda", 1.5), "pag: lambda, weight of the PAG term.")
+    flags.DEFINE_enum("pag_source", defaults.get("pag_source", "nearest_neighbor"), PAG_SOURCES,
+                      "pag: target gradients g(x, t) = r_t - x with r_t one training image of class t "
+                      "(one_image), the class mean (class_mean), the nearest of a pool of class-t images "
+                      "(nearest_neighbor); or a robust teacher's input gradients (rigd, needs --teacher).")
+    flags.DEFINE_integer("pag_pool_size", defaults.get("pag_pool_size", 64),
+                         "pag: training images kept per class for nearest_neighbor.")
+    flags.DEFINE_float("alignment_penalty_lambda", defaults.get("alignment_penalty_lambda", 0.1),
+                       "alignment_penalty: lambda_alpha, weight of the gradient-direction alignment (authors: 0.1).")
+    flags.DEFINE_float("grad_norm_lambda", defaults.get("grad_norm_lambda", 1.0),
+                       "input_gradient_norm: lambda, weight of ||dCE/dx||^2.")
+    flags.DEFINE_float("trades_beta", defaults.get("trades_beta", 6.0), "trades, trades_igd: beta (paper: 6).")
+    flags.DEFINE_string("teacher", None, "Frozen teacher (.keras or SavedModel): a standard model for igd and "
+                        "trades_igd (default: train one first into OUTPUT_DIR/teacher); a robust model for "
+                        "igam (any task and resolution; .keras) and for pag with --pag_source=rigd.")
     flags.DEFINE_enum("strategy", "auto", STRATEGIES, "tf.distribute strategy.")
     flags.DEFINE_integer("seed", 0, "Seed of weights, data order and every random draw.")
 
@@ -52,5 +76,10 @@ def config_from_flags(values) -> TrainConfig:
         optimizer=values.optimizer, learning_rate=values.learning_rate, momentum=values.momentum,
         weight_decay=values.weight_decay, plateau_patience=values.plateau_patience, attack=attack,
         eval_attack=attack if values.method in ADVERSARIAL_METHODS else None,
-        alignment_weight=values.igd_lambda, cutout_size=values.cutout_size, seed=values.seed,
+        alignment_weight=values.igd_lambda, cutout_size=values.cutout_size,
+        igam_adversarial_weight=values.igam_lambda_adv, igam_difference_weight=values.igam_lambda_diff,
+        igam_adapter=values.igam_adapter, igam_finetune_steps=values.igam_finetune_steps,
+        pag_weight=values.pag_lambda, pag_source=values.pag_source, pag_pool_size=values.pag_pool_size,
+        alignment_penalty_weight=values.alignment_penalty_lambda, gradient_norm_weight=values.grad_norm_lambda,
+        trades_beta=values.trades_beta, seed=values.seed,
     )

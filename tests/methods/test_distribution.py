@@ -5,7 +5,9 @@ import sys
 
 import pytest
 
-METHODS = ["standard", "pgdat", "igd"]  # pgdat_cutout draws per-replica CutOut squares by design
+# pgdat_cutout draws per-replica CutOut squares by design; every other method must agree exactly.
+METHODS = ["standard", "pgdat", "igd", "igam", "pag", "alignment_penalty", "input_gradient_norm", "trades",
+           "trades_igd"]
 
 
 @pytest.fixture(scope="module")
@@ -24,5 +26,5 @@ def test_one_step_on_two_replicas_equals_one_step_on_one(distribution_result, me
     assert result["weight_change"] > 1e-3  # the step did something
     assert result["weight_difference"] < 1e-5
     assert result["log_difference"] < 1e-5
-    if method == "igd":
-        assert result["difference_from_pgdat"] > 1e-2
+    if "difference_from_baseline" in result:  # the method's own term changed the step
+        assert result["difference_from_baseline"] > 1e-4
