@@ -1,7 +1,7 @@
 """The PAG paper's 2-D toy problem: do perceptually aligned gradients give robustness?
 
 Two classes, three Gaussian modes each, on one line (igdtf.data.line_modes); a 2→32→2 ReLU MLP
-trained with plain cross-entropy (vanilla) and with the PAG objective (λ = 1) for each data
+trained with plain cross-entropy (vanilla) and with the PAG objective (λ = 3) for each data
 target source (one image per class, class mean, nearest neighbour), three seeds each; every
 model evaluated on one test set, clean and under L2 PGD-50 with ε = 15. Writes
 OUTPUT_DIR/report.json and report.md with the paper's result next to ours.
@@ -56,7 +56,7 @@ def config(smoke: bool = False) -> PagToyConfig:
                   learning_rate=1e-2, weight_decay=0.0, epochs=2 if smoke else 20)
     methods = {"vanilla": TrainConfig(method="standard", **common)}
     for source in ("one_image", "class_mean", "nearest_neighbor"):
-        methods[f"pag_{source}"] = TrainConfig(method="pag", pag_source=source, pag_weight=1.0,
+        methods[f"pag_{source}"] = TrainConfig(method="pag", pag_source=source, pag_weight=3.0,
                                                pag_pool_size=256, **common)
     return PagToyConfig(num_train=256 if smoke else 3_000, num_test=128 if smoke else 1_000, methods=methods,
                         seeds=(0,) if smoke else (0, 1, 2), eval_steps=5 if smoke else 50)
