@@ -5,7 +5,7 @@ The modes sit on the x axis at (k − 2.5)·s for k = 0…5 (s = `spacing`): cla
 three, class 1 on the right three, so the classes are separated by s along the line and a
 boundary crossing it at right angles between the two middle modes has margin s/2 (20 with the
 defaults, more than the attack's ε = 15). Each mode is wide along the line and thin across it
-(std 3 and 0.1): the data barely varies in y, so a classifier is free to tilt its boundary
+(std 3 and 0.2): the data barely varies in y, so a classifier is free to tilt its boundary
 towards the line, which is what an L2 attacker exploits. Models normalise each coordinate by
 its standard deviation, like image models normalise each channel, which is what lets a vanilla
 classifier turn its boundary almost parallel to the data.
@@ -14,7 +14,7 @@ classifier turn its boundary almost parallel to the data.
 import numpy as np
 
 SPACING = 40.0
-STD = (3.0, 0.1)
+STD = (3.0, 0.2)
 
 
 def mode_centres(spacing: float = SPACING) -> tuple[np.ndarray, np.ndarray]:

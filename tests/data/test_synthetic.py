@@ -45,7 +45,7 @@ def test_line_modes_have_three_modes_per_class_on_a_line():
     assert list(classes) == [0, 0, 0, 1, 1, 1]
     nearest = np.argmin(np.abs(points[:, None, 0] - centres[None, :, 0]), axis=1)
     np.testing.assert_array_equal(classes[nearest], labels)
-    assert np.abs(points[:, 1]).max() < 1.0  # thin across the line
+    assert np.abs(points[:, 1]).max() < 1.2  # thin across the line
     np.testing.assert_allclose(points.std(axis=0), line_modes.coordinate_std(), rtol=0.05)
 
 
