@@ -44,7 +44,8 @@ class TrainConfig:
 
     Method settings (each used only by its method): alignment_weight (IGD's λ, also for
     trades_igd), cutout_size (pgdat_cutout), igam_* (IGAM: λ_adv, λ_diff, input adapter, steps
-    of the logit-layer finetuning), pag_* (PAG: λ, target source, nearest-neighbour pool size),
+    of the logit-layer finetuning), pag_* (PAG: λ, target source, nearest-neighbour pool size,
+    classes aligned per example: None for all),
     alignment_penalty_weight (λ_α), gradient_norm_weight (Ross & Doshi-Velez's λ), trades_beta.
     """
 
@@ -70,6 +71,7 @@ class TrainConfig:
     pag_weight: float = 1.5
     pag_source: str = "nearest_neighbor"
     pag_pool_size: int = 64
+    pag_classes_per_example: int | None = None
     alignment_penalty_weight: float = 0.1
     gradient_norm_weight: float = 1.0
     trades_beta: float = 6.0
@@ -97,6 +99,8 @@ class TrainConfig:
         check_non_negative("pag_weight (λ)", self.pag_weight)
         check_choice("PAG target source", self.pag_source, PAG_SOURCES)
         check_positive_int("pag_pool_size", self.pag_pool_size)
+        if self.pag_classes_per_example is not None:
+            check_positive_int("pag_classes_per_example", self.pag_classes_per_example)
         check_non_negative("alignment_penalty_weight (λ_α)", self.alignment_penalty_weight)
         check_non_negative("gradient_norm_weight (λ)", self.gradient_norm_weight)
         check_non_negative("trades_beta (β)", self.trades_beta)
@@ -117,7 +121,8 @@ class TrainConfig:
             "trades_igd": {"trades_beta": self.trades_beta, "alignment_weight": self.alignment_weight},
             "igam": {"igam_adversarial_weight": self.igam_adversarial_weight,
                      "igam_difference_weight": self.igam_difference_weight},
-            "pag": {"pag_weight": self.pag_weight, "pag_source": self.pag_source},
+            "pag": {"pag_weight": self.pag_weight, "pag_source": self.pag_source,
+                    "classes_per_example": self.pag_classes_per_example},
             "alignment_penalty": {"alignment_penalty_weight": self.alignment_penalty_weight},
             "input_gradient_norm": {"gradient_norm_weight": self.gradient_norm_weight},
         }

@@ -49,6 +49,8 @@ class SpheresConfig:
     num_test: int
     models: dict  # name → TrainConfig
     eval_steps: int
+    l2_epsilons: tuple = L2_EPSILONS
+    linf_epsilons: tuple = LINF_EPSILONS
 
 
 def config(smoke: bool = False) -> SpheresConfig:
@@ -59,8 +61,10 @@ def config(smoke: bool = False) -> SpheresConfig:
     for weight in (0.1, 1.0):
         models[f"lambda_{weight:g}"] = TrainConfig(method="alignment_penalty", alignment_penalty_weight=weight,
                                                    **common)
-    return SpheresConfig(num_train=500 if smoke else 20_000, num_test=100 if smoke else 500, models=models,
-                         eval_steps=5 if smoke else 40)
+    if smoke:
+        return SpheresConfig(500, 100, models, eval_steps=5, l2_epsilons=L2_EPSILONS[2:4],
+                             linf_epsilons=LINF_EPSILONS[3:5])
+    return SpheresConfig(num_train=20_000, num_test=500, models=models, eval_steps=40)
 
 
 def results_table(summaries: dict) -> dict:
@@ -99,8 +103,8 @@ def main(argv):
     test = evaluation_pipeline(load_split("spheres", "test", num_samples=cfg.num_test), 250)
     models = {name: train_model(c, info, train, os.path.join(out, name.split(" ")[0]), name=name)
               for name, c in cfg.models.items()}
-    evaluators = [RobustnessCurve(L2_EPSILONS, "l2", steps=cfg.eval_steps, bounds=None),
-                  RobustnessCurve(LINF_EPSILONS, "linf", steps=cfg.eval_steps, bounds=None),
+    evaluators = [RobustnessCurve(cfg.l2_epsilons, "l2", steps=cfg.eval_steps, bounds=None),
+                  RobustnessCurve(cfg.linf_epsilons, "linf", steps=cfg.eval_steps, bounds=None),
                   DirectionAlignment(info.delta_x)]
     comparison = compare_models(models, test, evaluators)
     results = results_table(comparison.summaries)

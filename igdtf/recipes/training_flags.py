@@ -54,6 +54,9 @@ def define_training_flags(defaults: dict) -> None:
                       "(nearest_neighbor); or a robust teacher's input gradients (rigd, needs --teacher).")
     flags.DEFINE_integer("pag_pool_size", defaults.get("pag_pool_size", 64),
                          "pag: training images kept per class for nearest_neighbor.")
+    flags.DEFINE_integer("pag_classes_per_example", defaults.get("pag_classes_per_example"),
+                         "pag: align K classes drawn per example instead of all C (sum scaled by C/K; "
+                         "K backward passes instead of C). Default: all classes.")
     flags.DEFINE_float("alignment_penalty_lambda", defaults.get("alignment_penalty_lambda", 0.1),
                        "alignment_penalty: lambda_alpha, weight of the gradient-direction alignment (authors: 0.1).")
     flags.DEFINE_float("grad_norm_lambda", defaults.get("grad_norm_lambda", 1.0),
@@ -80,6 +83,7 @@ def config_from_flags(values) -> TrainConfig:
         igam_adversarial_weight=values.igam_lambda_adv, igam_difference_weight=values.igam_lambda_diff,
         igam_adapter=values.igam_adapter, igam_finetune_steps=values.igam_finetune_steps,
         pag_weight=values.pag_lambda, pag_source=values.pag_source, pag_pool_size=values.pag_pool_size,
+        pag_classes_per_example=values.pag_classes_per_example,
         alignment_penalty_weight=values.alignment_penalty_lambda, gradient_norm_weight=values.grad_norm_lambda,
         trades_beta=values.trades_beta, seed=values.seed,
     )

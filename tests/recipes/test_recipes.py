@@ -45,7 +45,7 @@ def test_help_explains_every_method_and_its_settings():
     for method in METHODS:
         assert f"{method}:" in text
     for flag in ("--igam_lambda_adv", "--igam_lambda_diff", "--igam_adapter", "--igam_finetune_steps", "--pag_lambda",
-                 "--pag_source", "--pag_pool_size", "--alignment_penalty_lambda", "--grad_norm_lambda", "--trades_beta"):
+                 "--pag_source", "--pag_pool_size", "--pag_classes_per_example", "--alignment_penalty_lambda", "--grad_norm_lambda", "--trades_beta"):
         assert flag in text
     for choice in ("upsize", "zero_pad", "random_pad", "center_crop", "transpose_conv", "one_image", "class_mean",
                    "nearest_neighbor", "rigd"):
