@@ -7,9 +7,11 @@ from igdtf.evaluation.evaluators import (
 from igdtf.evaluation.gini import gini, gini_global, gini_regional
 from igdtf.evaluation.protocol import Comparison, compare_models
 from igdtf.evaluation.report import build_report, markdown_report, write_report
+from igdtf.evaluation.robustness_curve import DirectionAlignment, RobustnessCurve, epsilon_50
 
 __all__ = [
-    "INA_FRACTIONS", "AttributionGini", "CleanAccuracy", "Comparison", "InductiveNoise", "PGDAccuracy",
+    "INA_FRACTIONS", "AttributionGini", "CleanAccuracy", "Comparison", "DirectionAlignment", "InductiveNoise",
+    "PGDAccuracy", "RobustnessCurve", "epsilon_50",
     "build_report", "compare_models", "gini", "gini_global", "gini_regional", "markdown_report",
     "write_report",
 ]
