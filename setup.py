@@ -21,6 +21,9 @@ setup(
         "numpy==2.4.6",
         "absl-py==2.5.1",
         "tensorboard==2.21.0",
+        # Export writes TF Serving warm-up requests (PredictionLog protos); the contract tests
+        # build PredictRequests. It adds no packages TensorFlow does not already pull in.
+        "tensorflow-serving-api==2.21.0",
         # Evaluation: figures, progress bar, and the ImageNet-C impulse noise (see BUILD.md).
         "matplotlib==3.11.2",
         "tqdm==4.70.1",

@@ -10,12 +10,14 @@ from igdtf.evaluation.gini import CHANNEL_REDUCTIONS, gini, gini_global, gini_re
 from igdtf.evaluation.map_tests import GiniTest, InductiveNoiseTest, MapNorm, OcclusionTest
 from igdtf.evaluation.protocol import Comparison, compare_models
 from igdtf.evaluation.report import build_report, load_comparison, markdown_report, write_report
+from igdtf.evaluation.robustness_curve import DirectionAlignment, RobustnessCurve, epsilon_50
 from igdtf.evaluation.suites import SUITES, SuiteSettings, build_evaluators
 
 __all__ = [
     "CHANNEL_REDUCTIONS", "INA_FRACTIONS", "RN_FRACTIONS", "SUITES", "AttributionEvaluator",
-    "AttributionGini", "CleanAccuracy", "Comparison", "Confidence", "FolderCorruptions", "GiniTest",
-    "GradientNorm", "InductiveNoise", "InductiveNoiseTest", "MapNorm", "NoiseCorruptions", "OcclusionTest",
-    "PGDAccuracy", "RandomNoise", "SuiteSettings", "build_evaluators", "build_report", "compare_models",
-    "gini", "gini_global", "gini_regional", "load_comparison", "markdown_report", "write_report",
+    "AttributionGini", "CleanAccuracy", "Comparison", "Confidence", "DirectionAlignment", "FolderCorruptions",
+    "GiniTest", "GradientNorm", "InductiveNoise", "InductiveNoiseTest", "MapNorm", "NoiseCorruptions",
+    "OcclusionTest", "PGDAccuracy", "RandomNoise", "RobustnessCurve", "SuiteSettings", "build_evaluators",
+    "build_report", "compare_models", "epsilon_50", "gini", "gini_global", "gini_regional", "load_comparison",
+    "markdown_report", "write_report",
 ]

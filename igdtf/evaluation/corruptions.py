@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES, check_severity, corrupt, to_uint8
-from igdtf.data.imagenet_c import check_folders, list_images, load_images, resolve_class_folders
+from igdtf.data.corruption_folders import check_folders, list_images, load_images, resolve_class_folders
 from igdtf.evaluation.batches import correct
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, PerSample
 from igdtf.validation import check_choice, check_positive_int
@@ -53,7 +53,7 @@ class FolderCorruptions:
     """The same outcomes read from ROOT/<corruption>/<severity>/<class folder>/<images>.
 
     The folder must hold the test set's images in the test set's order (see
-    igdtf/data/imagenet_c.py); `run` checks that its labels equal the test set's, sample by
+    igdtf/data/corruption_folders.py); `run` checks that its labels equal the test set's, sample by
     sample, and refuses to compare otherwise.
     """
 

@@ -14,6 +14,7 @@ Every setting is checked before a model is loaded: a bad flag exits at once with
 
 import ast
 import dataclasses
+import functools
 import inspect
 import logging
 import os
@@ -44,7 +45,8 @@ from igdtf.validation import check_choice
 flags.DEFINE_multi_string("model", None, "NAME=PATH of a model to compare (.keras file or SavedModel "
                           "folder); repeat for every model.")
 flags.DEFINE_string("dataset", None, f"Registry dataset name ({', '.join(DATASETS)}).")
-flags.DEFINE_string("split", None, "Dataset split (default: test if the dataset has one, else validation).")
+flags.DEFINE_string("split", None, "Dataset split (default: the dataset's evaluation split: test, or "
+                    "validation where there is no labelled test split).")
 flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE passed to the dataset's loader (Python literal "
                           "values), e.g. num_samples=1000; repeat for several.")
 flags.DEFINE_integer("max_samples", None, "Evaluate only the first N samples of the split.")
@@ -123,9 +125,16 @@ def parse_options(specs, loader) -> dict:
     return options
 
 
+def image_datasets() -> list[str]:
+    """The registry datasets whose inputs are images [H, W, C]."""
+    return [name for name, info in DATASETS.items() if len(info.image_shape) == 3]
+
+
 def _option_types(loader, key) -> tuple[type, ...]:
     """The types a loader parameter accepts, from its annotation (int also passes for float);
     empty if the annotation does not say."""
+    while isinstance(loader, functools.partial):
+        loader = loader.func
     try:
         annotation = typing.get_type_hints(loader).get(key)
     except (NameError, TypeError):
@@ -204,7 +213,10 @@ def main(argv):
     if not FLAGS.dataset:
         raise ConfigError(f"--dataset is required; one of {', '.join(DATASETS)}.")
     info = checked(dataset_info, FLAGS.dataset)
-    split = FLAGS.split or ("test" if "test" in info.splits else "validation")
+    if len(info.image_shape) != 3:
+        raise ConfigError(f"The evaluation suite needs image datasets; {info.name} holds vectors of shape "
+                          f"{tuple(info.image_shape)}. Image datasets: {', '.join(image_datasets())}.")
+    split = FLAGS.split or info.evaluation_split
     checked(check_choice, f"split of {info.name}", split, info.splits)
     options = parse_options(FLAGS.dataset_option, info.loader)
     suites = checked(check_suites, FLAGS.suite)

@@ -85,5 +85,5 @@ def test_folder_images_of_another_size_are_named_in_the_error(tmp_path, batch):
     labels = np.array([0, 0, 1, 1, 1, 2, 2, 2])
     _write_folder(str(tmp_path), x, labels, severities=(1,))
     data = tf.data.Dataset.from_tensor_slices((x, labels)).batch(4)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"img_000.png does not have the models' input shape \(16, 16, 3\)"):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"img_000.png does not have the input shape of the models, \(16, 16, 3\)"):
         FolderCorruptions(str(tmp_path), (16, 16, 3), 3, ["gaussian_noise"], [1]).run(tiny_cnn(), data)
