@@ -49,11 +49,13 @@ def _plot_curves(models: dict, metrics, title, x_label, x_scale, path) -> bool:
     rows = -(-len(keys) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.3 * rows), squeeze=False)
     for ax, key in zip(axes.flat, keys):
+        plotted = False
         for model_name, summary in models.items():
             points = sorted((float(p), v) for p, v in (summary.get(key) or {}).items() if v is not None)
             if points:
                 xs, ys = zip(*points)
                 ax.plot(np.array(xs) * x_scale, 100 * np.array(ys), marker="o", markersize=3, label=model_name)
+                plotted = True
         metric, attribution, _ = parse_name(key)
         name = metric.upper() if metric.startswith(("ina", "rn")) else metric.replace("_", " ")
         ax.set_title(name if key == metric else f"{name} ({attribution})")
@@ -62,7 +64,13 @@ def _plot_curves(models: dict, metrics, title, x_label, x_scale, path) -> bool:
         if x_scale == 1.0:  # radii and severities are integers
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if plotted:
+            ax.legend(fontsize=8)
+        else:  # error rates are n/a when no sample is classified correctly by every model
+            ax.text(0.5, 0.5, "n/a: no test sample is\nclassified correctly by every model", ha="center",
+                    va="center", transform=ax.transAxes, fontsize=9, color="0.3")
+            ax.set_yticks([])
+            ax.set_xticks([])
     for ax in list(axes.flat)[len(keys):]:
         ax.axis("off")
     fig.suptitle(title)
