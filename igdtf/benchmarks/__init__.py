@@ -1,0 +1,1 @@
+"""Speed benchmarks: `python -m igdtf.benchmarks.<name>` prints figures measured in the same run."""
