@@ -18,7 +18,7 @@ from igdtf.validation import check_choice, check_positive_int
 
 ALIGNMENT_METRICS = ("accuracy", "eps50_linf", "eps50_l2", "alpha_dx", "alpha_x")
 COLUMN_TITLES = {"clean_acc": "accuracy (%)", "eps50_linf": "ε50% (L∞)", "eps50_l2": "ε50% (L2)",
-                 "alpha_dx": "ᾱ_Δx", "alpha_x": "ᾱ_x"}
+                 "alpha_dx": "ᾱ_Δx", "alpha_dx_estimated": "ᾱ_Δx (estimated)", "alpha_x": "ᾱ_x"}
 
 # ε grids of the robustness curves: the authors' Spheres grid; a pixel grid for [0, 1] images.
 SPHERES_L2_EPSILONS = (0.01118, 0.02236, 0.04472, 0.08944, 0.1342, 0.1789, 0.2236)
@@ -73,12 +73,13 @@ def alignment_evaluators(info: DatasetInfo, metrics=ALIGNMENT_METRICS, delta_x: 
 
 
 def alignment_table(summaries: dict) -> dict:
-    """{model: {clean_acc, eps50_linf, eps50_l2, alpha_dx, alpha_x}} (columns that were measured)
-    from compare_models(...).summaries."""
+    """{model: {clean_acc, eps50_linf, eps50_l2, alpha_dx*, alpha_x}} (columns that were measured;
+    alpha_dx* is every alignment evaluator's name, e.g. alpha_dx_estimated) from
+    compare_models(...).summaries."""
     table = {}
     for name, summary in summaries.items():
         row = {"clean_acc": summary["clean_acc"], **epsilon_50_columns(summary)}
-        row.update({k: summary[k] for k in ("alpha_dx", "alpha_x") if k in summary})
+        row.update({k: v for k, v in summary.items() if k.startswith("alpha_")})
         table[name] = row
     return table
 
