@@ -112,7 +112,7 @@ class DeltaXGAN(keras.Model):
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, norm_weight: float = 1.0,
-                 bounds=None, gradient_penalty: float = 0.0, **kwargs):
+                 bounds=None, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = int(generator.input_shape[1][-1])
         _check_binary(self.num_classes)
@@ -120,7 +120,6 @@ class DeltaXGAN(keras.Model):
         self.generator, self.discriminator = generator, discriminator
         self.norm_weight = check_non_negative("norm_weight (λ of ‖Δx‖₂/√n)", norm_weight)
         self.bounds = bounds
-        self.gradient_penalty = check_non_negative("gradient_penalty (R1 γ)", gradient_penalty)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_adversarial", "delta_rms")}
 
     def compile(self, generator_optimizer, discriminator_optimizer, **kwargs):
@@ -151,15 +150,9 @@ class DeltaXGAN(keras.Model):
         bce = keras.losses.BinaryCrossentropy(from_logits=True)
         fake = tf.stop_gradient(x + self.delta_x(x, target, training=True))
         with tf.GradientTape() as tape:
-            with tf.GradientTape() as input_tape:
-                input_tape.watch(x)
-                real_logits = self.discriminator([x, real_class], training=True)
-                real_total = tf.reduce_sum(real_logits)
+            real_logits = self.discriminator([x, real_class], training=True)
             fake_logits = self.discriminator([fake, target_class], training=True)
             d_loss = bce(tf.ones_like(real_logits), real_logits) + bce(tf.zeros_like(fake_logits), fake_logits)
-            if self.gradient_penalty:
-                slope = flatten_per_example(input_tape.gradient(real_total, x))
-                d_loss += 0.5 * self.gradient_penalty * tf.reduce_mean(tf.reduce_sum(tf.square(slope), 1))
         variables = self.discriminator.trainable_variables
         self.discriminator_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
         with tf.GradientTape() as tape:
@@ -202,7 +195,7 @@ class DirectDeltaX:
 
 def train_direct_estimator(dataset, input_shape, steps: int, norm_weight: float = 1.0, bounds=None,
                            width: int = 256, learning_rate: float = 2e-4, discriminator_learning_rate=None,
-                           gradient_penalty: float = 0.0, seed: int = 0, verbose: int = 0):
+                           seed: int = 0, verbose: int = 0):
     """Builds and trains a DeltaXGAN for `steps` steps on `dataset` (repeating batches (x, y) of a
     binary dataset); returns (DirectDeltaX, the training history as {metric: [per epoch]}).
 
@@ -213,7 +206,7 @@ def train_direct_estimator(dataset, input_shape, steps: int, norm_weight: float 
     keras.utils.set_random_seed(seed)
     generator = residual_generator(input_shape, BINARY, width)
     discriminator = projection_discriminator(input_shape, BINARY, width)
-    gan = DeltaXGAN(generator, discriminator, norm_weight, bounds, gradient_penalty)
+    gan = DeltaXGAN(generator, discriminator, norm_weight, bounds)
     gan.compile(keras.optimizers.Adam(learning_rate, beta_1=0.5),
                 keras.optimizers.Adam(discriminator_learning_rate or learning_rate, beta_1=0.5))
     per_epoch = min(100, steps)

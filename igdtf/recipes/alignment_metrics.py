@@ -119,10 +119,10 @@ def checks(table: dict) -> dict:
 
 
 def markdown(table: dict, pearson: dict, checked: dict, cosine: float | None, cfg: AlignmentMetricsConfig) -> str:
+    estimated = "; ᾱ_Δx (estimated) with a direct generator's Δx." if cosine is not None else "."
     lines = ["# Gradient-direction metrics on Spheres (Lanfredi et al., Table 2 columns)", "",
-             f"{cfg.num_test} test points; ε50%: where PGD-{cfg.eval_steps} misclassifies half of them; ᾱ_Δx with the "
-             "analytic Δx" + ("; ᾱ_Δx (estimated) with a direct generator's Δx." if cosine is not None else "."), "",
-             alignment_markdown(table, pearson)]
+             f"{cfg.num_test} test points; ε50%: where PGD-{cfg.eval_steps} misclassifies half of them; ᾱ_Δx "
+             f"with the analytic Δx{estimated}", "", alignment_markdown(table, pearson)]
     if cosine is not None:
         lines += [f"Direct Δx estimate: mean cosine with the analytic Δx {cosine:.3f} (paper: 0.874).", ""]
     lines += ["Checks: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in checked.items()), "",

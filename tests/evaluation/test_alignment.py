@@ -146,8 +146,8 @@ def test_alignment_evaluators_refuse_bad_requests():
 
 
 def test_end_to_end_table_of_a_linear_model_on_known_margins():
-    # f(x) = (x₀, −x₀) on points (x₀, 1): L2 and L∞ distance to the boundary is x₀; ∇(f₁ − f₀) = (−2, 0),
-    # Δx = (−x₀, 0) (the closest point of class 1): α_Δx = 1; α_x = x₀ / ‖(x₀, 1)‖.
+    # f(x) = (x₀, −x₀) on points (x₀, 1): L2 and L∞ distance to the boundary is x₀;
+    # ∇(f₁ − f₀) = (−2, 0), Δx = (−x₀, 0) (the closest point of class 1): α_Δx = 1; α_x = x₀ / ‖(x₀, 1)‖.
     model = linear_model([[1.0, -1.0], [0.0, 0.0]])
     x0 = ((np.arange(20) + 0.5) * 0.05).astype("float32")
     x = np.stack([x0, np.ones_like(x0)], 1)
