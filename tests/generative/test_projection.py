@@ -100,3 +100,25 @@ def test_bad_generators_and_class_ids_are_refused():
     data = tf.data.Dataset.from_tensor_slices((np.zeros((2, DIM), "float32"), np.array([0, 5], "int32"))).batch(2)
     with pytest.raises(ValueError, match=r"Class ids must be in \[0, 3\)"):
         project_dataset(generator, data, SETTINGS)
+
+
+def test_projected_delta_x_feeds_alpha_dx_for_the_closest_wrong_class_of_three():
+    from igdtf.attributions import closest_wrong_class, margin_gradient
+    from igdtf.evaluation import alignment_evaluators, compare_models
+    from igdtf.data.registry import dataset_info
+
+    generator = ConditionalGenerator(linear_generator(), (DIM,))
+    labels = np.array([0, 1, 2, 1], "int32")
+    x = (RNG.normal(size=(4, LATENT)) @ A + B[labels]).astype("float32")
+    data = tf.data.Dataset.from_tensor_slices((x, labels)).batch(2)
+    table = project_dataset(generator, data, SETTINGS)
+    inputs = keras.Input((DIM,))
+    classifier = keras.Model(inputs, keras.layers.Dense(CLASSES)(inputs))
+    evaluators = alignment_evaluators(dataset_info("line_modes"), ("alpha_dx",), delta_x=table)
+    got = compare_models({"m": classifier}, data, evaluators).outcomes["m"]["alpha_dx"].values
+    target = closest_wrong_class(classifier, x, labels).numpy()
+    gradient = margin_gradient(classifier, x, labels, target).numpy()
+    direction = table.points[np.arange(4), target] - x
+    expected = (gradient * direction).sum(1) / np.linalg.norm(gradient, axis=1) / np.linalg.norm(direction, axis=1)
+    np.testing.assert_allclose(got, expected, rtol=1e-4)
+    assert (target != labels).all()
