@@ -27,12 +27,21 @@ def _check_binary(num_classes: int) -> None:
                          "(igdtf.generative.projection).")
 
 
-def _per_target(outputs, target, num_classes: int, shape):
-    """Σ_c target_c · outputs[..., c, :]: one output head per target class (outputs has K·C
-    channels in its last axis), so Δx may depend on the target multiplicatively."""
-    heads = keras.layers.Reshape(tuple(shape[:-1]) + (num_classes, shape[-1]))(outputs)
-    weights = keras.layers.Reshape((1,) * (len(shape) - 1) + (num_classes, 1))(target)
-    return keras.layers.Lambda(lambda pair: tf.reduce_sum(pair[0] * pair[1], axis=-2))([heads, weights])
+@keras.saving.register_keras_serializable(package="igdtf")
+class SelectHead(keras.layers.Layer):
+    """[heads [N, ..., K·C], target one-hot [N, K]] → Σ_c target_c·head_c [N, ..., C]: one output
+    head per target class, so Δx may depend on the target multiplicatively."""
+
+    def call(self, inputs):
+        heads, target = inputs
+        num_classes = target.shape[-1]
+        heads = keras.ops.reshape(heads, tuple(keras.ops.shape(heads)[:-1]) + (num_classes, heads.shape[-1] // num_classes))
+        weights = keras.ops.reshape(target, (-1,) + (1,) * (len(heads.shape) - 3) + (num_classes, 1))
+        return keras.ops.sum(heads * weights, axis=-2)
+
+    def compute_output_shape(self, input_shapes):
+        heads, target = input_shapes
+        return tuple(heads[:-1]) + (heads[-1] // target[-1],)
 
 
 def residual_generator(input_shape, num_classes: int = BINARY, width: int = 256, name="delta_x_generator"):
@@ -64,7 +73,7 @@ def residual_generator(input_shape, num_classes: int = BINARY, width: int = 256,
         linear = keras.layers.Conv2D(channels, 1, use_bias=False, kernel_initializer="zeros")(x)
     else:
         raise ValueError(f"Inputs must be vectors [D] or images [H, W, C]; received shape {input_shape}.")
-    residual = _per_target(keras.layers.Add()([nonlinear, linear]), target, num_classes, input_shape)
+    residual = SelectHead()([keras.layers.Add()([nonlinear, linear]), target])
     return keras.Model([x, target], residual, name=name)
 
 
@@ -109,10 +118,12 @@ class DeltaXGAN(keras.Model):
     and fit on batches (x, y) of a binary dataset; each train_step updates D once, then G once.
 
     Metrics: d_loss, g_adversarial (BCE of fooling D), delta_rms (mean ‖Δx‖₂/√n).
+    `average_generator` holds the exponential moving average of G's weights (decay
+    `ema_decay`), which averages out the oscillations of the min-max game; it is the estimate.
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, norm_weight: float = 1.0,
-                 bounds=None, **kwargs):
+                 bounds=None, ema_decay: float = 0.999, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = int(generator.input_shape[1][-1])
         _check_binary(self.num_classes)
@@ -120,6 +131,11 @@ class DeltaXGAN(keras.Model):
         self.generator, self.discriminator = generator, discriminator
         self.norm_weight = check_non_negative("norm_weight (λ of ‖Δx‖₂/√n)", norm_weight)
         self.bounds = bounds
+        if not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), received {ema_decay!r}.")
+        self.ema_decay = float(ema_decay)
+        self.average_generator = keras.models.clone_model(generator)
+        self.average_generator.set_weights(generator.get_weights())
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_adversarial", "delta_rms")}
 
     def compile(self, generator_optimizer, discriminator_optimizer, **kwargs):
@@ -164,6 +180,8 @@ class DeltaXGAN(keras.Model):
             g_loss = adversarial + self.norm_weight * tf.reduce_mean(rms)
         variables = self.generator.trainable_variables
         self.generator_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+        for average, current in zip(self.average_generator.weights, self.generator.weights):
+            average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * current)
         for name, value in (("d_loss", d_loss), ("g_adversarial", adversarial), ("delta_rms", rms)):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
@@ -211,7 +229,7 @@ def train_direct_estimator(dataset, input_shape, steps: int, norm_weight: float 
                 keras.optimizers.Adam(discriminator_learning_rate or learning_rate, beta_1=0.5))
     per_epoch = min(100, steps)
     history = gan.fit(dataset.repeat(), epochs=max(1, steps // per_epoch), steps_per_epoch=per_epoch, verbose=verbose)
-    return DirectDeltaX(generator, input_shape, bounds), history.history
+    return DirectDeltaX(gan.average_generator, input_shape, bounds), history.history
 
 
 def mean_cosine(estimate, reference, x, labels, target=None) -> float:

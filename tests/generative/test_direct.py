@@ -42,6 +42,8 @@ def test_one_train_step_moves_both_players_and_reports_the_metrics():
     assert np.isfinite([v[0] for v in history.values()]).all()
     for old, new in zip(before, (gan.generator.get_weights(), gan.discriminator.get_weights())):
         assert any(not np.array_equal(a, b) for a, b in zip(old, new))
+    for start, now, average in zip(before[0], gan.generator.get_weights(), gan.average_generator.get_weights()):
+        np.testing.assert_allclose(average, 0.999 * start + 0.001 * now, atol=1e-6)  # one EMA step
     delta = gan((x, 1 - y)).numpy()
     assert delta.shape == x.shape and (x + delta).min() >= 0.0 and (x + delta).max() <= 1.0  # clipped to bounds
 
@@ -51,6 +53,8 @@ def test_direct_delta_x_refuses_bad_generators_and_targets():
         DirectDeltaX(residual_generator((12,), width=4), (10,))
     with pytest.raises(ValueError, match="defined for binary datasets .* received 3 classes"):
         DirectDeltaX(residual_generator((12,), num_classes=3, width=4), (12,))
+    with pytest.raises(ValueError, match=r"ema_decay must be in \[0, 1\), received 1.0"):
+        DeltaXGAN(residual_generator((12,), width=4), projection_discriminator((12,), width=4), ema_decay=1.0)
     with pytest.raises(ValueError, match="received 3 classes"):
         DeltaXGAN(residual_generator((12,), num_classes=3, width=4), projection_discriminator((12,), 3, width=4))
     estimate = DirectDeltaX(residual_generator((12,), width=4), (12,))
