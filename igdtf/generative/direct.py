@@ -35,7 +35,8 @@ class SelectHead(keras.layers.Layer):
     def call(self, inputs):
         heads, target = inputs
         num_classes = target.shape[-1]
-        heads = keras.ops.reshape(heads, tuple(keras.ops.shape(heads)[:-1]) + (num_classes, heads.shape[-1] // num_classes))
+        per_class = heads.shape[-1] // num_classes
+        heads = keras.ops.reshape(heads, tuple(keras.ops.shape(heads)[:-1]) + (num_classes, per_class))
         weights = keras.ops.reshape(target, (-1,) + (1,) * (len(heads.shape) - 3) + (num_classes, 1))
         return keras.ops.sum(heads * weights, axis=-2)
 
