@@ -219,7 +219,10 @@ def train_direct_estimator(dataset, input_shape, steps: int, norm_weight: float 
     binary dataset); returns (DirectDeltaX, the training history as {metric: [per epoch]}).
 
     One epoch is 100 steps (or `steps`, if fewer); Adam with β₁ = 0.5 for both players, at
-    `learning_rate` for G and `discriminator_learning_rate` (default: the same) for D.
+    `learning_rate` for G and `discriminator_learning_rate` (default: the same) for D. The
+    estimate uses the moving average of G's weights. On Spheres, steps=3000, norm_weight=250,
+    width=512, learning_rate=1e-3 give a cosine of about 0.83 with the analytic Δx; norm_weight
+    sets the trade-off between fooling D and a short Δx and depends on the data's scale.
     """
     check_positive_int("steps", steps)
     keras.utils.set_random_seed(seed)
