@@ -3,7 +3,7 @@ a PGD-adversarially trained and an alignment-penalty model, and Δx estimated by
 
 Spheres: two concentric 500-d spheres (radii 1.0 and 1.3) where Δx, the vector to the closest
 point of the other class, is known exactly. Three MLPs (500→256→256→2) are trained: plain
-cross-entropy (baseline), PGDAT (L2 PGD-5, ε = 0.08, ε warmed up over the first epoch) and the
+cross-entropy (baseline), PGDAT (L2 PGD-5, ε = 0.04, ε warmed up over the first epoch) and the
 alignment penalty (λ_α = 1). Each is evaluated on one test set: clean accuracy, ε50% under
 PGD-20 for L∞ and L2, ᾱ_Δx with the analytic Δx, ᾱ_x (Etmann et al.) and, with
 --estimate_delta_x, ᾱ_Δx with Δx from a direct generator G(x, ¬y) trained here (its cosine with
@@ -77,7 +77,7 @@ def config(smoke: bool = False) -> AlignmentMetricsConfig:
     """The recipe's settings; `smoke` shrinks data, epochs and attacks to seconds."""
     common = dict(arch="mlp", arch_options={"hidden": (32,) if smoke else (256, 256)}, batch_size=50,
                   optimizer="adam", learning_rate=1e-3, weight_decay=0.0, epochs=1 if smoke else 5)
-    epsilon = 0.08
+    epsilon = 0.04
     attack = PGD("l2", epsilon, 2.5 * epsilon / 5, 5, True, None)
     models = {
         "baseline": TrainConfig(method="standard", **common),
