@@ -1,6 +1,13 @@
 """Evaluation: evaluators (run(model, data) -> per-sample outcomes), suites, the correct-by-all
 protocol, Gini, inductive noise and occlusion, corruptions, reports, figures and callbacks."""
 
+from igdtf.evaluation.alignment import (
+    InputAlignment, TabulatedDirectionAlignment, correlation_with_robustness, epsilon_50_columns, input_alignment,
+    pearson,
+)
+from igdtf.evaluation.alignment_suite import (
+    ALIGNMENT_METRICS, alignment_evaluators, alignment_markdown, alignment_table, correlations,
+)
 from igdtf.evaluation.corruptions import FolderCorruptions, NoiseCorruptions
 from igdtf.evaluation.evaluators import (
     INA_FRACTIONS, RN_FRACTIONS, AttributionEvaluator, AttributionGini, CleanAccuracy, Confidence,
@@ -14,6 +21,9 @@ from igdtf.evaluation.robustness_curve import DirectionAlignment, RobustnessCurv
 from igdtf.evaluation.suites import SUITES, SuiteSettings, build_evaluators
 
 __all__ = [
+    "ALIGNMENT_METRICS", "InputAlignment", "TabulatedDirectionAlignment", "alignment_evaluators",
+    "alignment_markdown", "alignment_table", "correlation_with_robustness", "correlations", "epsilon_50_columns",
+    "input_alignment", "pearson",
     "CHANNEL_REDUCTIONS", "INA_FRACTIONS", "RN_FRACTIONS", "SUITES", "AttributionEvaluator",
     "AttributionGini", "CleanAccuracy", "Comparison", "Confidence", "DirectionAlignment", "FolderCorruptions",
     "GiniTest", "GradientNorm", "InductiveNoise", "InductiveNoiseTest", "MapNorm", "NoiseCorruptions",

@@ -56,13 +56,14 @@ def epsilon_50(curve: dict, clean_accuracy: float) -> float | None:
 
 class DirectionAlignment:
     """alpha_dx: α_Δx = cos(∇ℓ(x), Δx) per test sample (Lanfredi et al.); needs a closed-form
-    (or estimated) delta_x(x, labels, target)."""
+    (or estimated) delta_x(x, labels, target); `name` tells Δx sources apart in one report."""
 
-    def __init__(self, delta_x):
+    def __init__(self, delta_x, name: str = "alpha_dx"):
         self.delta_x = delta_x
+        self.name = name
 
     def run(self, model, dataset) -> dict[str, PerSample]:
-        values = map_batches(lambda x, y, i: {"alpha_dx": direction_alignment(model, x, y, self.delta_x)}, dataset)
+        values = map_batches(lambda x, y, i: {self.name: direction_alignment(model, x, y, self.delta_x)}, dataset)
         return {name: PerSample(np.asarray(v), MEAN) for name, v in values.items()}
 
     def describe(self) -> dict:

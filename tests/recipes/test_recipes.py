@@ -273,3 +273,26 @@ def test_spheres_alignment_robustness_grows_with_alignment(tmp_path):
     for key in ("alpha_dx", "eps50_l2", "eps50_linf"):
         values = [r[key] for r in ordered]
         assert values == sorted(values) and values[-1] > 1.3 * values[0], (key, values)
+
+
+def test_alignment_metrics_smoke_run_writes_the_table_2_columns(tmp_path):
+    report, text = _toy("alignment_metrics", tmp_path / "metrics", "--smoke")
+    assert set(report["results"]) == {"baseline", "pgdat", "alignment_penalty"}
+    for row in report["results"].values():
+        assert set(row) == {"clean_acc", "eps50_linf", "eps50_l2", "alpha_dx", "alpha_dx_estimated", "alpha_x"}
+        assert 0.0 <= row["alpha_x"] <= 1.0 and -1.0 <= row["alpha_dx"] <= 1.0
+    assert set(report["correlations"]) == {"alpha_dx~eps50_linf", "alpha_dx~eps50_l2", "alpha_x~eps50_linf",
+                                           "alpha_x~eps50_l2"}
+    assert list(report["checks"]) == ["alpha_dx(pgdat) > alpha_dx(baseline)"]
+    assert -1.0 <= report["delta_x_estimate_cosine"] <= 1.0
+    assert "| model | accuracy (%) | ε50% (L∞) | ε50% (L2) | ᾱ_Δx | ᾱ_Δx (estimated) | ᾱ_x |" in text
+
+
+@pytest.mark.slow
+def test_alignment_metrics_pgdat_aligns_better_than_the_baseline(tmp_path):
+    report = _toy("alignment_metrics", tmp_path / "metrics")[0]
+    results = report["results"]
+    assert results["alignment_penalty"]["clean_acc"] > 0.97
+    assert results["pgdat"]["alpha_dx"] > results["baseline"]["alpha_dx"]
+    assert results["pgdat"]["eps50_l2"] > results["baseline"]["eps50_l2"]
+    assert report["delta_x_estimate_cosine"] >= 0.8
