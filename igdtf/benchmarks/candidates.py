@@ -19,7 +19,6 @@ ALL = ("pgdat", "igd", "plain_pgdat", "plain_igd")
 NUM_CLASSES = 10
 
 
-
 def selected_candidates(names) -> tuple:
     """The candidates named (with "all" expanded), in order, without repeats."""
     expanded = []
@@ -68,7 +67,8 @@ def report(timings: dict, batch: int) -> list[str]:
     the same XLA setting, peak device memory where a GPU is used."""
     lines = []
     for name, timing in timings.items():
-        reference = timings.get(name.replace(name.split("+")[0], "pgdat"))
+        setting = name[len(name.split("+")[0]):]  # "" or "+xla"
+        reference = timings.get("pgdat" + setting)
         ms = [1000 * s for s in timing.seconds]
         line = (f"{name:<20} {timing.median * 1000:9.1f} ms/step (min {min(ms):.1f}, max {max(ms):.1f})  "
                 f"{batch / timing.median:8.1f} images/s")
