@@ -1,0 +1,81 @@
+"""The candidates of the training-step benchmark: igdtf's trainers and the plain-TensorFlow
+reference steps, each as a callable that runs one step on a fixed random batch."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from igdtf.attacks import PGD
+from igdtf.benchmarks.plain_steps import make_plain_step
+from igdtf.methods import build_trainer
+from igdtf.models import build_model
+from igdtf.precision import MIXED_FLOAT16, dtype_policy
+from igdtf.validation import check_choice
+
+TRAINER_METHODS = ("standard", "pgdat", "pgdat_cutout", "igd")
+PLAIN_METHODS = ("plain_pgdat", "plain_igd")
+CANDIDATES = TRAINER_METHODS + PLAIN_METHODS
+ALL = ("pgdat", "igd", "plain_pgdat", "plain_igd")
+NUM_CLASSES = 10
+
+
+def selected_candidates(names) -> tuple:
+    """The candidates named (with "all" expanded), in order, without repeats."""
+    expanded = []
+    for name in names:
+        for candidate in ALL if name == "all" else (check_choice("method", name, CANDIDATES + ("all",)),):
+            if candidate not in expanded:
+                expanded.append(candidate)
+    return tuple(expanded)
+
+
+def _fixed_batch(image_size: int, batch: int):
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.uniform(size=(batch, image_size, image_size, 3)), tf.float32)
+    y = tf.constant(rng.integers(0, NUM_CLASSES, size=batch), tf.int32)
+    return x, y
+
+
+def _model(arch: str, image_size: int, seed: int) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    return build_model(arch, (image_size, image_size, 3), NUM_CLASSES, mean=[0.5] * 3, std=[0.25] * 3)
+
+
+def build_candidate(name: str, arch: str, image_size: int, batch: int, xla: bool, mixed_precision: bool = False):
+    """A callable that runs one training step of candidate `name` and waits for its result."""
+    x, y = _fixed_batch(image_size, batch)
+    teacher = _model(arch, image_size, seed=1) if name in ("igd", "plain_igd") else None
+    if name in PLAIN_METHODS:
+        step = make_plain_step(_model(arch, image_size, seed=0), teacher, jit_compile=xla)
+        seed = tf.constant([0, 0], tf.int64)
+        return lambda: step(x, y, seed).numpy()
+    with dtype_policy(MIXED_FLOAT16 if mixed_precision else keras.config.dtype_policy().name):
+        student = _model(arch, image_size, seed=0)
+        options = {"teacher": teacher} if teacher is not None else {}
+        if name != "standard":
+            options["attack"] = PGD()
+        trainer = build_trainer(name, student, weight_decay=5e-4, **options)
+        trainer.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), jit_compile=xla)
+        trainer.optimizer.build(student.trainable_variables)
+    trainer.make_train_function()
+    iterator = iter(tf.data.Dataset.from_tensors((x, y)).repeat())
+    return lambda: trainer.train_function(iterator)["loss"].numpy()
+
+
+def report(timings: dict, batch: int) -> list[str]:
+    """One line per candidate: median/min/max ms per step, images/s, ratio to the PGDAT line of
+    the same XLA setting, peak device memory where a GPU is used."""
+    lines = []
+    for name, timing in timings.items():
+        setting = name[len(name.split("+")[0]):]  # "" or "+xla"
+        reference = timings.get("pgdat" + setting)
+        ms = [1000 * s for s in timing.seconds]
+        line = (f"{name:<20} {timing.median * 1000:9.1f} ms/step (min {min(ms):.1f}, max {max(ms):.1f})  "
+                f"{batch / timing.median:8.1f} images/s")
+        if reference is not None:
+            line += f"  {timing.median / reference.median:5.2f}x pgdat"
+        line += f"  (warm-up {timing.warmup_seconds:.0f} s)"
+        if timing.peak_device_bytes is not None:
+            line += f"  peak GPU memory {timing.peak_device_bytes / 2**20:.0f} MiB"
+        lines.append(line)
+    return lines

@@ -1,0 +1,66 @@
+"""Training-step benchmark: ms/step, images/s and peak memory of igdtf's trainers, side by side.
+
+Command (the IGD/PGDAT target of BUILD.md, "Benchmarks"):
+  python -m igdtf.benchmarks.train_step --method=all --arch=resnet18 --image_size=32 --batch=32
+Each method trains on one fixed random batch (10 classes) with momentum SGD, weight decay 5e-4
+and the papers' PGD-10 (ε 8/255, step 2/255); IGD's teacher is a second, randomly initialised
+model of the same architecture. Candidates are warmed up (traced, compiled) once, then timed
+in round-robin rounds of one step each, so that load from other processes hits all of them
+alike; the figures are the median (min, max) over the rounds, and ratios compare medians from
+the same run. `plain_*` lines are straightforward tf.function steps (plain_steps.py) with the
+same maths, as a reference for what the Trainer machinery costs.
+"""
+
+import tensorflow as tf
+from absl import flags
+
+from igdtf.benchmarks.candidates import ALL, CANDIDATES, PLAIN_METHODS, build_candidate, report, selected_candidates
+from igdtf.benchmarks.timing import gpu_device, load_average, peak_host_rss_bytes, round_robin
+from igdtf.models import ARCHITECTURES
+from igdtf.precision import MIXED_FLOAT16
+from igdtf.recipes.runner import checked, run
+from igdtf.validation import check_positive_int
+
+flags.DEFINE_list("method", ["all"], f"Comma-separated candidates among {', '.join(CANDIDATES)}, or all "
+                  f"(= {', '.join(ALL)}).")
+flags.DEFINE_enum("arch", "resnet18", sorted(ARCHITECTURES), "Student (and teacher) architecture.")
+flags.DEFINE_integer("image_size", 32, "Image side in pixels (3 channels).")
+flags.DEFINE_integer("batch", 32, "Batch size (one device).")
+flags.DEFINE_integer("steps", 5, "Timed steps per candidate, taken round-robin.")
+flags.DEFINE_integer("warmup", 1, "Untimed steps per candidate first (tracing, XLA compilation).")
+flags.DEFINE_enum("xla", "off", ["on", "off", "both"], "Compile each step with XLA (jit_compile); off, as "
+                  "training runs (on CPU it measured slower, see BUILD.md).")
+flags.DEFINE_bool("mixed_precision", False, "Student in mixed_float16 (attacks and gradient terms stay "
+                  "float32); plain_* candidates are float32 only.")
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    del argv
+    names = checked(selected_candidates, FLAGS.method)
+    for flag in ("image_size", "batch", "steps"):
+        checked(check_positive_int, flag, getattr(FLAGS, flag))
+    if FLAGS.mixed_precision:
+        names = tuple(name for name in names if name not in PLAIN_METHODS)
+    xla_settings = {"on": (True,), "off": (False,), "both": (False, True)}[FLAGS.xla]
+    candidates = {}
+    for xla in xla_settings:
+        for name in names:
+            label = name + ("+xla" if xla and FLAGS.xla == "both" else "")
+            candidates[label] = build_candidate(name, FLAGS.arch, FLAGS.image_size, FLAGS.batch, xla,
+                                                FLAGS.mixed_precision)
+    load_before = load_average()
+    timings = round_robin(candidates, FLAGS.steps, FLAGS.warmup)
+    precision = MIXED_FLOAT16 if FLAGS.mixed_precision else "float32"
+    print(f"train_step: {FLAGS.arch} {FLAGS.image_size}x{FLAGS.image_size}x3, batch {FLAGS.batch}, "
+          f"{FLAGS.steps} timed steps each (round-robin) after {FLAGS.warmup} warm-up, "
+          f"device {gpu_device() or 'CPU'}, strategy {type(tf.distribute.get_strategy()).__name__}, "
+          f"XLA {FLAGS.xla}, precision {precision}")
+    print(f"before: {load_before}; after: {load_average()}")
+    for line in report(timings, FLAGS.batch):
+        print(line)
+    print(f"peak host RSS of the process (all candidates): {peak_host_rss_bytes() / 2**20:.0f} MiB")
+
+
+if __name__ == "__main__":
+    run(main)
