@@ -11,6 +11,8 @@ import dataclasses
 from igdtf.attacks import PGD
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
 from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES
+from igdtf.data.registry import dataset_info
+from igdtf.evaluation.alignment_suite import ALIGNMENT_METRICS, alignment_evaluators
 from igdtf.evaluation.corruptions import FolderCorruptions, NoiseCorruptions
 from igdtf.evaluation.evaluators import (
     RN_FRACTIONS, AttributionEvaluator, Confidence, GradientNorm, PGDAccuracy, RandomNoise,
@@ -26,6 +28,8 @@ class SuiteSettings:
     ioa_radius: R, 4 for inputs up to 64 px (CIFAR, Shapes), 20 above (ImageNet-100).
     corruptions_dir: read corruptions from this ImageNet-C style folder instead of generating
     them (then `image_shape` and `num_classes` are needed).
+    dataset: registry name of the data (the alignment suite reads its Δx, bounds and ε grids).
+    alignment_steps: PGD steps per ε of the alignment suite's robustness curves.
     """
 
     attributions: tuple[str, ...] = (DEFAULT_ATTRIBUTION,)
@@ -43,6 +47,8 @@ class SuiteSettings:
     corruption_class_folders: tuple[str, ...] | None = None
     image_shape: tuple[int, int, int] | None = None
     num_classes: int | None = None
+    dataset: str | None = None
+    alignment_steps: int = 40
 
     def __post_init__(self):
         if not self.attributions:
@@ -56,13 +62,14 @@ class SuiteSettings:
             check_fraction("RN fraction", f)
         check_positive_int("IOA centres (N)", self.ioa_centres)
         check_positive_int("IOA radius (R)", self.ioa_radius)
+        check_positive_int("alignment PGD steps", self.alignment_steps)
 
     @classmethod
     def for_dataset(cls, info, **overrides) -> "SuiteSettings":
         """Settings for a registry dataset (its Gini block, image size and classes)."""
-        side = max(info.image_shape[0], info.image_shape[1])
-        defaults = dict(gini_block=info.gini_block, ioa_radius=4 if side <= 64 else 20,
-                        image_shape=tuple(info.image_shape), num_classes=info.num_classes)
+        side = max(info.image_shape[:2])
+        defaults = dict(gini_block=info.gini_block or cls.gini_block, ioa_radius=4 if side <= 64 else 20,
+                        image_shape=tuple(info.image_shape), num_classes=info.num_classes, dataset=info.name)
         return cls(**{**defaults, **overrides})
 
 
@@ -75,6 +82,15 @@ def _corruptions(s: SuiteSettings) -> list:
                               s.corruption_class_folders)]
 
 
+def _alignment(s: SuiteSettings) -> list:
+    """Table 2 of Lanfredi et al.: ε50% (L∞, L2), ᾱ_x, and ᾱ_Δx where the dataset has a closed-form Δx."""
+    if s.dataset is None:
+        raise ValueError("The alignment suite needs the dataset's name in the settings (SuiteSettings.for_dataset).")
+    info = dataset_info(s.dataset)
+    metrics = [m for m in ALIGNMENT_METRICS if m != "alpha_dx" or info.delta_x is not None]
+    return alignment_evaluators(info, metrics, steps=s.alignment_steps, seed=s.seed)
+
+
 SUITES = {
     "clean": lambda s: [Confidence()],  # clean_acc always runs (compare_models adds it)
     "pgd": lambda s: [PGDAccuracy(s.pgd, s.seed)],
@@ -83,7 +99,9 @@ SUITES = {
     "rn": lambda s: [RandomNoise(s.rn_fractions, seed=s.seed)],
     "ioa": lambda s: [OcclusionTest(s.ioa_centres, s.ioa_radius)],
     "corruptions": _corruptions,
+    "alignment": _alignment,
 }
+VECTOR_SUITES = ("clean", "alignment")  # the suites defined on vector (non-image) datasets
 
 
 def check_suites(names) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ are listed at the end, so that nothing computed is left out of the report.
 """
 
 from igdtf.attributions import DEFAULT_ATTRIBUTION
+from igdtf.evaluation.alignment_suite import alignment_markdown
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, parse_name
 
 
@@ -126,6 +127,7 @@ def markdown_report(report: dict) -> str:
         for a in b.attributions:
             if b.has(_key(metric, a)):
                 lines += b.curve_table(_key(metric, a), title + b.suffix(metric, a), point_label)
+    lines += _alignment_section(report)
     lines += _leftovers(b)
     if report.get("figures"):
         lines += ["", "## Figures", ""] + [f"![{name}]({name})" for name in report["figures"]]
@@ -146,6 +148,14 @@ def _ioa_summary(b: _Builder, attribution: str) -> list[str]:
             for name, m in b.models.items()]
     return ["", f"## Table 3: IOA error rate (%){b.suffix('ioa_black', attribution)}", ""] + \
         _table(["model"] + [label for _, _, label in columns], rows)
+
+
+def _alignment_section(report: dict) -> list[str]:
+    """Table 2 of Lanfredi et al. (ε50%, ᾱ_Δx, ᾱ_x) and the correlations, when the alignment suite ran."""
+    if not report.get("alignment"):
+        return []
+    return ["", "## Gradient direction: robustness ε50% and alignment (Lanfredi et al., Table 2)", "",
+            alignment_markdown(report["alignment"]["table"], report["alignment"]["correlations"]).rstrip()]
 
 
 def _leftovers(b: _Builder) -> list[str]:

@@ -37,7 +37,8 @@ from igdtf.evaluation import (
 )
 from igdtf.evaluation.figures import write_attribution_grid, write_curve_figures
 from igdtf.evaluation.protocol import check_comparable
-from igdtf.evaluation.suites import check_suites
+from igdtf.evaluation.alignment_suite import alignment_table, correlations
+from igdtf.evaluation.suites import VECTOR_SUITES, check_suites
 from igdtf.methods.teacher import load_teacher
 from igdtf.recipes.runner import checked, run
 from igdtf.validation import check_choice
@@ -52,13 +53,16 @@ flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE passed to the dataset
 flags.DEFINE_integer("max_samples", None, "Evaluate only the first N samples of the split.")
 flags.DEFINE_integer("batch_size", 250, "Evaluation batch size. Random draws are seeded per batch, so "
                      "this is part of the protocol (recorded in the report).")
-flags.DEFINE_list("suite", list(SUITES), f"Suites to run, comma-separated: {', '.join(SUITES)}.")
+flags.DEFINE_list("suite", [s for s in SUITES if s != "alignment"], "Suites to run, comma-separated: "
+                f"{', '.join(SUITES)} (alignment is opt-in; on vector datasets only clean and alignment).")
 flags.DEFINE_list("attribution", [DEFAULT_ATTRIBUTION], "Attribution methods of the gini, ina and ioa "
                   f"suites and the figures: {', '.join(ATTRIBUTIONS)}.")
 flags.DEFINE_integer("seed", 0, "Seed of every random draw (PGD starts, noise, random baselines).")
 flags.DEFINE_float("epsilon", 8.0, "L-inf radius of the PGD evaluation, in 1/255 units.")
 flags.DEFINE_float("step_size", 2.0, "PGD step size, in 1/255 units.")
 flags.DEFINE_integer("pgd_steps", 20, "PGD steps.")
+flags.DEFINE_integer("alignment_steps", 40, "alignment suite: PGD steps per ε of its L∞/L2 robustness curves "
+                     "(ε50%); ᾱ_Δx is measured where the dataset has a closed-form Δx (spheres), ᾱ_x always.")
 flags.DEFINE_list("ina_fractions", [f"{f:g}" for f in INA_FRACTIONS], "INA fractions of input elements, in (0, 1].")
 flags.DEFINE_list("rn_fractions", [f"{f:g}" for f in RN_FRACTIONS], "RN fractions of input elements, in (0, 1].")
 flags.DEFINE_integer("gini_block", None, "Block side r of the regional Gini (default: the dataset's).")
@@ -169,6 +173,7 @@ def settings_from_flags(info) -> SuiteSettings:
         ioa_centres=FLAGS.ioa_centres, corruptions=tuple(FLAGS.corruptions),
         severities=_numbers("severities", FLAGS.severities, int),
         corruptions_dir=FLAGS.corruptions_dir, corruption_class_folders=class_folders,
+        alignment_steps=FLAGS.alignment_steps,
     )
     if FLAGS.gini_block is not None:
         overrides["gini_block"] = FLAGS.gini_block
@@ -213,13 +218,15 @@ def main(argv):
     if not FLAGS.dataset:
         raise ConfigError(f"--dataset is required; one of {', '.join(DATASETS)}.")
     info = checked(dataset_info, FLAGS.dataset)
-    if len(info.image_shape) != 3:
-        raise ConfigError(f"The evaluation suite needs image datasets; {info.name} holds vectors of shape "
-                          f"{tuple(info.image_shape)}. Image datasets: {', '.join(image_datasets())}.")
+    suites = checked(check_suites, FLAGS.suite)
+    is_image = len(info.image_shape) == 3
+    if not is_image and not set(suites) <= set(VECTOR_SUITES):
+        raise ConfigError(f"Suites {', '.join(s for s in suites if s not in VECTOR_SUITES)} need image datasets; "
+                          f"{info.name} holds vectors of shape {tuple(info.image_shape)}. On it choose among "
+                          f"--suite={','.join(VECTOR_SUITES)}; image datasets: {', '.join(image_datasets())}.")
     split = FLAGS.split or info.evaluation_split
     checked(check_choice, f"split of {info.name}", split, info.splits)
     options = parse_options(FLAGS.dataset_option, info.loader)
-    suites = checked(check_suites, FLAGS.suite)
     settings = settings_from_flags(info)
     model_paths = parse_models(FLAGS.model)
     for name in ("batch_size", "max_samples"):
@@ -242,9 +249,12 @@ def main(argv):
         max_samples=FLAGS.max_samples, batch_size=FLAGS.batch_size, seed=FLAGS.seed, models=model_paths,
         suites=list(suites), settings=dataclasses.asdict(settings), command=sys.argv,
     )
+    if "alignment" in suites:
+        table = alignment_table(comparison.summaries)
+        report["alignment"] = {"table": table, "correlations": correlations(table)}
     os.makedirs(FLAGS.output_dir, exist_ok=True)
     report["figures"] = write_curve_figures(report, FLAGS.output_dir)
-    images, labels = example_images(data, comparison.correct_by_all, FLAGS.figure_images)
+    images, labels = example_images(data, comparison.correct_by_all, FLAGS.figure_images if is_image else 0)
     if images is not None:
         for attribution in list(settings.attributions) + (["gradcam"] if FLAGS.gradcam else []):
             file_name = f"attributions_{attribution}.png"

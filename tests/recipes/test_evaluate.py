@@ -52,13 +52,13 @@ def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
     tiny_cnn().save(small)
     base = [f"--model=a={good}", "--dataset=shapes", f"--output_dir={tmp_path / 'out'}"]
     cases = {
-        "Unknown suite 'foo'. Allowed: clean, corruptions, gini, ina, ioa, pgd, rn": ["--suite=clean,foo"],
+        "Unknown suite 'foo'. Allowed: alignment, clean, corruptions, gini, ina, ioa, pgd, rn": ["--suite=clean,foo"],
         "Unknown attribution 'lime'. Allowed: gradient_shap": ["--attribution=saliency,lime"],
         "INA fraction must be in (0, 1], received 0.0": ["--ina_fractions=0,0.01"],
         "RN fraction must be in (0, 1], received 1.5": ["--rn_fractions=0.1,1.5"],
         "Unknown split of imagenet100 'test'. Allowed: train, validation": ["--dataset=imagenet100", "--split=test"],
         "Unknown dataset 'mnist'. Allowed: cifar10, cifar100": ["--dataset=mnist"],
-        "The evaluation suite needs image datasets; spheres holds vectors": ["--dataset=spheres"],
+        "Suites pgd, gini, ina, rn, ioa, corruptions need image datasets; spheres holds vectors": ["--dataset=spheres"],
         "--model must be NAME=PATH": ["--model=justapath.keras"],
         "--model b=/no/such.keras: no such .keras file": ["--model=b=/no/such.keras"],
         "--model name 'a' is given twice": [f"--model=a={good}"],
@@ -86,6 +86,29 @@ def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
     mismatch = results[-1]
     assert "Model a takes (8, 8, 3) images with 3 classes, but dataset shapes has (32, 32, 3)" in mismatch["error"]
     assert not mismatch["evaluated"]
+
+
+def test_alignment_suite_reports_table_2_on_spheres(tmp_path):
+    import keras
+
+    paths = []
+    for seed in (0, 1):
+        keras.utils.set_random_seed(seed)
+        paths.append(str(tmp_path / f"m{seed}.keras"))
+        build_model("mlp", (500,), 2, [0.0], [0.05], hidden=(8,)).save(paths[-1])
+    out = tmp_path / "eval"
+    done = _run("igdtf.evaluate", f"--model=a={paths[0]}", f"--model=b={paths[1]}", "--dataset=spheres",
+                "--dataset_option=num_samples=20", "--batch_size=10", "--suite=clean,alignment",
+                "--alignment_steps=2", f"--output_dir={out}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    for name in ("a", "b"):
+        row = report["alignment"]["table"][name]
+        assert set(row) >= {"clean_acc", "eps50_linf", "eps50_l2", "alpha_dx", "alpha_x"}
+        assert -1 <= row["alpha_dx"] <= 1 and 0 <= row["alpha_x"] <= 1
+    assert set(report["alignment"]["correlations"]) == {"alpha_dx~eps50_linf", "alpha_dx~eps50_l2",
+                                                         "alpha_x~eps50_linf", "alpha_x~eps50_l2"}
+    assert "Lanfredi et al., Table 2" in (out / "report.md").read_text()
 
 
 def test_a_bad_flag_exits_with_code_2_and_one_line(tmp_path):
