@@ -10,6 +10,7 @@ import tensorflow as tf
 
 import igdtf
 from igdtf.evaluation.protocol import Comparison
+from igdtf.evaluation.sanity import robustness_markdown
 
 
 def build_report(comparison: Comparison, evaluators, **context) -> dict:
@@ -66,6 +67,7 @@ def markdown_report(report: dict) -> str:
         for name, m in models.items():
             cells = " | ".join(_fmt(m.get(curve, {}).get(f), True) for f in fractions)
             lines.append(f"| {name} | {cells} |")
+    lines += robustness_markdown(report)
     return "\n".join(lines) + "\n"
 
 
