@@ -34,12 +34,14 @@ def _capped_level(weights, caps, target):
     def value(level):
         return tf.reduce_sum(weights * tf.minimum(level[:, None], caps), axis=1)
 
-    top = tf.reduce_max(caps, axis=1)
-    low, high = tf.zeros_like(top), top
-    for _ in range(_BISECTIONS):
+    def halve(i, low, high):
         middle = 0.5 * (low + high)
         short = value(middle) < target
-        low, high = tf.where(short, middle, low), tf.where(short, high, middle)
+        return i + 1, tf.where(short, middle, low), tf.where(short, high, middle)
+
+    top = tf.reduce_max(caps, axis=1)
+    _, low, high = tf.while_loop(lambda i, *_: i < _BISECTIONS, halve,
+                                 (tf.constant(0), tf.zeros_like(top), top))
     slope = tf.reduce_sum(tf.where(caps > low[:, None], weights, 0.0), axis=1)
     level = low + tf.math.divide_no_nan(target - value(low), slope)
     level = tf.clip_by_value(level, low, high)
