@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m igdtf.benchmarks.<name>` prints throughput figures."""
