@@ -145,8 +145,8 @@ def judge(summary: dict, undefended: bool = False, thresholds: Thresholds = Thre
         pgd = summary.get("pgd_acc")
         checks.append(Check("undefended_model_broken_by_pgd", None if pgd is None else
                             pgd <= thresholds.undefended, pgd, f"<= {thresholds.undefended}"))
-    for key in summary:
-        if key.endswith("_acc") and key not in ("clean_acc", "pgd_acc") and "pgd_acc" in summary:
+    for key in summary:  # every AutoAttackAccuracy output (it comes with "<key>_after")
+        if key.endswith("_acc") and f"{key}_after" in summary and "pgd_acc" in summary:
             checks.append(Check(f"{key}_not_above_pgd_acc", summary[key] <= summary["pgd_acc"] + 1e-9,
                                 summary[key], f"<= pgd_acc {summary['pgd_acc']}"))
     checks.append(Check("outputs_are_logits", _all(sanity.get("logits")), sanity.get("logits"), "1.0"))

@@ -26,6 +26,9 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
         assert set(summary["ina1"]) == set(summary["ina2"]) == {"0.01", "0.02"}
     assert os.path.isfile(os.path.join(out, "export", "igd", "1", "saved_model.pb"))
     assert "Table 1" in done.stdout
+    checks = {c["name"]: c["passed"] for c in report["robustness_checks"]["pgdat"]}
+    assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
+    assert "## Robustness sanity checks" in done.stdout
     again = _run("igdtf.recipes.quickstart", "--smoke", f"--output_dir={out}")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "training is finished; loading it" in again.stderr
