@@ -21,6 +21,9 @@ setup(
         "numpy==2.4.6",
         "absl-py==2.5.1",
         "tensorboard==2.21.0",
+        # Export writes TF Serving warm-up requests (PredictionLog protos); the contract tests
+        # build PredictRequests. It adds no packages TensorFlow does not already pull in.
+        "tensorflow-serving-api==2.21.0",
     ],
     extras_require={"test": ["pytest==9.2.0", "pytest-xdist==3.8.0"]},
 )

@@ -5,5 +5,10 @@ class MissingDataError(FileNotFoundError):
     """A dataset's files are not where they must be; the message says which files to put where."""
 
 
+class DataError(ValueError):
+    """A dataset's files are there but unusable (truncated archive, wrong layout); the message
+    names the file and what to do."""
+
+
 class ConfigError(ValueError):
     """A recipe's settings are invalid; the message says what was received and what is allowed."""

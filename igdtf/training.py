@@ -1,31 +1,54 @@
 """Training one method end to end: config → trainer → fit with checkpoints → model.keras.
 
 A run directory holds:
-  checkpoints/   tf.train checkpoints after every epoch (weights, optimizer slots, learning
-                 rate, step counter, which also drives the training RNG, and the epoch)
+  run.json       the run's identity (method, architecture, dataset, batch, seed, precision)
+                 and settings; a directory is resumed only by the same run
+  checkpoints/   tf.train checkpoints (the last two) after every epoch and, with
+                 checkpoint_every_steps, within epochs: weights, optimizer slots, learning rate,
+                 loss scale, step counter, partial-epoch metric sums and the RunState (data
+                 position, reduce-on-plateau state, best value; see checkpointing.py)
   history.csv    one row of metrics per epoch
-  model.keras    the trained classifier (written last; its presence means "done")
-Running again on the same directory resumes after the last finished epoch.
+  model_spec.json  architecture, input shape, classes, normalisation, dataset (igdtf.models.ModelSpec),
+                 to rebuild the model around a checkpoint (igdtf.export)
+  best.keras     with validation data: the student at its best validation metric
+  best.json      (val_pgd_acc for adversarial methods, val_acc otherwise) and that epoch
+  tensorboard/   with tensorboard options: event files (evaluation/tensorboard.py)
+  model.keras    the trained classifier after the last epoch (written last; means "done")
+Running again on the same directory resumes from the last checkpoint. With EpochBatches
+training data (pipeline.py) the resumed run sees the same batches and draws the same random
+numbers as an uninterrupted one, so in deterministic mode it ends with the same weights.
 """
 
+import contextlib
 import dataclasses
 import logging
 import os
+import shutil
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import PGD
+from igdtf.checkpointing import (
+    BestModel, PlateauSchedule, RunCheckpoint, RunState, check_run_directory, write_run_file,
+)
+from igdtf.data.pipeline import EpochBatches
 from igdtf.data.registry import DatasetInfo
+from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
+from igdtf.errors import ConfigError
+from igdtf.evaluation.tensorboard import TensorBoardLogger
 from igdtf.methods import ADVERSARIAL_METHODS, METHODS, TEACHER_METHODS, build_trainer
-from igdtf.models import ARCHITECTURES, build_model
+from igdtf.models import ARCHITECTURES, MODEL_SPEC_FILE, ModelSpec
+from igdtf.precision import MIXED_FLOAT16, dtype_policy
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
 
 log = logging.getLogger("igdtf.training")
 
 OPTIMIZERS = ("sgd", "adam")
 MODEL_FILE = "model.keras"
+IDENTITY_FIELDS = ("method", "arch", "arch_options", "batch_size", "seed", "mixed_precision")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +57,9 @@ class TrainConfig:
 
     learning_rate is the initial rate; with plateau_patience set, it is multiplied by 0.1
     whenever the monitored validation metric (pgd_acc for adversarial methods, acc otherwise)
-    has not improved for that many epochs. batch_size is the global batch.
+    has not improved for that many epochs. batch_size is the global batch (distribute.py).
+    checkpoint_every_steps adds checkpoints within epochs. mixed_precision builds the student
+    under Keras' mixed_float16 policy (attacks and input-gradient terms stay float32).
     """
 
     method: str = "standard"
@@ -53,6 +78,8 @@ class TrainConfig:
     cutout_size: int | None = None
     epsilon_warmup_epochs: float = 0.0
     seed: int = 0
+    checkpoint_every_steps: int | None = None
+    mixed_precision: bool = False
 
     def __post_init__(self):
         check_choice("method", self.method, METHODS)
@@ -68,6 +95,8 @@ class TrainConfig:
             check_positive_int("plateau_patience", self.plateau_patience)
         if self.cutout_size is not None:
             check_positive_int("cutout_size", self.cutout_size)
+        if self.checkpoint_every_steps is not None:
+            check_positive_int("checkpoint_every_steps", self.checkpoint_every_steps)
         check_non_negative("epsilon_warmup_epochs", self.epsilon_warmup_epochs)
 
     def trainer_options(self, steps_per_epoch: int | None = None) -> dict:
@@ -90,26 +119,42 @@ class TrainConfig:
             return keras.optimizers.Adam(self.learning_rate)
         return keras.optimizers.SGD(self.learning_rate, momentum=self.momentum)
 
+    @property
+    def monitor(self) -> str:
+        """The validation metric of plateau and best-checkpoint selection: PGD accuracy for
+        adversarial methods (the papers' choice), clean accuracy otherwise."""
+        return "val_pgd_acc" if self.eval_attack is not None else "val_acc"
 
-class EpochCheckpoint(keras.callbacks.Callback):
-    """Saves a tf.train checkpoint (with the epoch number) at the end of every epoch."""
+    def identity(self, info: DatasetInfo) -> dict:
+        """The settings a checkpoint of this run cannot change."""
+        fields = {name: getattr(self, name) for name in IDENTITY_FIELDS}
+        return {**fields, "dataset": info.name, "image_shape": list(info.image_shape),
+                "num_classes": info.num_classes}
 
-    def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable):
-        super().__init__()
-        self.manager = manager
-        self.epoch = epoch
 
-    def on_epoch_end(self, epoch, logs=None):
-        self.epoch.assign(epoch + 1)
-        self.manager.save(checkpoint_number=epoch + 1)
+@dataclasses.dataclass(frozen=True)
+class TensorBoardOptions:
+    """What the TensorBoard callback logs besides the training logs (evaluation/tensorboard.py).
+
+    probe: (images, labels) numpy arrays evaluated every epoch; evaluators: run on the probe.
+    """
+
+    probe: tuple | None = None
+    evaluators: tuple = ()
+    every_steps: int = 50
+    hparams: dict = dataclasses.field(default_factory=dict)
 
 
 class ProgressLogger(keras.callbacks.Callback):
-    """One log line every `every` steps (with steps/s and the epoch's ETA) and one per epoch."""
+    """One log line every `every` steps (with steps/s and the epoch's ETA) and one per epoch.
+
+    offset: the step at which the current epoch starts (set before a resumed epoch's fit call).
+    """
 
     def __init__(self, name: str, epochs: int, steps_per_epoch: int | None, every: int = 50):
         super().__init__()
         self.name, self.epochs, self.steps, self.every = name, epochs, steps_per_epoch, every
+        self.offset = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch, self.start = epoch, time.time()
@@ -118,78 +163,197 @@ class ProgressLogger(keras.callbacks.Callback):
         if (batch + 1) % self.every:
             return
         rate = (batch + 1) / (time.time() - self.start)
-        eta = f", ETA {((self.steps or 0) - batch - 1) / rate:.0f} s" if self.steps else ""
+        step = self.offset + batch + 1
+        eta = f", ETA {((self.steps or 0) - step) / rate:.0f} s" if self.steps else ""
         log.info("%s epoch %d/%d step %d%s: %s (%.2f steps/s%s)", self.name, self.epoch + 1,
-                 self.epochs, batch + 1, f"/{self.steps}" if self.steps else "", _format(logs), rate, eta)
+                 self.epochs, step, f"/{self.steps}" if self.steps else "", _format(logs), rate, eta)
 
     def on_epoch_end(self, epoch, logs=None):
         log.info("%s epoch %d/%d done in %.0f s: %s", self.name, epoch + 1, self.epochs,
                  time.time() - self.start, _format(logs))
+        self.offset = 0
 
 
 def _format(logs) -> str:
-    return ", ".join(f"{k}={float(v):.4f}" for k, v in sorted((logs or {}).items()))
+    return ", ".join(f"{k}={float(np.mean(v)):.4f}" for k, v in sorted((logs or {}).items()))
+
+
+class _Batches:
+    """Training batches of either kind: EpochBatches (exact data position), or a plain batched
+    tf.data.Dataset re-iterated every epoch (resumes at the right step, but its shuffle order
+    after a restart is not the uninterrupted run's)."""
+
+    def __init__(self, data, strategy: tf.distribute.Strategy):
+        self.data, self.strategy = data, strategy
+        if isinstance(data, EpochBatches):
+            self.steps_per_epoch = data.steps_per_epoch
+        else:
+            count = int(data.cardinality())
+            self.steps_per_epoch = count if count > 0 else None
+
+    def fit_input(self, epoch: int, start_step: int):
+        """(data, steps_per_epoch) for a model.fit call over epoch `epoch` from `start_step` on."""
+        steps = self.steps_per_epoch - start_step if self.steps_per_epoch else None
+        if not isinstance(self.data, EpochBatches):
+            return (self.data.skip(start_step), steps) if start_step else (self.data, None)
+        if self.strategy.num_replicas_in_sync > 1 or in_multi_worker_mode(self.strategy):
+            data = self.strategy.distribute_datasets_from_function(
+                lambda context: self.data.dataset(epoch, start_step, context))
+        else:
+            data = self.data.dataset(epoch, start_step)
+        return data, steps
 
 
 def train_model(
     config: TrainConfig,
     info: DatasetInfo,
-    train_data: tf.data.Dataset,
+    train_data,
     output_dir: str,
     validation_data: tf.data.Dataset | None = None,
     teacher: keras.Model | None = None,
     strategy: tf.distribute.Strategy | None = None,
     name: str | None = None,
+    resume: bool = True,
+    tensorboard: TensorBoardOptions | None = None,
+    callbacks: tuple = (),
 ) -> keras.Model:
-    """Trains (or resumes, or reloads if finished) `config.method` on batched `train_data`.
+    """Trains (or resumes, or reloads if finished) `config.method`.
 
     Args:
       info: the dataset's shape, classes and normalisation statistics.
-      train_data: batches of (images in [0, 1], labels), global batch size.
-      output_dir: the run directory (see module docstring).
+      train_data: EpochBatches (exact resume, see pipeline.py), or a tf.data.Dataset of
+        batches (images in [0, 1], labels) of the global batch size.
+      output_dir: the run directory (see module docstring). A directory holding a different
+        run (another method, architecture, dataset...) is refused with a ConfigError, as is
+        one holding a checkpoint when `resume` is False.
+      validation_data: batches evaluated after every epoch (val_acc, and val_pgd_acc when
+        config.eval_attack is set); enables best.keras and the plateau schedule.
       teacher: the frozen teacher for distillation methods, created in `strategy`'s scope.
+      tensorboard: options of the TensorBoard logs; None writes none.
+      callbacks: more Keras callbacks, run after the run's own (before its checkpoint).
     Returns:
-      The trained student classifier.
+      The trained student classifier (after the last epoch; best.keras holds the best one).
     """
     name = name or config.method
+    strategy = strategy or tf.distribute.get_strategy()
+    identity = config.identity(info)
+    check_run_directory(output_dir, identity, resume)
     final_path = os.path.join(output_dir, MODEL_FILE)
     if os.path.exists(final_path):
         log.info("%s: %s exists, training is finished; loading it.", name, final_path)
-        with (strategy or tf.distribute.get_strategy()).scope():
+        with strategy.scope():
             return keras.models.load_model(final_path, compile=False)
-    os.makedirs(output_dir, exist_ok=True)
-    strategy = strategy or tf.distribute.get_strategy()
-    steps = int(train_data.cardinality()) if train_data.cardinality() > 0 else None
-    with strategy.scope():
-        keras.utils.set_random_seed(config.seed)
-        student = build_model(
-            config.arch, info.image_shape, info.num_classes, info.mean, info.std, **config.arch_options
-        )
-        trainer = build_trainer(config.method, student, teacher=teacher, **config.trainer_options(steps))
-        optimizer = config.make_optimizer()
-        trainer.compile(optimizer=optimizer, jit_compile=False)
-        optimizer.build(student.trainable_variables)
-        epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-    checkpoint = tf.train.Checkpoint(student=student, optimizer=optimizer, epoch=epoch)
-    manager = tf.train.CheckpointManager(checkpoint, os.path.join(output_dir, "checkpoints"), max_to_keep=2)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_consumed()
-        log.info("%s: resuming from %s (epoch %d).", name, manager.latest_checkpoint, int(epoch.numpy()))
-    initial_epoch = int(epoch.numpy())
-    callbacks = [
-        EpochCheckpoint(manager, epoch),
-        keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=True),
-        ProgressLogger(name, config.epochs, steps),
-    ]
-    if config.plateau_patience is not None:
-        monitor = "val_pgd_acc" if config.eval_attack is not None else "val_acc"
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=monitor, mode="max", factor=0.1, patience=config.plateau_patience, verbose=1
-        ))
-    if initial_epoch < config.epochs:
-        log.info("%s: training %s for epochs %d-%d.", name, config.method, initial_epoch + 1, config.epochs)
-        trainer.fit(train_data, epochs=config.epochs, initial_epoch=initial_epoch,
-                    validation_data=validation_data, callbacks=callbacks, verbose=0)
-    student.save(final_path)
-    log.info("%s: saved %s", name, final_path)
-    return student
+    if config.plateau_patience is not None and validation_data is None:
+        raise ConfigError("A plateau schedule (plateau_patience) needs validation data.")
+    batches = _Batches(train_data, strategy)
+    if config.checkpoint_every_steps and not batches.steps_per_epoch:
+        raise ConfigError("checkpoint_every_steps needs training data of known length.")
+    run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard, callbacks)
+    run.build(teacher)
+    if is_chief(strategy):
+        write_run_file(output_dir, identity, {**dataclasses.asdict(config), "dataset": info.name})
+        run.model_spec().save(os.path.join(output_dir, MODEL_SPEC_FILE))
+    return run.train()
+
+
+class _Run:
+    """One training run: builds the trainer and checkpoint, restores, fits, saves."""
+
+    def __init__(self, config: TrainConfig, info: DatasetInfo, name: str, output_dir: str,
+                 strategy: tf.distribute.Strategy, batches: _Batches, validation_data, tensorboard,
+                 callbacks: tuple = ()):
+        self.config, self.info, self.name, self.output_dir = config, info, name, output_dir
+        self.strategy, self.batches = strategy, batches
+        self.validation_data, self.tensorboard = validation_data, tensorboard
+        self.extra_callbacks = list(callbacks)
+        self.files = worker_path(output_dir, strategy)  # where this worker writes (output_dir on the chief)
+        self.state = RunState()
+
+    def model_spec(self) -> ModelSpec:
+        info = self.info
+        return ModelSpec(self.config.arch, info.image_shape, info.num_classes, info.mean, info.std,
+                         self.config.arch_options, info.name)
+
+    def build(self, teacher) -> None:
+        config = self.config
+        policy = MIXED_FLOAT16 if config.mixed_precision else keras.config.dtype_policy().name
+        with dtype_policy(policy), self.strategy.scope():
+            keras.utils.set_random_seed(config.seed)
+            self.student = self.model_spec().build()
+            self.trainer = build_trainer(config.method, self.student, teacher=teacher,
+                                         **config.trainer_options(self.batches.steps_per_epoch))
+            self.trainer.compile(optimizer=config.make_optimizer(), jit_compile=False)
+            self.trainer.optimizer.build(self.student.trainable_variables)
+        self.metric_variables = [v for metric in self.trainer.metrics for v in metric.variables]
+        self.checkpoint = tf.train.Checkpoint(student=self.student, optimizer=self.trainer.optimizer,
+                                              state=self.state, metrics=self.metric_variables,
+                                              **self.trainer.checkpoint_items())
+        os.makedirs(self.files, exist_ok=True)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, os.path.join(self.files, "checkpoints"),
+                                                  max_to_keep=2)
+
+    def train(self) -> keras.Model:
+        latest = tf.train.latest_checkpoint(os.path.join(self.output_dir, "checkpoints"))
+        restore_metrics = None
+        if latest:
+            _restore(self.checkpoint, latest)
+            log.info("%s: resuming from %s (epoch %d, step %d).", self.name, latest, *self.state.position())
+
+            def restore_metrics():  # the partial-epoch sums of a mid-epoch checkpoint
+                tf.train.Checkpoint(metrics=self.metric_variables).restore(latest).expect_partial()
+
+        epoch, step = self.state.position()
+        if epoch < self.config.epochs:
+            log.info("%s: training %s for epochs %d-%d.", self.name, self.config.method, epoch + 1,
+                     self.config.epochs)
+        callbacks = self._callbacks(restore_metrics if step else None)
+        # One fit call per epoch: each epoch's data is built for its own position (pipeline.py).
+        for epoch in range(epoch, self.config.epochs):
+            for callback in callbacks:
+                if isinstance(callback, (ProgressLogger, RunCheckpoint)):
+                    callback.offset = step
+            data, steps = self.batches.fit_input(epoch, step)
+            self.trainer.fit(data, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=steps,
+                             validation_data=self.validation_data, callbacks=callbacks, verbose=0)
+            step = 0
+        self.student.save(os.path.join(self.files, MODEL_FILE))
+        if is_chief(self.strategy):
+            log.info("%s: saved %s", self.name, os.path.join(self.output_dir, MODEL_FILE))
+        else:  # remove this run's scratch copy, and the scratch folder once empty
+            shutil.rmtree(self.files, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.dirname(self.files))
+        return self.student
+
+    def _callbacks(self, restore_metrics) -> list:
+        """The run's callbacks, in the order they must run at an epoch's end: the schedule and
+        best-model updates before the checkpoint that records them."""
+        config, callbacks = self.config, []
+        if config.plateau_patience is not None:
+            callbacks.append(PlateauSchedule(self.state, config.monitor, config.plateau_patience))
+        if self.validation_data is not None:
+            callbacks.append(BestModel(self.state, self.student, config.monitor, self.files))
+        if self.tensorboard is not None:
+            options = self.tensorboard
+            callbacks.append(TensorBoardLogger(
+                os.path.join(self.files, "tensorboard"), {**options.hparams, "method": config.method},
+                options.probe, options.evaluators, options.every_steps))
+        return callbacks + [
+            keras.callbacks.CSVLogger(os.path.join(self.files, "history.csv"), append=True),
+            ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),
+            *self.extra_callbacks,
+            RunCheckpoint(self.manager, self.state, self.trainer.optimizer, self.batches.steps_per_epoch,
+                          config.checkpoint_every_steps, restore_metrics=restore_metrics),
+        ]
+
+
+def _restore(checkpoint: tf.train.Checkpoint, path: str) -> None:
+    """Restores everything in `checkpoint` from `path`; ConfigError if the checkpoint has
+    values this run lacks (a checkpoint of another configuration or igdtf version)."""
+    try:
+        checkpoint.restore(path).assert_consumed()
+    except AssertionError as error:
+        raise ConfigError(
+            f"{path} does not match this run's model and optimizer, so it cannot be resumed exactly "
+            f"({str(error).splitlines()[0][:300]}). Choose another --output_dir."
+        ) from None

@@ -1,20 +1,25 @@
 """Dataset names → what models and evaluators need to know, and how to load each split."""
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import tensorflow as tf
 
-from igdtf.data import imagenet100, shapes
-from igdtf.validation import check_choice
+from igdtf.data import downloadable, imagenet100, imagenet_c, shapes, tinyimagenet
+from igdtf.data.preprocess import AsStored, LargeImages, SmallImages
+from igdtf.validation import check_choice, check_positive_int
 
 
 @dataclasses.dataclass(frozen=True)
 class DatasetInfo:
     """Static facts of a dataset.
 
-    loader(split, **options) returns an unbatched tf.data.Dataset of (image [H, W, C] float32 in
-    [0, 1], label int32); `splits` names the splits it accepts.
+    loader(split, **options) returns an unbatched tf.data.Dataset of (stored image, label) in a
+    fixed order; `preprocess` turns a stored image into float32 [H, W, C] in [0, 1] of
+    `image_shape` (preprocess.py: JPEG bytes or pixels, augmented for training).
+    `load_split` below does both. `splits` names the splits the loader accepts;
+    `evaluation_split` is the labelled held-out split used for validation and final reports.
     """
 
     name: str
@@ -26,6 +31,21 @@ class DatasetInfo:
     splits: tuple[str, ...]
     loader: Callable[..., tf.data.Dataset]
     class_names: tuple[str, ...] | None = None
+    preprocess: object = AsStored()
+    evaluation_split: str = "test"
+    shuffle_buffer: int = 50_000
+
+    def with_image_size(self, size: int | None) -> "DatasetInfo":
+        """The same dataset preprocessed to size×size (None: unchanged); the regional-Gini
+        block scales along (to the nearest size that divides the side, rounding down) so that
+        the block grid stays about the same."""
+        if size is None or size == self.image_shape[0]:
+            return self
+        check_positive_int("image_size", size)
+        block = max(1, round(self.gini_block * size / self.image_shape[0]))
+        while size % block:
+            block -= 1
+        return dataclasses.replace(self, image_shape=(size, size, self.image_shape[2]), gini_block=block)
 
 
 def _load_shapes(split: str, num_samples: int | None = None, texture_amplitude: float = 4 / 255):
@@ -38,15 +58,48 @@ def _load_shapes(split: str, num_samples: int | None = None, texture_amplitude: 
 
 
 _IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+_NOISE_SPLITS = imagenet_c.noise_splits()
 
 DATASETS = {
     "shapes": DatasetInfo(
         "shapes", shapes.NUM_CLASSES, (32, 32, 3), (0.5, 0.5, 0.5), (0.24, 0.24, 0.24), 4,
         ("train", "validation", "test"), _load_shapes, shapes.CLASS_NAMES,
     ),
+    "cifar10": DatasetInfo(
+        "cifar10", 10, (32, 32, 3), (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), 4,
+        ("train", "test"), functools.partial(downloadable.load_split, "cifar10"),
+        preprocess=SmallImages(pad=4),
+    ),
+    "cifar100": DatasetInfo(
+        "cifar100", 100, (32, 32, 3), (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), 4,
+        ("train", "test"), functools.partial(downloadable.load_split, "cifar100"),
+        preprocess=SmallImages(pad=4),
+    ),
+    "stl10": DatasetInfo(
+        "stl10", 10, (96, 96, 3), (0.4467, 0.4398, 0.4066), (0.2603, 0.2566, 0.2713), 12,
+        ("train", "test"), functools.partial(downloadable.load_split, "stl10"),
+        preprocess=SmallImages(pad=12),
+    ),
+    "tinyimagenet": DatasetInfo(
+        "tinyimagenet", tinyimagenet.NUM_CLASSES, (64, 64, 3), (0.4802, 0.4481, 0.3975),
+        (0.2302, 0.2265, 0.2262), 8, tinyimagenet.SPLITS, tinyimagenet.load_split,
+        preprocess=SmallImages(pad=4), evaluation_split="validation",
+    ),
     "imagenet100": DatasetInfo(
-        "imagenet100", 100, (224, 224, 3), _IMAGENET_MEAN, _IMAGENET_STD, 16,
-        ("train", "validation"), imagenet100.load_split,
+        "imagenet100", imagenet100.NUM_CLASSES, (224, 224, 3), _IMAGENET_MEAN, _IMAGENET_STD, 16,
+        imagenet100.SPLITS, imagenet100.load_split, preprocess=LargeImages(),
+        evaluation_split="validation", shuffle_buffer=20_000,
+    ),
+    # ImageNet-C noise images (Hendrycks & Dietterich 2019) of the ImageNet-100 classes, from the
+    # user's ImageNet-C folder; splits "<corruption>_<severity>", e.g. "gaussian_noise_3".
+    "imagenet100_c": DatasetInfo(
+        "imagenet100_c", imagenet100.NUM_CLASSES, (224, 224, 3), _IMAGENET_MEAN, _IMAGENET_STD, 16,
+        _NOISE_SPLITS, imagenet_c.load_folder_split, preprocess=AsStored(), evaluation_split=_NOISE_SPLITS[0],
+    ),
+    # The same corruptions applied on the fly to the clean ImageNet-100 validation images.
+    "imagenet100_noise": DatasetInfo(
+        "imagenet100_noise", imagenet100.NUM_CLASSES, (224, 224, 3), _IMAGENET_MEAN, _IMAGENET_STD, 16,
+        _NOISE_SPLITS, imagenet_c.load_corrupted_split, preprocess=AsStored(), evaluation_split=_NOISE_SPLITS[0],
     ),
 }
 
@@ -57,8 +110,13 @@ def dataset_info(name: str) -> DatasetInfo:
     return DATASETS[name]
 
 
-def load_split(name: str, split: str, **options) -> tf.data.Dataset:
-    """Unbatched (image, label) pairs of one split; `options` go to the dataset's loader."""
-    info = dataset_info(name)
+def load_split(name: str, split: str, image_size: int | None = None, **options) -> tf.data.Dataset:
+    """Unbatched (image float32 [H, W, C] in [0, 1], label int32) of one split, preprocessed for
+    evaluation (no augmentation) at image_size (default: the dataset's); `options` go to the
+    dataset's loader (e.g. manual_dir, data_dir)."""
+    info = dataset_info(name).with_image_size(image_size)
     check_choice(f"split of {name}", split, info.splits)
-    return info.loader(split, **options)
+    size = info.image_shape[0]
+    loaded = info.loader(split, **options)
+    return loaded.map(lambda image, label: (info.preprocess.evaluate(image, size), tf.cast(label, tf.int32)),
+                      num_parallel_calls=tf.data.AUTOTUNE)

@@ -8,12 +8,18 @@ step on R replicas equals a step on one device at the same global batch. Weight 
 L2 term PyTorch's SGD(weight_decay=…) adds to the gradient, so the papers' values carry over.
 Random numbers come from stateless seeds derived from (seed, step, replica, stream): every
 replica draws different noise, and a resumed run draws the same noise as an uninterrupted one.
+Under a mixed-precision student, the hooks (attacks, gradient terms) and the evaluation attack
+run in float32 (precision.py); only the training forward pass computes in float16.
 """
+
+import contextlib
 
 import keras
 import tensorflow as tf
 
 from igdtf.attacks import PGD, cross_entropy
+from igdtf.distribute import in_multi_worker_mode
+from igdtf.precision import computes_in_float32, float32_compute
 from igdtf.validation import check_non_negative
 
 _ATTACK_STREAM, _PENALTY_STREAM, _EVAL_STREAM = 1, 2, 3
@@ -76,7 +82,20 @@ class Trainer(keras.Model):
         """([N] per-example term added to CE, or None; {metric name: [N] values})."""
         return None, {}
 
+    def checkpoint_items(self) -> dict:
+        """Trackables of the method's own training state (e.g. a discriminator and its
+        optimizer) that checkpoints must hold for an exact resume; the student, the optimizer and
+        the metrics are saved already. Frozen teachers need not be listed."""
+        return {}
+
     # Keras' skeleton ---------------------------------------------------------------------------
+    def _float32(self):
+        """Context in which every model of the trainer computes in float32 (a no-op unless the
+        student uses a mixed-precision policy)."""
+        if computes_in_float32(self.student):
+            return contextlib.nullcontext()
+        return float32_compute(self)
+
     def _step_seed(self) -> tf.Tensor:
         seed = fold_seed(tf.constant([self.seed, 0], tf.int64), self.optimizer.iterations)
         return fold_seed(seed, replica_id())
@@ -99,12 +118,14 @@ class Trainer(keras.Model):
         x = tf.cast(x, tf.float32)
         y = tf.cast(tf.reshape(y, [-1]), tf.int32)
         seed = self._step_seed()
-        x_train = tf.stop_gradient(self.training_inputs(x, y, fold_seed(seed, _ATTACK_STREAM)))
+        with self._float32():
+            x_train = tf.stop_gradient(self.training_inputs(x, y, fold_seed(seed, _ATTACK_STREAM)))
         variables = self.student.trainable_variables
         with tf.GradientTape() as tape:
             logits = tf.cast(self.student(x_train, training=True), tf.float32)
             ce = cross_entropy(y, logits)
-            penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM))
+            with self._float32():
+                penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM))
             per_example = ce if penalty is None else ce + penalty
             loss = tf.nn.compute_average_loss(per_example)
             loss += self._regularization_loss(variables)
@@ -114,7 +135,7 @@ class Trainer(keras.Model):
         values = {"loss": per_example, "ce": ce, **penalty_values, "acc": _correct(logits, y)}
         for name, tracker in self._train_trackers.items():
             tracker.update_state(values[name])
-        return {name: tracker.result() for name, tracker in self._train_trackers.items()}
+        return self._step_logs(self._train_trackers)
 
     def test_step(self, data):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
@@ -127,11 +148,28 @@ class Trainer(keras.Model):
             # Seeded by the batch content, so every evaluation of a batch draws the same start.
             fingerprint = tf.cast(tf.reduce_sum(x) * 1e4, tf.int64)
             seed = fold_seed(tf.constant([self.seed, _EVAL_STREAM], tf.int64), fingerprint)
-            x_adv = self.eval_attack(self.student, x, y, seed)
-            values["pgd_acc"] = _correct(self.student(x_adv, training=False), y)
+            with self._float32():
+                x_adv = self.eval_attack(self.student, x, y, seed)
+                values["pgd_acc"] = _correct(self.student(x_adv, training=False), y)
         for name, tracker in self._eval_trackers.items():
             tracker.update_state(values[name])
-        return {name: tracker.result() for name, tracker in self._eval_trackers.items()}
+        return self._step_logs(self._eval_trackers)
+
+    def _step_logs(self, trackers: dict) -> dict:
+        logs = {name: tracker.result() for name, tracker in trackers.items()}
+        if in_multi_worker_mode(self.distribute_strategy):
+            # Keras 3 reduces step outputs across workers with reduce(MEAN, axis=0), which needs
+            # a batch axis (tensorflow/tensorflow#72388): give each scalar one.
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras 3 builds a model by reducing one input batch with strategy.reduce, which
+        # MultiWorkerMirroredStrategy rejects for (images, labels) pairs. Trainers need no such
+        # build: the student owns its variables and the optimizer is built explicitly.
+        if in_multi_worker_mode(self.distribute_strategy):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
 
 def _correct(logits, y) -> tf.Tensor:

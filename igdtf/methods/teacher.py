@@ -3,6 +3,7 @@
 import os
 
 import keras
+import tensorflow as tf
 
 
 def load_teacher(path: str) -> keras.Model:
@@ -27,9 +28,9 @@ def load_teacher(path: str) -> keras.Model:
 
 
 def _wrap_saved_model(path: str) -> keras.Model:
-    layer = keras.layers.TFSMLayer(path, call_endpoint="serving_default")
-    signature = layer._endpoint_signatures["serving_default"]  # noqa: SLF001  (no public getter)
+    signature = tf.saved_model.load(path).signatures["serving_default"]
     (input_spec,) = signature.structured_input_signature[1].values()
+    layer = keras.layers.TFSMLayer(path, call_endpoint="serving_default")
     inputs = keras.Input(shape=tuple(input_spec.shape[1:]), name="images")
     outputs = layer(inputs)
     if isinstance(outputs, dict):

@@ -25,7 +25,7 @@ from igdtf.evaluation import (
     INA_FRACTIONS, AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks,
     add_robustness_checks, build_report, compare_models, markdown_report, write_report,
 )
-from igdtf.export import export_saved_model
+from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.recipes.runner import run
 from igdtf.training import TrainConfig, train_model
 
@@ -57,7 +57,7 @@ def config(smoke: bool = False) -> QuickstartConfig:
     train_attack = PGD(epsilon=EPSILON, step_size=2.5 * EPSILON / 5, steps=5)
     common = dict(arch="small_cnn", arch_options={"width": 32}, batch_size=128, optimizer="adam",
                   learning_rate=1e-3, weight_decay=0.0, attack=train_attack, epsilon_warmup_epochs=3)
-    epochs = {"standard": 4, "adversarial": 8}
+    epochs = {"standard": 4, "adversarial": 16}
     if smoke:
         common.update(arch_options={"width": 8}, batch_size=32, attack=PGD(steps=2))
         epochs = {"standard": 1, "adversarial": 1}
@@ -107,7 +107,8 @@ def main(argv):
     add_robustness_checks(report, undefended=("standard",))  # logs every failed check loudly
     write_report(report, comparison, out)
     print(markdown_report(report))
-    path = export_saved_model(igd, os.path.join(out, "export", "igd"), overwrite=True)
+    path = export_saved_model(igd, os.path.join(out, "export", "igd"), overwrite=True,
+                              class_names=info.class_names, preprocessing=ImagePreprocessing.for_dataset(info))
     print(f"Report: {os.path.join(out, 'report.md')}\nIGD SavedModel for TF Serving: {path}")
 
 

@@ -6,11 +6,11 @@ import sys
 from absl import app
 from absl import logging as absl_logging
 
-from igdtf.errors import ConfigError, MissingDataError
+from igdtf.errors import ConfigError, DataError, MissingDataError
 
 
 def run(main) -> None:
-    """app.run(main) with INFO logs from igdtf and a clean exit on bad settings or missing data."""
+    """app.run(main) with INFO logs from igdtf and a clean exit on bad settings or bad or missing data."""
 
     def guarded(argv):
         absl_logging.set_verbosity(absl_logging.INFO)
@@ -18,7 +18,7 @@ def run(main) -> None:
         logging.getLogger("tensorflow").setLevel(logging.WARNING)
         try:
             main(argv)
-        except (ConfigError, MissingDataError) as error:
+        except (ConfigError, DataError, MissingDataError) as error:
             print(f"error: {error}", file=sys.stderr)
             sys.exit(2)
 

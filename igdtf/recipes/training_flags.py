@@ -1,24 +1,34 @@
 """Flags shared by the dataset recipes, and the TrainConfig they describe.
 
 Distances (epsilon, step_size) are in units of 1/255 of the pixel range: --epsilon=8 is 8/255.
+--batch_size is the global batch, split evenly over all replicas (see igdtf/distribute.py).
 """
 
 from absl import flags
 
 from igdtf.attacks import PGD
 from igdtf.distribute import STRATEGIES
+from igdtf.errors import ConfigError
+from igdtf.evaluation import INA_FRACTIONS
 from igdtf.methods import ADVERSARIAL_METHODS, METHODS
 from igdtf.models import ARCHITECTURES
 from igdtf.recipes.runner import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
 
 
+def method_help() -> str:
+    """One line per registered method, from its trainer's docstring (new methods appear here
+    as soon as they are in METHODS)."""
+    lines = []
+    for name, cls in sorted(METHODS.items()):
+        summary = (cls.__doc__ or "").strip().splitlines()
+        lines.append(f"{name}: {summary[0] if summary else cls.__name__}")
+    return "Training method. " + " | ".join(lines)
+
+
 def define_training_flags(defaults: dict) -> None:
     """Defines the shared flags; `defaults` gives each recipe's paper values."""
-    flags.DEFINE_enum("method", defaults.get("method", "igd"), sorted(METHODS),
-                      "standard: CE on clean inputs. pgdat: PGD adversarial training. pgdat_cutout: "
-                      "PGDAT on CutOut-augmented inputs. igd: PGDAT - lambda * cos(student, teacher "
-                      "input gradients), teacher = a frozen standard model.")
+    flags.DEFINE_enum("method", defaults.get("method", "igd"), sorted(METHODS), method_help())
     flags.DEFINE_enum("arch", defaults.get("arch", "resnet18"), sorted(ARCHITECTURES), "Architecture.")
     flags.DEFINE_integer("epochs", defaults["epochs"], "Training epochs.")
     flags.DEFINE_integer("batch_size", defaults["batch_size"], "Global batch size (split over replicas).")
@@ -32,25 +42,54 @@ def define_training_flags(defaults: dict) -> None:
                          "adversarial methods, clean accuracy otherwise) before lr *= 0.1.")
     flags.DEFINE_float("epsilon", defaults.get("epsilon", 8.0), "L-inf radius of PGD, in 1/255 units.")
     flags.DEFINE_float("step_size", defaults.get("step_size", 2.0), "PGD step size, in 1/255 units.")
-    flags.DEFINE_integer("pgd_steps", defaults.get("pgd_steps", 10), "PGD steps in training.")
+    flags.DEFINE_integer("pgd_steps", defaults.get("pgd_steps", 10), "PGD steps in training and validation.")
     flags.DEFINE_float("igd_lambda", defaults.get("igd_lambda", 2.0),
                        "lambda, weight of the IGD alignment term (paper: 1-4).")
-    flags.DEFINE_integer("cutout_size", None, "CutOut square side in pixels (default: half the image side).")
-    flags.DEFINE_string("teacher", None, "Frozen standard teacher for igd (.keras or SavedModel). "
+    flags.DEFINE_integer("cutout_size", None, "CutOut square side in pixels of pgdat_cutout "
+                         "(default: half the image side).")
+    flags.DEFINE_string("teacher", None, "Frozen teacher of distillation methods (.keras or SavedModel). "
                         "Default: train a standard model first into OUTPUT_DIR/teacher.")
-    flags.DEFINE_enum("strategy", "auto", STRATEGIES, "tf.distribute strategy.")
+    flags.DEFINE_integer("teacher_epochs", None, "Epochs of that standard teacher (default: --epochs).")
     flags.DEFINE_integer("seed", 0, "Seed of weights, data order and every random draw.")
+    # Scale and reproducibility.
+    flags.DEFINE_enum("strategy", "auto", STRATEGIES, "tf.distribute strategy (multi_worker reads TF_CONFIG).")
+    flags.DEFINE_bool("synchronized_bn", False, "BatchNorm statistics over all replicas (resnet18).")
+    flags.DEFINE_bool("mixed_precision", False, "float16 compute for the training forward pass "
+                      "(mixed_float16 policy, loss scaling); attacks and gradient terms stay float32.")
+    flags.DEFINE_bool("deterministic", False, "Deterministic tf.data order and TensorFlow ops: the same "
+                      "flags give the same weights (slower).")
+    flags.DEFINE_bool("resume", True, "Continue the run in --output_dir if it holds a checkpoint "
+                      "(--noresume refuses such a directory instead).")
+    flags.DEFINE_integer("checkpoint_every_steps", None, "Also checkpoint every N steps within an epoch.")
+    flags.DEFINE_integer("pipeline_cutout", None, "CutOut square side applied in the input pipeline, for "
+                         "any method (default: none).")
+    flags.DEFINE_integer("shuffle_buffer", None, "tf.data shuffle buffer (default: per dataset).")
+    # Evaluation and logs.
+    flags.DEFINE_integer("eval_examples", None, "Evaluate on the first N held-out examples (default: all).")
+    flags.DEFINE_integer("eval_batch_size", 250, "Batch size of validation and evaluation.")
+    flags.DEFINE_integer("eval_pgd_steps", 20, "PGD steps of the final report's adversarial accuracy.")
+    flags.DEFINE_list("ina_fractions", [f"{f:g}" for f in INA_FRACTIONS],
+                      "Fractions of input elements perturbed by the inductive-noise attack (report).")
+    flags.DEFINE_integer("tensorboard_every_steps", 100, "Period of the per-step TensorBoard scalars.")
+    flags.DEFINE_integer("probe_examples", 16, "Held-out images whose Gini and saliency are logged every epoch.")
 
 
 def config_from_flags(values) -> TrainConfig:
     """The TrainConfig described by the parsed flags; ConfigError (exit 2) if invalid."""
     attack = checked(PGD, epsilon=values.epsilon / 255, step_size=values.step_size / 255,
                      steps=values.pgd_steps)
+    arch_options = {}
+    if values.synchronized_bn:
+        if values.arch != "resnet18":
+            raise ConfigError(f"--synchronized_bn applies to resnet18 (BatchNorm); --arch is {values.arch}.")
+        arch_options["synchronized_bn"] = True
     return checked(
         TrainConfig,
-        method=values.method, arch=values.arch, epochs=values.epochs, batch_size=values.batch_size,
-        optimizer=values.optimizer, learning_rate=values.learning_rate, momentum=values.momentum,
-        weight_decay=values.weight_decay, plateau_patience=values.plateau_patience, attack=attack,
+        method=values.method, arch=values.arch, arch_options=arch_options, epochs=values.epochs,
+        batch_size=values.batch_size, optimizer=values.optimizer, learning_rate=values.learning_rate,
+        momentum=values.momentum, weight_decay=values.weight_decay,
+        plateau_patience=values.plateau_patience, attack=attack,
         eval_attack=attack if values.method in ADVERSARIAL_METHODS else None,
         alignment_weight=values.igd_lambda, cutout_size=values.cutout_size, seed=values.seed,
+        checkpoint_every_steps=values.checkpoint_every_steps, mixed_precision=values.mixed_precision,
     )

@@ -119,3 +119,21 @@ def _five_class_model():
 def test_bad_method_settings_are_refused_before_training(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_epsilon_warmup_scales_the_training_attack_until_it_reaches_epsilon(batch):
+    x, y = batch
+    epsilon = 8 / 255
+    trainer = _trainer("pgdat", tiny_cnn(), attack=PGD(epsilon=epsilon, step_size=epsilon, steps=3),
+                       epsilon_warmup_steps=4)
+    seed = tf.constant([1, 2], tf.int64)
+    first = trainer.training_inputs(tf.constant(x), tf.constant(y), seed).numpy()
+    assert np.abs(first - x).max() <= epsilon / 4 + 1e-6
+    assert np.abs(first - x).max() > epsilon / 8
+    trainer.optimizer.iterations.assign(3)
+    assert float(trainer.epsilon_scale()) == 1.0
+    full = trainer.training_inputs(tf.constant(x), tf.constant(y), seed).numpy()
+    assert np.abs(full - x).max() > epsilon / 2
+    assert _trainer("pgdat", tiny_cnn()).epsilon_scale() is None
+    with pytest.raises(ValueError, match="epsilon_warmup_steps must be an integer >= 0"):
+        _trainer("pgdat", tiny_cnn(), epsilon_warmup_steps=-1)

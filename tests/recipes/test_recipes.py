@@ -3,7 +3,14 @@ import os
 import subprocess
 import sys
 
+import keras
 import pytest
+import tensorflow as tf
+
+from igdtf.data import shapes
+
+from tests.export.contract import check_serving_contract
+from tests.export.rest import read_golden, serve_rest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -12,6 +19,19 @@ def _run(*args, timeout=600):
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, env=env,
                           timeout=timeout, cwd=ROOT)
+
+
+def check_quickstart_export(out, tmp_path):
+    """The exported IGD model passes the serving contract and answers the golden REST requests."""
+    path = os.path.join(out, "export", "igd", "1")
+    igd = keras.models.load_model(os.path.join(out, "igd", "model.keras"), compile=False)
+    images, _ = shapes.generate_shapes(6, seed=1, texture_amplitude=4 / 255)
+    check_serving_contract(path, igd, shapes.CLASS_NAMES, images, str(tmp_path))
+    signatures = tf.saved_model.load(path).signatures
+    for body in ("predict", "bytes", "saliency"):
+        response = serve_rest(signatures, read_golden(f"{body}_request.json"))[3]
+        golden = read_golden(f"{body}_response.json")
+        assert [sorted(p) for p in response["predictions"]] == [sorted(p) for p in golden["predictions"]]
 
 
 def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
@@ -24,7 +44,7 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
         for key in ("clean_acc", "pgd_acc", "gini_global", "gini_regional"):
             assert 0.0 <= summary[key] <= 1.0
         assert set(summary["ina1"]) == set(summary["ina2"]) == {"0.01", "0.02"}
-    assert os.path.isfile(os.path.join(out, "export", "igd", "1", "saved_model.pb"))
+    check_quickstart_export(out, tmp_path)
     assert "Table 1" in done.stdout
     checks = {c["name"]: c["passed"] for c in report["robustness_checks"]["pgdat"]}
     assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
@@ -60,3 +80,99 @@ def test_imagenet100_refuses_bad_settings_before_anything_else(tmp_path, flag, m
     assert done.returncode != 0
     assert message in done.stderr
     assert "ILSVRC2012" not in done.stderr
+
+
+SMOKE = ["--arch=small_cnn", "--image_size=32", "--epochs=1", "--batch_size=16", "--pgd_steps=1",
+         "--eval_pgd_steps=1", "--ina_fractions=0.01", "--eval_examples=32", "--tensorboard_every_steps=2",
+         "--deterministic", "--checkpoint_every_steps=5"]
+
+
+@pytest.fixture(scope="module")
+def fake_ilsvrc(tmp_path_factory):
+    from igdtf.data import imagenet100
+    from tests.data.fixtures import make_fake_ilsvrc
+
+    manual_dir = tmp_path_factory.mktemp("ilsvrc")
+    make_fake_ilsvrc(str(manual_dir), imagenet100.class_wnids(), images_per_class=2, size=(36, 40))
+    return str(manual_dir)
+
+
+def _events(directory) -> list[str]:
+    return [name for name in os.listdir(directory) if name.startswith("events.out.tfevents")]
+
+
+def test_imagenet100_smoke_epoch_end_to_end_on_fake_archives(tmp_path, fake_ilsvrc):
+    out = tmp_path / "run"
+    data = [f"--manual_dir={fake_ilsvrc}", f"--data_dir={tmp_path / 'data'}", f"--output_dir={out}"]
+    done = _run("igdtf.recipes.imagenet100", "--method=igd", *SMOKE, *data)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for run_dir in (out, out / "teacher"):  # the standard teacher is trained first
+        assert any(name.startswith("ckpt-") for name in os.listdir(run_dir / "checkpoints"))
+        assert _events(run_dir / "tensorboard")
+        assert (run_dir / "best.keras").is_file() and (run_dir / "model.keras").is_file()
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["models"]) == {"igd", "teacher"}
+    for summary in report["models"].values():
+        for key in ("clean_acc", "pgd_acc", "gini_global", "gini_regional"):
+            assert 0.0 <= summary[key] <= 1.0
+    assert report["protocol"]["num_samples"] == 32 and report["protocol"]["dataset"] == "imagenet100"
+    assert report["protocol"]["checkpoints"]["igd"]["checkpoint"] == "best"
+    assert "Table 1" in done.stdout and (out / "report.md").is_file() and (out / "outcomes.npz").is_file()
+    assert (out / "export" / "igd" / "1" / "saved_model.pb").is_file()
+
+    other = _run("igdtf.recipes.imagenet100", "--method=pgdat", *SMOKE, *data, timeout=300)
+    assert other.returncode == 2
+    assert "holds a checkpoint of a different run (method: 'igd' there, 'pgdat' now)" in other.stderr
+    assert "Traceback" not in other.stderr
+
+
+@pytest.mark.parametrize("recipe,data_flag", [("cifar10", "--[no]download"), ("cifar100", "--[no]download"),
+                                              ("stl10", "--[no]download"), ("tinyimagenet", "--manual_dir:")])
+def test_every_dataset_recipe_lists_the_shared_flags_and_registered_methods(recipe, data_flag):
+    from igdtf.methods import METHODS
+
+    done = _run(f"igdtf.recipes.{recipe}", "--help")
+    for flag in ("--method:", "--strategy:", "--[no]mixed_precision", "--[no]synchronized_bn", "--[no]resume",
+                 "--[no]deterministic", "--checkpoint_every_steps:", "--data_dir:", "--output_dir:",
+                 "--image_size:", data_flag):
+        assert flag in done.stdout, flag
+    for method in METHODS:
+        assert f"{method}:" in done.stdout
+
+
+@pytest.mark.parametrize("recipe,archive", [("cifar10", "cifar-10-binary.tar.gz"),
+                                            ("tinyimagenet", "tiny-imagenet-200.zip")])
+def test_dataset_recipes_without_data_fail_fast_naming_the_archive(tmp_path, recipe, archive):
+    done = _run(f"igdtf.recipes.{recipe}", f"--manual_dir={tmp_path}", f"--data_dir={tmp_path / 'data'}",
+                f"--output_dir={tmp_path / 'out'}", timeout=120)
+    assert done.returncode == 2
+    assert archive in done.stderr and str(tmp_path) in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_multi_worker_without_tf_config_is_refused(tmp_path):
+    env_free = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    done = subprocess.run([sys.executable, "-m", "igdtf.recipes.cifar10", "--strategy=multi_worker",
+                           f"--manual_dir={tmp_path}"], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**env_free, "PYTHONPATH": ROOT})
+    assert done.returncode == 2 and "needs the TF_CONFIG environment variable" in done.stderr
+
+
+def test_every_flagfile_parses_into_a_valid_config():
+    script = (
+        "import glob, sys\n"
+        "import igdtf.recipes.cifar10\n"
+        "from absl import flags\n"
+        "from igdtf.recipes.training_flags import config_from_flags\n"
+        "files = sorted(glob.glob('recipes/*/*.flags'))\n"
+        "for path in files:\n"
+        "    flags.FLAGS.unparse_flags()\n"
+        "    flags.FLAGS(['recipe', '--flagfile=' + path])\n"
+        "    config = config_from_flags(flags.FLAGS)\n"
+        "    assert config.method == path.split('/')[-1][:-6], path\n"
+        "print(len(files))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": ROOT})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert int(done.stdout.strip().splitlines()[-1]) == 20  # 5 datasets x 4 methods

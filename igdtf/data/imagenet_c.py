@@ -1,0 +1,102 @@
+"""ImageNet-C noise for ImageNet-100: the published images, or the same corruptions applied on
+the fly to the clean validation images.
+
+Published images: the user's ImageNet-C folder (from https://zenodo.org/record/2235448,
+noise.tar extracted), laid out as
+  IMAGENET_C_DIR/<corruption>/<severity>/<wnid>/*.JPEG     (224×224 centre crops)
+of which only the ImageNet-100 classes are read. Splits are named "<corruption>_<severity>",
+e.g. "gaussian_noise_3".
+
+On the fly: noise.py's corruptions (or any function with the same signature passed as
+`corruption_fn`) applied to ImageNet-100 validation images after the evaluation crop, with a
+stateless seed per image, so every model sees the same noisy images.
+"""
+
+import glob
+import os
+
+import tensorflow as tf
+
+from igdtf.data import imagenet100
+from igdtf.data.noise import NOISE_CORRUPTIONS, SEVERITIES, CorruptionFn, corruption
+from igdtf.data.preprocess import LargeImages
+from igdtf.errors import MissingDataError
+
+IMAGE_SIZE = 224
+
+
+def noise_splits() -> tuple[str, ...]:
+    """"<corruption>_<severity>" for the three noise corruptions and five severities."""
+    return tuple(f"{name}_{severity}" for name in NOISE_CORRUPTIONS for severity in SEVERITIES)
+
+
+def parse_split(split: str) -> tuple[str, int]:
+    """"gaussian_noise_3" → ("gaussian_noise", 3); ValueError for an unknown split."""
+    if split not in noise_splits():
+        raise ValueError(f"Unknown ImageNet-C split {split!r}. Allowed: {', '.join(noise_splits())}.")
+    name, severity = split.rsplit("_", 1)
+    return name, int(severity)
+
+
+def folder_files(imagenet_c_dir: str | None, split: str, wnids: list[str]) -> tuple[list[str], list[int]]:
+    """(image paths, labels) of one split of the ImageNet-C folder, restricted to `wnids`.
+
+    Raises MissingDataError naming the folder that is missing (or empty).
+    """
+    name, severity = parse_split(split)
+    if not imagenet_c_dir or not os.path.isdir(imagenet_c_dir):
+        raise MissingDataError(
+            f"ImageNet-C folder {imagenet_c_dir!r} does not exist. Download noise.tar from "
+            "https://zenodo.org/record/2235448, extract it into a folder (giving gaussian_noise/, "
+            "shot_noise/, impulse_noise/) and pass it as imagenet_c_dir=FOLDER."
+        )
+    directory = os.path.join(imagenet_c_dir, name, str(severity))
+    paths, labels, missing = [], [], []
+    for label, wnid in enumerate(wnids):
+        files = sorted(glob.glob(os.path.join(directory, wnid, "*.JPEG")))
+        if not files:
+            missing.append(wnid)
+        paths += files
+        labels += [label] * len(files)
+    if missing:
+        raise MissingDataError(
+            f"{directory} has no images for {len(missing)} of the {len(wnids)} classes "
+            f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}); expected "
+            f"{directory}/<wnid>/*.JPEG as in the extracted ImageNet-C noise.tar."
+        )
+    return paths, labels
+
+
+def load_folder_split(split: str, imagenet_c_dir: str | None = None, class_list: str | None = None):
+    """Unbatched (JPEG bytes, label) of the published ImageNet-C images of the ImageNet-100
+    classes (label order of the class list)."""
+    paths, labels = folder_files(imagenet_c_dir, split, imagenet100.class_wnids(class_list))
+    files = tf.data.Dataset.from_tensor_slices((paths, tf.constant(labels, tf.int32)))
+    return files.map(lambda path, label: (tf.io.read_file(path), label), num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def corrupt(dataset: tf.data.Dataset, corruption_fn: CorruptionFn, severity: int,
+            seed: int = 0) -> tf.data.Dataset:
+    """Applies corruption_fn(image, severity, seed_i) to the i-th (float image, label) of dataset."""
+    base = tf.constant([seed, 17], tf.int64)
+
+    def apply(index, example):
+        image, label = example
+        image_seed = tf.random.experimental.stateless_fold_in(base, index)
+        return corruption_fn(image, severity, image_seed), label
+
+    return dataset.enumerate().map(apply, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def load_corrupted_split(split: str, manual_dir: str | None = None, data_dir: str | None = None,
+                         class_list: str | None = None, seed: int = 0,
+                         corruption_fn: CorruptionFn | None = None):
+    """Unbatched (float image [224, 224, 3] in [0, 1], label) of ImageNet-100 validation images
+    corrupted on the fly; `corruption_fn` replaces noise.py's implementation of the split's
+    corruption (same signature)."""
+    name, severity = parse_split(split)
+    crop = LargeImages()
+    clean = imagenet100.load_split("validation", manual_dir=manual_dir, data_dir=data_dir, class_list=class_list)
+    clean = clean.map(lambda image, label: (crop.evaluate(image, IMAGE_SIZE), tf.cast(label, tf.int32)),
+                      num_parallel_calls=tf.data.AUTOTUNE)
+    return corrupt(clean, corruption_fn or corruption(name), severity, seed)

@@ -1,0 +1,14 @@
+"""`python -m igdtf.export --checkpoint PATH --output BASE [--version N] [--overwrite]`.
+
+The command line lives in igdtf.recipes.export (absl flags are defined only in recipes).
+"""
+
+from absl import flags
+
+from igdtf.recipes import export as export_recipe
+from igdtf.recipes.runner import run
+
+flags.adopt_module_key_flags(export_recipe)  # list its flags in --help
+
+if __name__ == "__main__":
+    run(export_recipe.main)

@@ -1,0 +1,220 @@
+"""The recipe every dataset shares: flags → data → teacher → training → evaluation → report →
+SavedModel. A dataset's recipe module only states its defaults and docstring.
+
+Run directory (--output_dir):
+  run.json, checkpoints/, history.csv, best.keras, best.json, model.keras, tensorboard/
+                 the student's run (igdtf/training.py)
+  teacher/       the standard teacher's run, when a distillation method trains its own
+  report.json, report.md, outcomes.npz
+                 the final evaluation of the best checkpoint (and of the teacher) on the
+                 held-out split: clean and PGD accuracy, Gini of saliency maps, inductive noise
+  export/<method>/1/   the best checkpoint as a SavedModel for TF Serving
+"""
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+
+import keras
+import tensorflow as tf
+from absl import flags
+
+from igdtf.attacks import PGD
+from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE, check_run_directory
+from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
+from igdtf.data.registry import DatasetInfo, dataset_info, load_split
+from igdtf.distribute import is_chief, make_strategy
+from igdtf.errors import ConfigError
+from igdtf.evaluation import (
+    AttributionGini, InductiveNoise, PGDAccuracy, build_report, compare_models, markdown_report, write_report,
+)
+from igdtf.export import export_saved_model
+from igdtf.methods import TEACHER_METHODS, load_teacher
+from igdtf.precision import float32_compute
+from igdtf.recipes import training_flags
+from igdtf.recipes.runner import checked
+from igdtf.training import MODEL_FILE, TensorBoardOptions, train_model
+from igdtf.validation import check_fraction, check_positive_int
+
+FLAGS = flags.FLAGS
+log = logging.getLogger("igdtf.recipes")
+
+# Loader options beyond manual_dir and data_dir, per dataset.
+_EXTRA_DATA_FLAGS = {"cifar10": ("download",), "cifar100": ("download",), "stl10": ("download",),
+                     "imagenet100": ("class_list",), "tinyimagenet": ()}
+
+
+def define_flags(dataset: str, defaults: dict) -> None:
+    """Defines the shared training flags (with this dataset's `defaults`) and the data flags."""
+    info = dataset_info(dataset)
+    training_flags.define_training_flags(defaults)
+    flags.DEFINE_string("output_dir", f"runs/{dataset}", "Run directory (checkpoints, logs, report, export).")
+    flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory for the built records "
+                        "(default: ~/tensorflow_datasets).")
+    flags.DEFINE_string("manual_dir", None, "Folder holding the dataset's archive(s); see BUILD.md "
+                        "(default: ~/tensorflow_datasets/downloads/manual).")
+    flags.DEFINE_integer("image_size", info.image_shape[0], "Side of the (square) training images in pixels.")
+    flags.DEFINE_bool("prepare_only", False, "Build or check the dataset's records, then exit (run this "
+                      "once before a multi-worker run).")
+    if "download" in _EXTRA_DATA_FLAGS[dataset]:
+        flags.DEFINE_bool("download", False, "Let tensorflow-datasets download the archive if it is not in "
+                          "--manual_dir.")
+    if "class_list" in _EXTRA_DATA_FLAGS[dataset]:
+        flags.DEFINE_string("class_list", None, "File of 100 ILSVRC2012 WNIDs, one per line (default: the "
+                            "CMC list shipped as igdtf/data/imagenet100_wnids.txt).")
+
+
+def recipe_main(dataset: str):
+    """The absl main function of `dataset`'s recipe."""
+
+    def main(argv):
+        del argv
+        run_recipe(dataset)
+
+    return main
+
+
+@dataclasses.dataclass(frozen=True)
+class _Evaluation:
+    """The settings of validation and the final report, checked before any work."""
+
+    batch_size: int
+    examples: int | None
+    attack: PGD
+    ina_fractions: tuple
+
+
+def _evaluation_settings(config) -> _Evaluation:
+    examples = FLAGS.eval_examples
+    if examples is not None:
+        checked(check_positive_int, "eval_examples", examples)
+    try:
+        fractions = tuple(check_fraction("INA fraction", float(f)) for f in FLAGS.ina_fractions)
+    except ValueError as error:
+        raise ConfigError(f"--ina_fractions: {error}") from None
+    steps = checked(check_positive_int, "eval_pgd_steps", FLAGS.eval_pgd_steps)
+    batch_size = checked(check_positive_int, "eval_batch_size", FLAGS.eval_batch_size)
+    return _Evaluation(batch_size, examples, dataclasses.replace(config.attack, steps=steps), fractions)
+
+
+def _data_options(dataset: str) -> dict:
+    options = {"manual_dir": FLAGS.manual_dir, "data_dir": FLAGS.data_dir}
+    for name in _EXTRA_DATA_FLAGS[dataset]:
+        options[name] = FLAGS[name].value
+    return options
+
+
+def run_recipe(dataset: str) -> None:
+    strategy = checked(make_strategy, FLAGS.strategy)  # first: multi_worker must precede other TF ops
+    config = training_flags.config_from_flags(FLAGS)
+    evaluation = _evaluation_settings(config)
+    info = checked(dataset_info(dataset).with_image_size, FLAGS.image_size)
+    if FLAGS.teacher and not os.path.exists(FLAGS.teacher):
+        raise ConfigError(f"--teacher={FLAGS.teacher} does not exist.")
+    if FLAGS.teacher_epochs is not None:
+        checked(check_positive_int, "teacher_epochs", FLAGS.teacher_epochs)
+    output_dir = FLAGS.output_dir
+    check_run_directory(output_dir, config.identity(info), FLAGS.resume)  # before any work
+    teacher_config = _teacher_config(config)
+    if teacher_config is not None:
+        check_run_directory(os.path.join(output_dir, "teacher"), teacher_config.identity(info), FLAGS.resume)
+    if FLAGS.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    options = _data_options(dataset)
+    examples = info.loader("train", **options)  # builds the records if needed; fails fast on bad data
+    held_out = load_split(dataset, info.evaluation_split, image_size=info.image_shape[0], **options)
+    if FLAGS.prepare_only:
+        log.info("%s: records ready (%d training examples).", dataset, int(examples.cardinality()))
+        return
+    if evaluation.examples is not None:
+        held_out = held_out.take(evaluation.examples)
+    held_out_batches = evaluation_pipeline(held_out, evaluation.batch_size)
+    size = info.image_shape[0]
+    train = checked(
+        EpochBatches, examples, lambda image, seed: info.preprocess.train(image, seed, size), config.batch_size,
+        seed=config.seed, shuffle_buffer=FLAGS.shuffle_buffer or info.shuffle_buffer,
+        deterministic=FLAGS.deterministic, cutout_size=FLAGS.pipeline_cutout,
+    )
+    tensorboard = TensorBoardOptions(
+        probe=_probe(held_out, FLAGS.probe_examples), evaluators=(AttributionGini(block=info.gini_block),),
+        every_steps=FLAGS.tensorboard_every_steps,
+        hparams={**dataclasses.asdict(config), "dataset": dataset, "image_size": size, "strategy": FLAGS.strategy,
+                 "replicas": strategy.num_replicas_in_sync},
+    )
+    teacher = _teacher(config, teacher_config, info, train, held_out_batches, strategy, tensorboard, output_dir)
+    train_model(config, info, train, output_dir, validation_data=held_out_batches, teacher=teacher,
+                strategy=strategy, resume=FLAGS.resume, tensorboard=tensorboard)
+    if is_chief(strategy):
+        _report(dataset, config, info, output_dir, held_out_batches, evaluation)
+
+
+def _probe(held_out: tf.data.Dataset, count: int):
+    if not count:
+        return None
+    images, labels = next(iter(held_out.batch(count)))
+    return images.numpy(), labels.numpy()
+
+
+def _teacher_config(config):
+    """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not
+    given: the student's settings, method standard, --teacher_epochs epochs; else None."""
+    if config.method not in TEACHER_METHODS or FLAGS.teacher:
+        return None
+    return dataclasses.replace(config, method="standard", eval_attack=None,
+                               epochs=FLAGS.teacher_epochs or config.epochs)
+
+
+def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strategy, tensorboard, output_dir):
+    """The frozen teacher of a distillation method: --teacher, or a standard model trained into
+    OUTPUT_DIR/teacher with `teacher_config`."""
+    if config.method not in TEACHER_METHODS:
+        return None
+    if FLAGS.teacher:
+        with strategy.scope():
+            teacher = load_teacher(FLAGS.teacher)
+    else:
+        teacher = train_model(teacher_config, info, train, os.path.join(output_dir, "teacher"),
+                              validation_data=validation, strategy=strategy, name="teacher",
+                              resume=FLAGS.resume, tensorboard=tensorboard)
+    teacher.trainable = False
+    shape, classes = tuple(teacher.input_shape[1:]), teacher.output_shape[-1]
+    if shape != tuple(info.image_shape) or classes != info.num_classes:
+        raise ConfigError(f"The teacher takes {shape} images and has {classes} classes; this run needs "
+                          f"{tuple(info.image_shape)} and {info.num_classes}.")
+    return teacher
+
+
+def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
+    """The best checkpoint of a run (or its final model) outside any strategy, and what it is."""
+    best = os.path.join(run_dir, BEST_MODEL_FILE)
+    if os.path.isfile(best):
+        with open(os.path.join(run_dir, BEST_FILE)) as f:
+            return keras.models.load_model(best, compile=False), {"checkpoint": "best", **json.load(f)}
+    return keras.models.load_model(os.path.join(run_dir, MODEL_FILE), compile=False), {"checkpoint": "final"}
+
+
+def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, evaluation: _Evaluation) -> None:
+    """Evaluates the best checkpoint (and the teacher) on the held-out split with the
+    correct-by-all protocol; writes report.json/.md and outcomes.npz, and the SavedModel."""
+    student, selected = _load_for_evaluation(output_dir)
+    models, checkpoints = {config.method: student}, {config.method: selected}
+    if config.method in TEACHER_METHODS:
+        if FLAGS.teacher:
+            models["teacher"], checkpoints["teacher"] = load_teacher(FLAGS.teacher), {"checkpoint": FLAGS.teacher}
+        else:
+            models["teacher"], checkpoints["teacher"] = _load_for_evaluation(os.path.join(output_dir, "teacher"))
+    evaluators = [PGDAccuracy(evaluation.attack, seed=config.seed), AttributionGini(block=info.gini_block),
+                  InductiveNoise(fractions=evaluation.ina_fractions, seed=config.seed)]
+    with contextlib.ExitStack() as stack:  # evaluate mixed-precision models in float32
+        for model in models.values():
+            stack.enter_context(float32_compute(model))
+        comparison = compare_models(models, held_out, evaluators)
+    report = build_report(comparison, evaluators, dataset=dataset, split=info.evaluation_split,
+                          image_size=info.image_shape[0], checkpoints=checkpoints,
+                          training=dataclasses.asdict(config))
+    write_report(report, comparison, output_dir)
+    print(markdown_report(report))
+    path = export_saved_model(student, os.path.join(output_dir, "export", config.method), overwrite=True)
+    print(f"Report: {os.path.join(output_dir, 'report.md')}\nSavedModel for TF Serving: {path}")

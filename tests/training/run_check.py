@@ -1,0 +1,80 @@
+"""Run as a script: trains PGDAT (small CNN, 8×8 random data, EpochBatches with pad-crop-flip
+and CutOut, plateau schedule, mid-epoch checkpoints, TensorBoard) into OUTPUT_DIR and prints
+one JSON line {"weights": path of an .npz of the final weights, "lr": final learning rate}.
+
+  run_check.py OUTPUT_DIR [--kill_at=STEP] [--strategy=default|mirrored|multi_worker]
+                          [--random_start=0|1] [--epochs=N]
+
+--kill_at SIGKILLs the process right after optimizer step STEP (no clean-up at all).
+--strategy=mirrored runs on 2 logical CPU devices, which must be configured before any
+TensorFlow op: that is why the tests run this script in subprocesses.
+"""
+
+import argparse
+import json
+import os
+import signal
+import sys
+
+import tensorflow as tf
+
+parser = argparse.ArgumentParser()
+parser.add_argument("output_dir")
+parser.add_argument("--kill_at", type=int, default=None)
+parser.add_argument("--strategy", default="default")
+parser.add_argument("--random_start", type=int, default=1)
+parser.add_argument("--epochs", type=int, default=3)
+args = parser.parse_args()
+
+if args.strategy == "mirrored":
+    tf.config.set_logical_device_configuration(
+        tf.config.list_physical_devices("CPU")[0],
+        [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()],
+    )
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+elif args.strategy == "multi_worker":
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+else:
+    strategy = tf.distribute.get_strategy()
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from igdtf.attacks import PGD  # noqa: E402
+from igdtf.data.pipeline import EpochBatches, evaluation_pipeline  # noqa: E402
+from igdtf.data.preprocess import SmallImages  # noqa: E402
+from igdtf.data.registry import DatasetInfo  # noqa: E402
+from igdtf.evaluation import AttributionGini  # noqa: E402
+from igdtf.training import TensorBoardOptions, TrainConfig, train_model  # noqa: E402
+
+tf.config.experimental.enable_op_determinism()
+rng = np.random.default_rng(0)
+labels = rng.integers(0, 3, 64).astype("int32")
+images = rng.uniform(0, 1, (64, 8, 8, 3)) * 0.5 + labels[:, None, None, None] * 0.25  # learnable
+images = np.clip(images, 0, 1).astype("float32")
+info = DatasetInfo("check", 3, (8, 8, 3), (0.5,) * 3, (0.25,) * 3, 2, ("train",), None)
+preprocess = SmallImages(pad=2)
+train = EpochBatches(tf.data.Dataset.from_tensor_slices((images[:48], labels[:48])),
+                     lambda image, seed: preprocess.train(image, seed, 8), batch_size=8, seed=5,
+                     shuffle_buffer=48, cutout_size=3)
+validation = evaluation_pipeline(tf.data.Dataset.from_tensor_slices((images[48:], labels[48:])), 8)
+attack = PGD(steps=2, random_start=bool(args.random_start))
+config = TrainConfig(method="pgdat", arch="small_cnn", arch_options={"width": 4}, epochs=args.epochs,
+                     batch_size=8, learning_rate=0.05, plateau_patience=1, attack=attack,
+                     eval_attack=attack, checkpoint_every_steps=2, seed=1)
+
+
+class KillAt(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) == args.kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+tensorboard = TensorBoardOptions(probe=(images[48:52], labels[48:52]), evaluators=(AttributionGini(block=2),),
+                                 every_steps=2, hparams={"dataset": "check"})
+student = train_model(config, info, train, args.output_dir, validation_data=validation, strategy=strategy,
+                      tensorboard=tensorboard, callbacks=(KillAt(),) if args.kill_at else ())
+path = os.path.join(args.output_dir, f"weights_{os.getpid()}.npz")
+np.savez(path, *student.get_weights())
+print(json.dumps({"weights": path}), flush=True)
+sys.exit(0)
