@@ -9,6 +9,11 @@ igdtf (AutoAttack standard, L∞ ε = 8/255, and PGD-20 for reference), then run
 scripts/torchattacks_autoattack.py in the torch environment (KERAS_BACKEND=torch) on the same
 images and weights, and writes parity.json and parity.md (one row per model). Exits with 1
 if any model's robust accuracies differ by more than --tolerance (default 1 point).
+
+Both sides see the same images in the same batches (--batch_size) with the same --seed.
+--torch_budget=published (default) gives torchattacks' attacks the published budgets;
+--torch_budget=torchattacks runs what torchattacks.AutoAttack builds (10-iteration APGD, APGD-T
+and FAB: weaker, so its robust accuracy is higher).
 """
 
 import argparse
@@ -51,10 +56,11 @@ def ours(model_path: str, x, y, batch_size: int, seed: int) -> dict:
 
 
 def reference(torch_python: str, model_path: str, data_path: str, out_path: str, batch_size: int,
-              seed: int) -> dict:
+              seed: int, budget: str) -> dict:
     env = dict(os.environ, KERAS_BACKEND="torch")
     command = [torch_python, os.path.join(HERE, "torchattacks_autoattack.py"), "--model", model_path,
-               "--data", data_path, "--out", out_path, "--batch_size", str(batch_size), "--seed", str(seed)]
+               "--data", data_path, "--out", out_path, "--batch_size", str(batch_size), "--seed", str(seed),
+               "--budget", budget]
     subprocess.run(command, env=env, check=True)
     with open(out_path) as f:
         result = json.load(f)
@@ -65,7 +71,8 @@ def reference(torch_python: str, model_path: str, data_path: str, out_path: str,
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| model | N | clean (igdtf / torch) | PGD-20 | igdtf AA: APGD-CE → APGD-T → FAB-T → Square | "
+    lines = [f"torchattacks budget: {rows[0]['torch_budget']}; seed {rows[0]['seed']}; "
+             f"batches of {rows[0]['batch_size']} on both sides", "","| model | N | clean (igdtf / torch) | PGD-20 | igdtf AA: APGD-CE → APGD-T → FAB-T → Square | "
              "torchattacks AA: APGD-CE → APGD-T → FAB-T → Square | difference | within ±1 |",
              "|---|---|---|---|---|---|---|---|"]
     pct = lambda v: f"{100 * v:.1f}"  # noqa: E731
@@ -84,6 +91,7 @@ def main():
     parser.add_argument("--num_samples", type=int, default=300)
     parser.add_argument("--batch_size", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--torch_budget", default="published", choices=["published", "torchattacks"])
     parser.add_argument("--tolerance", type=float, default=0.01)
     parser.add_argument("--output_dir", default="runs/parity")
     args = parser.parse_args()
@@ -97,12 +105,13 @@ def main():
         mine = ours(path, x, y, args.batch_size, args.seed)
         print(f"{name}: igdtf AutoAttack {mine['robust'].mean():.4f} in {mine['seconds']:.0f} s", flush=True)
         theirs = reference(args.torch_python, path, data_path, os.path.join(args.output_dir, f"{name}_torch.json"),
-                           args.batch_size, args.seed)
+                           args.batch_size, args.seed, args.torch_budget)
         print(f"{name}: torchattacks AutoAttack {theirs['robust'].mean():.4f} in {theirs['seconds']:.0f} s",
               flush=True)
         difference = float(mine["robust"].mean() - theirs["robust"].mean())
         rows.append({
-            "model": name, "path": path, "n": int(len(y)),
+            "model": name, "path": path, "n": int(len(y)), "seed": args.seed, "batch_size": args.batch_size,
+            "torch_budget": args.torch_budget,
             "clean_igdtf": float(mine["clean_correct"].mean()), "clean_torch": float(theirs["clean_correct"].mean()),
             "pgd20": float(mine["pgd20"].mean()),
             "after_igdtf": {k: float(v.mean()) for k, v in mine["robust_after"].items()},

@@ -6,9 +6,14 @@ it does not import igdtf. Called by scripts/autoattack_parity.py:
   KERAS_BACKEND=torch python scripts/torchattacks_autoattack.py --model M.keras --data D.npz --out R.json
 
 D.npz holds x [N, H, W, C] float32 in [0, 1] and y [N] int. R.json gets the per-sample
-outcomes: clean correctness, still-correct after each attack of the cascade (the four attack
-objects torchattacks.AutoAttack builds, run on the points still robust, as its MultiAttack does),
-and correctness on the final adversarial images in a fresh forward pass.
+outcomes: clean correctness, still-correct after each attack of the cascade (APGD-CE, APGD-T,
+FAB-T, Square, each run on the points still robust, as torchattacks' MultiAttack does), and
+correctness on the final adversarial images in a fresh forward pass.
+
+--budget=published (default) builds the four torchattacks attacks with the published standard
+budgets (100 iterations for APGD-CE, APGD-T and FAB-T; Square 5000 queries, p_init 0.8).
+--budget=torchattacks uses the objects torchattacks.AutoAttack(version="standard") builds, which
+leave APGD, APGD-T and FAB at torchattacks' default of 10 iterations: a weaker attack.
 """
 
 import argparse
@@ -38,6 +43,21 @@ class ChannelsFirst(torch.nn.Module):
         return self.model(x.permute(0, 2, 3, 1), training=False)
 
 
+def build_attacks(model, norm: str, epsilon: float, num_classes: int, seed: int, budget: str) -> list:
+    """APGD-CE, APGD-T, FAB-T, Square as torchattacks objects, in AutoAttack's order."""
+    if budget == "torchattacks":
+        ensemble = torchattacks.AutoAttack(model, norm=norm, eps=epsilon, version="standard",
+                                           n_classes=num_classes, seed=seed)
+        return ensemble._autoattack.attacks  # the exact objects AutoAttack composes, in order
+    common = dict(norm=norm, eps=epsilon, seed=seed, n_restarts=1)
+    return [
+        torchattacks.APGD(model, loss="ce", steps=100, **common),
+        torchattacks.APGDT(model, steps=100, n_classes=num_classes, **common),
+        torchattacks.FAB(model, steps=100, multi_targeted=True, n_classes=num_classes, **common),
+        torchattacks.Square(model, n_queries=5000, p_init=0.8, **common),
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True)
@@ -48,6 +68,7 @@ def main():
     parser.add_argument("--batch_size", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)  # more threads thrash on a busy CPU
+    parser.add_argument("--budget", default="published", choices=["published", "torchattacks"])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -55,9 +76,7 @@ def main():
     keras_model = keras.models.load_model(args.model)
     model = ChannelsFirst(keras_model).eval()
     num_classes = int(keras_model.output_shape[-1])
-    ensemble = torchattacks.AutoAttack(model, norm=args.norm, eps=args.epsilon, version="standard",
-                                       n_classes=num_classes, seed=args.seed)
-    attacks = ensemble._autoattack.attacks  # the exact objects AutoAttack composes, in order
+    attacks = build_attacks(model, args.norm, args.epsilon, num_classes, args.seed, args.budget)
 
     def predict(images):
         with torch.no_grad():
@@ -84,7 +103,8 @@ def main():
     result = {
         "clean_correct": as_list(clean), "robust": as_list(final),
         "robust_after": {name: as_list(parts) for name, parts in after.items()},
-        "seconds": time.time() - start,
+        "seconds": time.time() - start, "budget": args.budget,
+        "steps": {NAMES[type(a).__name__]: getattr(a, "steps", getattr(a, "n_queries", None)) for a in attacks},
         "versions": {"torch": torch.__version__, "torchattacks": torchattacks.__version__,
                      "keras": keras.__version__},
     }
