@@ -39,7 +39,11 @@ from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
 from igdtf.errors import ConfigError
 from igdtf.evaluation.tensorboard import TensorBoardLogger
-from igdtf.methods import ADVERSARIAL_METHODS, METHODS, TEACHER_METHODS, build_trainer
+from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHODS, PAG_SOURCES, build_trainer
+from igdtf.methods.adapters import InputAdapter
+from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT
+from igdtf.methods.igam_teacher import FINETUNE_STEPS, finetune_teacher
+from igdtf.methods.pag import pag_targets
 from igdtf.models import ARCHITECTURES, MODEL_SPEC_FILE, ModelSpec
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
@@ -49,6 +53,8 @@ log = logging.getLogger("igdtf.training")
 OPTIMIZERS = ("sgd", "adam")
 MODEL_FILE = "model.keras"
 IDENTITY_FIELDS = ("method", "arch", "arch_options", "batch_size", "seed", "mixed_precision")
+FINETUNED_TEACHER_FILE = "teacher_finetuned.keras"  # IGAM's first stage
+ADAPTER_WEIGHTS_FILE = "teacher_adapter.weights.h5"  # IGAM's learned input adapter
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +66,12 @@ class TrainConfig:
     has not improved for that many epochs. batch_size is the global batch (distribute.py).
     checkpoint_every_steps adds checkpoints within epochs. mixed_precision builds the student
     under Keras' mixed_float16 policy (attacks and input-gradient terms stay float32).
+
+    Method settings (each used only by its method): alignment_weight (IGD's λ, also for
+    trades_igd), cutout_size (pgdat_cutout), igam_* (IGAM: λ_adv, λ_diff, input adapter, steps
+    of the logit-layer finetuning), pag_* (PAG: λ, target source, nearest-neighbour pool size,
+    classes aligned per example: None for all),
+    alignment_penalty_weight (λ_α), gradient_norm_weight (Ross & Doshi-Velez's λ), trades_beta.
     """
 
     method: str = "standard"
@@ -77,6 +89,17 @@ class TrainConfig:
     alignment_weight: float = 2.0
     cutout_size: int | None = None
     epsilon_warmup_epochs: float = 0.0
+    igam_adversarial_weight: float = 2.0
+    igam_difference_weight: float = DEFAULT_DIFFERENCE_WEIGHT
+    igam_adapter: str = "none"
+    igam_finetune_steps: int = FINETUNE_STEPS
+    pag_weight: float = 1.5
+    pag_source: str = "nearest_neighbor"
+    pag_pool_size: int = 64
+    pag_classes_per_example: int | None = None
+    alignment_penalty_weight: float = 0.1
+    gradient_norm_weight: float = 1.0
+    trades_beta: float = 6.0
     seed: int = 0
     checkpoint_every_steps: int | None = None
     mixed_precision: bool = False
@@ -98,6 +121,18 @@ class TrainConfig:
         if self.checkpoint_every_steps is not None:
             check_positive_int("checkpoint_every_steps", self.checkpoint_every_steps)
         check_non_negative("epsilon_warmup_epochs", self.epsilon_warmup_epochs)
+        check_non_negative("igam_adversarial_weight (λ_adv)", self.igam_adversarial_weight)
+        check_non_negative("igam_difference_weight (λ_diff)", self.igam_difference_weight)
+        check_choice("IGAM input adapter", self.igam_adapter, ADAPTERS)
+        check_positive_int("igam_finetune_steps", self.igam_finetune_steps)
+        check_non_negative("pag_weight (λ)", self.pag_weight)
+        check_choice("PAG target source", self.pag_source, PAG_SOURCES)
+        check_positive_int("pag_pool_size", self.pag_pool_size)
+        if self.pag_classes_per_example is not None:
+            check_positive_int("pag_classes_per_example", self.pag_classes_per_example)
+        check_non_negative("alignment_penalty_weight (λ_α)", self.alignment_penalty_weight)
+        check_non_negative("gradient_norm_weight (λ)", self.gradient_norm_weight)
+        check_non_negative("trades_beta (β)", self.trades_beta)
 
     def trainer_options(self, steps_per_epoch: int | None = None) -> dict:
         """Keyword arguments of the method's trainer class (the ε warm-up needs steps_per_epoch)."""
@@ -108,10 +143,19 @@ class TrainConfig:
                 if not steps_per_epoch:
                     raise ValueError("An ε warm-up needs a training dataset of known length.")
                 options["epsilon_warmup_steps"] = max(1, round(self.epsilon_warmup_epochs * steps_per_epoch))
-        if self.method == "pgdat_cutout":
-            options["cutout_size"] = self.cutout_size
-        if self.method in TEACHER_METHODS:
-            options["alignment_weight"] = self.alignment_weight
+        method_options = {
+            "pgdat_cutout": {"cutout_size": self.cutout_size},
+            "igd": {"alignment_weight": self.alignment_weight},
+            "trades": {"trades_beta": self.trades_beta},
+            "trades_igd": {"trades_beta": self.trades_beta, "alignment_weight": self.alignment_weight},
+            "igam": {"igam_adversarial_weight": self.igam_adversarial_weight,
+                     "igam_difference_weight": self.igam_difference_weight},
+            "pag": {"pag_weight": self.pag_weight, "pag_source": self.pag_source,
+                    "classes_per_example": self.pag_classes_per_example},
+            "alignment_penalty": {"alignment_penalty_weight": self.alignment_penalty_weight},
+            "input_gradient_norm": {"gradient_norm_weight": self.gradient_norm_weight},
+        }
+        options.update(method_options.get(self.method, {}))
         return options
 
     def make_optimizer(self) -> keras.optimizers.Optimizer:
@@ -191,6 +235,10 @@ class _Batches:
             count = int(data.cardinality())
             self.steps_per_epoch = count if count > 0 else None
 
+    def first_epoch(self) -> tf.data.Dataset:
+        """The batches of epoch 0 as one tf.data.Dataset (for one-off passes over the data)."""
+        return self.data.dataset(0, 0) if isinstance(self.data, EpochBatches) else self.data
+
     def fit_input(self, epoch: int, start_step: int):
         """(data, steps_per_epoch) for a model.fit call over epoch `epoch` from `start_step` on."""
         steps = self.steps_per_epoch - start_step if self.steps_per_epoch else None
@@ -202,6 +250,59 @@ class _Batches:
         else:
             data = self.data.dataset(epoch, start_step)
         return data, steps
+
+
+def check_attack_bounds(config: TrainConfig, info: DatasetInfo) -> None:
+    """Raises ValueError if an attack's input range differs from the dataset's (e.g. [0, 1]
+    clipping on unbounded vector data would silently break every attack)."""
+    attacks = {"eval_attack": config.eval_attack}
+    if config.method in ADVERSARIAL_METHODS:
+        attacks["attack"] = config.attack
+    for name, attack in attacks.items():
+        if attack is not None and attack.bounds != info.bounds:
+            raise ValueError(f"{name} clips inputs to {attack.bounds}, but {info.name} inputs range over "
+                             f"{info.bounds or 'all real numbers (no bounds)'}; build it with bounds={info.bounds}.")
+
+
+def prepare_method(config: TrainConfig, info: DatasetInfo, train_data: tf.data.Dataset, output_dir: str,
+                   teacher: keras.Model | None, strategy: tf.distribute.Strategy):
+    """What a method needs besides its options: (teacher, extra trainer options).
+
+    pag (data sources): class representatives from one pass over `train_data`;
+    alignment_penalty: the dataset's analytic Δx; igam: the first stage, which finetunes the
+    teacher's logit layer (and a learned input adapter) and is saved to OUTPUT_DIR, or reloaded
+    from there. Raises ValueError for settings that cannot work, before any training.
+    """
+    if config.method == "pag" and config.pag_source != "rigd":
+        return teacher, {"targets": pag_targets(config.pag_source, train_data, info.num_classes,
+                                                config.pag_pool_size, config.seed)}
+    if config.method == "alignment_penalty":
+        if info.delta_x is None:
+            raise ValueError(f"alignment_penalty needs the vector to the closest point of the closest wrong class "
+                             f"in closed form, which {info.name} does not provide; datasets that do: spheres, "
+                             "squares.")
+        return teacher, {"delta_x": info.delta_x}
+    if config.method != "igam" or teacher is None:
+        return teacher, {}
+    adapter = InputAdapter(config.igam_adapter, info.image_shape, tuple(teacher.input_shape[1:]))
+    teacher_path = os.path.join(output_dir, FINETUNED_TEACHER_FILE)
+    adapter_path = os.path.join(output_dir, ADAPTER_WEIGHTS_FILE)
+    with strategy.scope():
+        if os.path.exists(teacher_path):
+            log.info("igam: loading the finetuned teacher %s", teacher_path)
+            finetuned = keras.models.load_model(teacher_path, compile=False)
+            if adapter.layer is not None:
+                adapter.layer.load_weights(adapter_path)
+        else:
+            log.info("igam: finetuning the teacher's logit layer for %d steps", config.igam_finetune_steps)
+            finetuned = finetune_teacher(teacher, info.num_classes, train_data, adapter, config.igam_finetune_steps,
+                                         seed=config.seed)
+            os.makedirs(output_dir, exist_ok=True)
+            if adapter.layer is not None:
+                adapter.layer.save_weights(adapter_path)
+            finetuned.save(teacher_path)
+        finetuned.trainable = False
+    return finetuned, {"adapter": adapter}
 
 
 def train_model(
@@ -228,7 +329,9 @@ def train_model(
         one holding a checkpoint when `resume` is False.
       validation_data: batches evaluated after every epoch (val_acc, and val_pgd_acc when
         config.eval_attack is set); enables best.keras and the plateau schedule.
-      teacher: the frozen teacher for distillation methods, created in `strategy`'s scope.
+      teacher: the frozen teacher, created in `strategy`'s scope: a standard model for igd and
+        trades_igd; a robust model for igam (any task and resolution: its logit layer is
+        finetuned here first) and for pag with pag_source="rigd".
       tensorboard: options of the TensorBoard logs; None writes none.
       callbacks: more Keras callbacks, run after the run's own (before its checkpoint).
     Returns:
@@ -245,11 +348,13 @@ def train_model(
             return keras.models.load_model(final_path, compile=False)
     if config.plateau_patience is not None and validation_data is None:
         raise ConfigError("A plateau schedule (plateau_patience) needs validation data.")
+    check_attack_bounds(config, info)
     batches = _Batches(train_data, strategy)
     if config.checkpoint_every_steps and not batches.steps_per_epoch:
         raise ConfigError("checkpoint_every_steps needs training data of known length.")
+    teacher, method_inputs = prepare_method(config, info, batches.first_epoch(), output_dir, teacher, strategy)
     run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard, callbacks)
-    run.build(teacher)
+    run.build(teacher, method_inputs)
     if is_chief(strategy):
         write_run_file(output_dir, identity, {**dataclasses.asdict(config), "dataset": info.name})
         run.model_spec().save(os.path.join(output_dir, MODEL_SPEC_FILE))
@@ -274,14 +379,15 @@ class _Run:
         return ModelSpec(self.config.arch, info.image_shape, info.num_classes, info.mean, info.std,
                          self.config.arch_options, info.name)
 
-    def build(self, teacher) -> None:
+    def build(self, teacher, method_inputs: dict) -> None:
+        """Builds student, trainer (with `method_inputs` from prepare_method), checkpoint."""
         config = self.config
         policy = MIXED_FLOAT16 if config.mixed_precision else keras.config.dtype_policy().name
         with dtype_policy(policy), self.strategy.scope():
             keras.utils.set_random_seed(config.seed)
             self.student = self.model_spec().build()
             self.trainer = build_trainer(config.method, self.student, teacher=teacher,
-                                         **config.trainer_options(self.batches.steps_per_epoch))
+                                         **config.trainer_options(self.batches.steps_per_epoch), **method_inputs)
             self.trainer.compile(optimizer=config.make_optimizer(), jit_compile=False)
             self.trainer.optimizer.build(self.student.trainable_variables)
         self.metric_variables = [v for metric in self.trainer.metrics for v in metric.variables]

@@ -19,15 +19,15 @@ def pgd_attack(model, x, y, threat, steps, step_size, random_start, seed=None, l
     """Maximises `loss_fn` over the threat set around x with `steps` projected ascent steps.
 
     Args:
-      model: maps [N, H, W, C] images in [0, 1] to [N, K] logits; called with training=False.
-      x: [N, H, W, C] clean images in [0, 1]. y: [N] integer labels.
+      model: maps [N, ...] inputs to [N, K] logits; called with training=False.
+      x: [N, ...] clean inputs (images [N, H, W, C] in [0, 1], or vectors). y: [N] labels.
       threat: a threat model (see threat_models.py).
       steps: number of ascent steps; step_size: step length in pixel units.
       random_start: start from threat.random_init(x, seed) instead of x.
       seed: stateless [2] integer seed, required when random_start is True.
       loss_fn: (labels, logits) -> [N] per-example loss to maximise.
     Returns:
-      [N, H, W, C] float32 adversarial images, with no gradient flowing back to x or the model.
+      [N, ...] float32 adversarial inputs, with no gradient flowing back to x or the model.
     """
     x = tf.cast(x, tf.float32)
     if random_start:
@@ -53,7 +53,8 @@ def pgd_attack(model, x, y, threat, steps, step_size, random_start, seed=None, l
 class PGD:
     """A PGD-k attack configuration; call it as `PGD(...)(model, x, y, seed)`.
 
-    Defaults are the papers': L∞, ε = 8/255, step 2/255, 10 steps, random start.
+    Defaults are the papers': L∞, ε = 8/255, step 2/255, 10 steps, random start, inputs in
+    [0, 1]. `bounds=None` attacks unbounded inputs (vectors of synthetic datasets).
     """
 
     norm: str = "linf"
@@ -61,23 +62,26 @@ class PGD:
     step_size: float = 2 / 255
     steps: int = 10
     random_start: bool = True
+    bounds: tuple | None = (0.0, 1.0)
 
     def __post_init__(self):
-        threat_model(self.norm, self.epsilon)  # validates norm and epsilon
+        threat_model(self.norm, self.epsilon, self.bounds)  # validates norm, epsilon and bounds
         check_non_negative("step_size", self.step_size)
         check_positive_int("steps", self.steps)
 
     @property
     def threat(self):
-        return threat_model(self.norm, self.epsilon)
+        return threat_model(self.norm, self.epsilon, self.bounds)
 
     def __call__(self, model, x, y, seed=None, loss_fn=cross_entropy, scale=None) -> tf.Tensor:
-        """Attacks `model` at (x, y); `scale` (a scalar, possibly a tensor) multiplies both ε and
-        the step size, e.g. for an ε warm-up."""
+        """Attacks `model` at (x, y); `scale` (a scalar, possibly a tensor, or a per-example
+        tensor broadcasting as [N, 1, ...]) multiplies both ε and the step size, e.g. for an ε
+        warm-up or an ε search per example."""
         if scale is None:
             threat, step_size = self.threat, self.step_size
         else:
-            threat, step_size = threat_model(self.norm, self.epsilon * scale), self.step_size * scale
+            threat = threat_model(self.norm, self.epsilon * scale, self.bounds)
+            step_size = self.step_size * scale
         return pgd_attack(model, x, y, threat, self.steps, step_size, self.random_start, seed, loss_fn)
 
     def describe(self) -> dict:

@@ -107,3 +107,14 @@ class AsStored:
 
     def train(self, image: tf.Tensor, seed: tf.Tensor, size: int) -> tf.Tensor:
         return self.evaluate(image, size)
+
+
+@dataclasses.dataclass(frozen=True)
+class Vectors:
+    """Feature vectors [D] (synthetic non-image data): used as stored, cast to float32."""
+
+    def evaluate(self, vector: tf.Tensor, size: int) -> tf.Tensor:
+        return tf.cast(vector, tf.float32)
+
+    def train(self, vector: tf.Tensor, seed: tf.Tensor, size: int) -> tf.Tensor:
+        return self.evaluate(vector, size)

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-from igdtf.data import downloadable, imagenet100, imagenet_c, shapes, tinyimagenet
-from igdtf.data.preprocess import AsStored, LargeImages, SmallImages
+from igdtf.data import (
+    downloadable, imagenet100, imagenet_c, line_modes, shapes, spheres, squares, tinyimagenet,
+)
+from igdtf.data.preprocess import AsStored, LargeImages, SmallImages, Vectors
 from igdtf.validation import check_choice, check_positive_int
 
 
@@ -15,25 +17,34 @@ from igdtf.validation import check_choice, check_positive_int
 class DatasetInfo:
     """Static facts of a dataset.
 
-    loader(split, **options) returns an unbatched tf.data.Dataset of (stored image, label) in a
+    loader(split, **options) returns an unbatched tf.data.Dataset of (stored input, label) in a
     fixed order; `preprocess` turns a stored image into float32 [H, W, C] in [0, 1] of
     `image_shape` (preprocess.py: JPEG bytes or pixels, augmented for training).
     `load_split` below does both. `splits` names the splits the loader accepts;
     `evaluation_split` is the labelled held-out split used for validation and final reports.
+    Inputs are images [H, W, C] in [0, 1] for image datasets, or vectors [D] for synthetic ones
+    (`image_shape` is then (D,), mean/std hold one value per feature or a single value,
+    `gini_block` is None and `preprocess` is Vectors()).
+
+    bounds: the valid input range for attacks ((0, 1) for images; None: unbounded).
+    delta_x: where known in closed form, fn(x [N, ...], labels [N], target [N]) → [N, ...], the
+      vector from each x to the closest point of class `target`'s support (Lanfredi et al.).
     """
 
     name: str
     num_classes: int
-    image_shape: tuple[int, int, int]
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-    gini_block: int  # r of the regional Gini (r×r blocks)
+    image_shape: tuple[int, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    gini_block: int | None  # r of the regional Gini (r×r blocks); None for non-images
     splits: tuple[str, ...]
     loader: Callable[..., tf.data.Dataset]
     class_names: tuple[str, ...] | None = None
     preprocess: object = AsStored()
     evaluation_split: str = "test"
     shuffle_buffer: int = 50_000
+    bounds: tuple[float, float] | None = (0.0, 1.0)
+    delta_x: Callable | None = None
 
     def with_image_size(self, size: int | None) -> "DatasetInfo":
         """The same dataset preprocessed to size×size (None: unchanged); the regional-Gini
@@ -42,6 +53,9 @@ class DatasetInfo:
         if size is None or size == self.image_shape[0]:
             return self
         check_positive_int("image_size", size)
+        if len(self.image_shape) != 3:
+            raise ValueError(f"{self.name} holds vectors of shape {self.image_shape}, not images; "
+                             "it cannot be resized.")
         block = max(1, round(self.gini_block * size / self.image_shape[0]))
         while size % block:
             block -= 1
@@ -55,6 +69,29 @@ def _load_shapes(split: str, num_samples: int | None = None, texture_amplitude: 
         num_samples or defaults[split], seeds[split], texture_amplitude=texture_amplitude
     )
     return tf.data.Dataset.from_tensor_slices((images, labels))
+
+
+_SYNTHETIC_SEEDS = {"train": 0, "test": 1, "validation": 2}
+
+
+def _load_spheres(split: str, num_samples: int | None = None, dimensions: int = spheres.DIMENSIONS):
+    defaults = {"train": 50_000, "test": 1_000, "validation": 200}
+    points, labels = spheres.generate_spheres(num_samples or defaults[split], _SYNTHETIC_SEEDS[split], dimensions)
+    return tf.data.Dataset.from_tensor_slices((points, labels))
+
+
+def _load_squares(split: str, num_samples: int | None = None, image_size: int = 32):
+    defaults = {"train": 10_000, "test": 1_000, "validation": 200}  # the original's split sizes
+    images, labels = squares.generate_squares(num_samples or defaults[split], _SYNTHETIC_SEEDS[split], image_size)
+    return tf.data.Dataset.from_tensor_slices((images, labels))
+
+
+def _load_line_modes(split: str, num_samples: int | None = None, spacing: float = line_modes.SPACING,
+                     std=line_modes.STD):
+    defaults = {"train": 3_000, "test": 1_000, "validation": 500}
+    points, labels = line_modes.generate_line_modes(num_samples or defaults[split], _SYNTHETIC_SEEDS[split],
+                                                    spacing, std)
+    return tf.data.Dataset.from_tensor_slices((points, labels))
 
 
 _IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -84,6 +121,19 @@ DATASETS = {
         "tinyimagenet", tinyimagenet.NUM_CLASSES, (64, 64, 3), (0.4802, 0.4481, 0.3975),
         (0.2302, 0.2265, 0.2262), 8, tinyimagenet.SPLITS, tinyimagenet.load_split,
         preprocess=SmallImages(pad=4), evaluation_split="validation",
+    ),
+    "spheres": DatasetInfo(
+        "spheres", 2, (spheres.DIMENSIONS,), (0.0,), (1.15 / spheres.DIMENSIONS ** 0.5,), None,
+        ("train", "validation", "test"), _load_spheres, ("radius_1.0", "radius_1.3"),
+        preprocess=Vectors(), bounds=None, delta_x=spheres.spheres_delta_x,
+    ),
+    "squares": DatasetInfo(
+        "squares", 2, (32, 32, 1), (0.43,), (0.16,), 4, ("train", "validation", "test"),
+        _load_squares, ("small_square", "large_square"), delta_x=squares.squares_delta_x,
+    ),
+    "line_modes": DatasetInfo(
+        "line_modes", 2, (2,), (0.0, 0.0), line_modes.coordinate_std(), None, ("train", "validation", "test"),
+        _load_line_modes, ("class_0", "class_1"), preprocess=Vectors(), bounds=None,
     ),
     "imagenet100": DatasetInfo(
         "imagenet100", imagenet100.NUM_CLASSES, (224, 224, 3), _IMAGENET_MEAN, _IMAGENET_STD, 16,

@@ -1,7 +1,12 @@
 """The trainer base: Keras' own train_step skeleton with two hooks a method may override.
 
     x_train = training_inputs(x, y, seed)      # what CE is computed on (clean, PGD, CutOut+PGD)
-    per_example = CE(f(x_train), y) + penalty(x, y, seed)   # penalty: IGD, IGAM, PAG, ...
+    logits = f(x_train)                         # training mode
+    per_example = CE(logits, y) + penalty(x, y, seed, logits)   # IGD, IGAM, PAG, TRADES, ...
+
+A method with an adversary (IGAM's discriminator) sets `adversary`, `adversary_optimizer` and
+`adversary_loss_metric`: the adversary is then updated in the same step, by its own optimizer,
+on the per-example loss its penalty reports under that metric name (GAN min-max).
 
 Losses are per-example and reduced with tf.nn.compute_average_loss (sum / global batch), so a
 step on R replicas equals a step on one device at the same global batch. Weight decay is the
@@ -38,13 +43,29 @@ def replica_id() -> tf.Tensor:
     return tf.cast(context.replica_id_in_sync_group, tf.int32)
 
 
+def replica_invariant_normal(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """N(0, 1) noise shaped like this replica's x, equal to the rows a single device would draw.
+
+    Every replica draws the noise of the whole global batch from the same (replica-independent)
+    `seed` and keeps its own rows, so a step on R replicas sees exactly the noise of a step on
+    one device (assuming equal per-replica batches, as the training pipeline's
+    drop_remainder=True guarantees).
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    n = tf.shape(x)[0]
+    global_shape = tf.concat([[n * replicas], tf.shape(x)[1:]], 0)
+    noise = tf.random.stateless_normal(global_shape, seed)
+    start = replica_id() * n
+    return noise[start:start + n]
+
+
 class Trainer(keras.Model):
     """Trains `student` ([N, H, W, C] images in [0, 1] → [N, K] logits) with one method's loss.
 
     Subclasses override `training_inputs` and/or `penalty` and list the names of the per-example
     metrics their penalty reports in `penalty_metrics`. Metrics per step: loss, ce, the penalty
     metrics, acc (accuracy on the inputs CE sees); evaluation reports loss, ce, acc on clean
-    inputs and pgd_acc when `eval_attack` is set.
+    inputs and pgd_acc when `eval_attack` is set. Inputs may be images or vectors ([N, ...]).
 
     Args:
       student: the classifier being trained (saved and exported on its own).
@@ -54,6 +75,10 @@ class Trainer(keras.Model):
     """
 
     penalty_metrics: tuple = ()
+    # Optional adversary trained in the same step (set by the subclass; see module docstring).
+    adversary: keras.Model | None = None
+    adversary_optimizer: keras.optimizers.Optimizer | None = None
+    adversary_loss_metric: str | None = None
 
     def __init__(self, student, weight_decay=0.0, eval_attack: PGD | None = None, seed=0, **kwargs):
         super().__init__(**kwargs)
@@ -78,17 +103,22 @@ class Trainer(keras.Model):
         """The [N, H, W, C] inputs the cross-entropy is computed on; default: x itself."""
         return x
 
-    def penalty(self, x, y, seed):
-        """([N] per-example term added to CE, or None; {metric name: [N] values})."""
+    def penalty(self, x, y, seed, logits):
+        """([N] per-example term added to CE, or None; {metric name: [N] values}).
+
+        x, y: the clean batch; logits: the student's training-mode logits on the CE inputs
+        (differentiable; TRADES compares its adversarial logits with them).
+        """
         return None, {}
 
     def checkpoint_items(self) -> dict:
-        """Trackables of the method's own training state (e.g. a discriminator and its
-        optimizer) that checkpoints must hold for an exact resume; the student, the optimizer and
-        the metrics are saved already. Frozen teachers need not be listed."""
-        return {}
+        """Trackables of the method's own training state that checkpoints must hold for an exact
+        resume; the student, the optimizer and the metrics are saved already, and frozen
+        teachers need not be listed. Default: the adversary and its optimizer, if any."""
+        if self.adversary is None:
+            return {}
+        return {"adversary": self.adversary, "adversary_optimizer": self.adversary_optimizer}
 
-    # Keras' skeleton ---------------------------------------------------------------------------
     def _float32(self):
         """Context in which every model of the trainer computes in float32 (a no-op unless the
         student uses a mixed-precision policy)."""
@@ -96,19 +126,22 @@ class Trainer(keras.Model):
             return contextlib.nullcontext()
         return float32_compute(self)
 
-    def _step_seed(self) -> tf.Tensor:
+    # Keras' skeleton ---------------------------------------------------------------------------
+    def step_seed(self, per_replica: bool = True) -> tf.Tensor:
+        """The stateless seed of this optimizer step, folded with the replica id unless
+        `per_replica` is False (for `replica_invariant_normal`)."""
         seed = fold_seed(tf.constant([self.seed, 0], tf.int64), self.optimizer.iterations)
-        return fold_seed(seed, replica_id())
+        return fold_seed(seed, replica_id()) if per_replica else seed
 
-    def _regularization_loss(self, variables) -> tf.Tensor:
-        """½·wd·Σ‖w‖² plus the student's own layer losses, scaled so that summing gradients
+    def _regularization_loss(self, model, variables) -> tf.Tensor:
+        """½·wd·Σ‖w‖² plus the model's own layer losses, scaled so that summing gradients
         over replicas counts them once."""
         total = tf.constant(0.0)
-        if self.weight_decay:
+        if self.weight_decay and variables:
             squares = [tf.reduce_sum(tf.square(tf.cast(v, tf.float32))) for v in variables]
             total += 0.5 * self.weight_decay * tf.add_n(squares)
-        if self.student.losses:
-            total += tf.add_n([tf.cast(l, tf.float32) for l in self.student.losses])
+        if model.losses:
+            total += tf.add_n([tf.cast(l, tf.float32) for l in model.losses])
         return total / tf.distribute.get_strategy().num_replicas_in_sync
 
     def train_step(self, data):
@@ -117,20 +150,29 @@ class Trainer(keras.Model):
             raise ValueError("igdtf trainers do not support sample weights; pass (images, labels).")
         x = tf.cast(x, tf.float32)
         y = tf.cast(tf.reshape(y, [-1]), tf.int32)
-        seed = self._step_seed()
+        seed = self.step_seed()
         with self._float32():
             x_train = tf.stop_gradient(self.training_inputs(x, y, fold_seed(seed, _ATTACK_STREAM)))
         variables = self.student.trainable_variables
-        with tf.GradientTape() as tape:
+        with tf.GradientTape(persistent=self.adversary is not None) as tape:
             logits = tf.cast(self.student(x_train, training=True), tf.float32)
             ce = cross_entropy(y, logits)
             with self._float32():
-                penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM))
+                penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM), logits)
             per_example = ce if penalty is None else ce + penalty
             loss = tf.nn.compute_average_loss(per_example)
-            loss += self._regularization_loss(variables)
+            loss += self._regularization_loss(self.student, variables)
             scaled_loss = self.optimizer.scale_loss(loss)
+            if self.adversary is not None:
+                adversary_variables = self.adversary.trainable_variables
+                adversary_loss = tf.nn.compute_average_loss(penalty_values[self.adversary_loss_metric])
+                adversary_loss += self._regularization_loss(self.adversary, adversary_variables)
+                scaled_adversary_loss = self.adversary_optimizer.scale_loss(adversary_loss)
         gradients = tape.gradient(scaled_loss, variables)
+        if self.adversary is not None:  # both gradients from the same forward pass
+            adversary_gradients = tape.gradient(scaled_adversary_loss, adversary_variables)
+            del tape
+            self.adversary_optimizer.apply(adversary_gradients, adversary_variables)
         self.optimizer.apply(gradients, variables)
         values = {"loss": per_example, "ce": ce, **penalty_values, "acc": _correct(logits, y)}
         for name, tracker in self._train_trackers.items():

@@ -9,6 +9,13 @@ from igdtf.ops import per_example_cosine
 from igdtf.validation import check_non_negative
 
 
+def igd_alignment(student, teacher, x, y) -> tf.Tensor:
+    """cos(∂f_y(x)/∂x, ∂t_y(x)/∂x) per example, [N]; differentiable in the student's weights,
+    the teacher's gradient a constant. Both models are called with training=False."""
+    teacher_gradient = tf.stop_gradient(class_logit_gradient(teacher, x, y))
+    return per_example_cosine(class_logit_gradient(student, x, y), teacher_gradient)
+
+
 class IGD(PGDAT):
     """loss = CE(f(x'), y) − λ·cos(∂f_y(x)/∂x, ∂t_y(x)/∂x), both gradients on the clean x.
 
@@ -31,8 +38,6 @@ class IGD(PGDAT):
         teacher.trainable = False
         self.teacher = teacher
 
-    def penalty(self, x, y, seed):
-        teacher_gradient = tf.stop_gradient(class_logit_gradient(self.teacher, x, y))
-        student_gradient = class_logit_gradient(self.student, x, y)
-        cosine = per_example_cosine(student_gradient, teacher_gradient)
+    def penalty(self, x, y, seed, logits):
+        cosine = igd_alignment(self.student, self.teacher, x, y)
         return -self.alignment_weight * cosine, {"cos": cosine}

@@ -2,14 +2,51 @@
 
 import keras
 
+from igdtf.methods.alignment_penalty import AlignmentPenalty
+from igdtf.methods.gradient_norm import InputGradientNorm
+from igdtf.methods.igam import IGAM
 from igdtf.methods.igd import IGD
+from igdtf.methods.pag import PAG
 from igdtf.methods.pgdat import PGDAT, PGDATCutOut
 from igdtf.methods.standard import Standard
+from igdtf.methods.trades import TRADES, TRADESIGD
 from igdtf.validation import check_choice
 
-METHODS = {"standard": Standard, "pgdat": PGDAT, "pgdat_cutout": PGDATCutOut, "igd": IGD}
-TEACHER_METHODS = ("igd",)
-ADVERSARIAL_METHODS = ("pgdat", "pgdat_cutout", "igd")
+METHODS = {
+    "standard": Standard, "pgdat": PGDAT, "pgdat_cutout": PGDATCutOut, "igd": IGD, "igam": IGAM, "pag": PAG,
+    "alignment_penalty": AlignmentPenalty, "input_gradient_norm": InputGradientNorm, "trades": TRADES,
+    "trades_igd": TRADESIGD,
+}
+METHOD_HELP = {
+    "standard": "CE on clean inputs.",
+    "pgdat": "PGD adversarial training (Madry et al.): CE on PGD-k examples.",
+    "pgdat_cutout": "PGDAT on CutOut-augmented inputs.",
+    "igd": "PGDAT - lambda*cos(student, teacher input gradients of the true logit); teacher = a frozen "
+           "standard model (IGD paper).",
+    "igam": "CE + lambda_adv*(fool a discriminator of input gradients) + lambda_diff*||J_s - J_t||^2, "
+            "J = dCE/dx; teacher = a robust model whose logit layer is first finetuned on this task "
+            "(Chan et al. 2020).",
+    "pag": "CE + lambda*sum over classes of (1 - cos(d logit_t/dx, g(x, t))), targets g from one image, the "
+           "class mean, the nearest neighbour, or a robust teacher's gradients (rigd) (Ganz et al. 2023).",
+    "alignment_penalty": "CE - lambda_alpha*cos(grad of (logit of the closest wrong class - true logit), "
+                         "dx to the closest point of that class); needs a dataset with an analytic dx "
+                         "(spheres, squares) (Lanfredi et al.).",
+    "input_gradient_norm": "CE + lambda*||dCE/dx||^2 (Ross & Doshi-Velez 2018).",
+    "trades": "CE(f(x)) + beta*KL(f(x) || f(x')), x' maximising the KL (Zhang et al. 2019).",
+    "trades_igd": "TRADES - lambda*cos(student, teacher input gradients) (TRADES + IGD).",
+}
+TEACHER_METHODS = ("igd", "igam", "trades_igd")  # need a teacher; pag needs one for source rigd
+OPTIONAL_TEACHER_METHODS = ("pag",)
+ROBUST_TEACHER_METHODS = ("igam",)
+ADVERSARIAL_METHODS = ("pgdat", "pgdat_cutout", "igd", "trades", "trades_igd")
+
+
+def teacher_requirement(method: str, pag_source: str | None = None) -> str | None:
+    """The teacher `method` needs: "standard", "robust" or None."""
+    check_choice("method", method, METHODS)
+    if method in ROBUST_TEACHER_METHODS or (method == "pag" and pag_source == "rigd"):
+        return "robust"
+    return "standard" if method in TEACHER_METHODS else None
 
 
 def build_trainer(method: str, student: keras.Model, teacher: keras.Model | None = None, **options):
@@ -21,10 +58,13 @@ def build_trainer(method: str, student: keras.Model, teacher: keras.Model | None
     check_choice("method", method, METHODS)
     if method in TEACHER_METHODS:
         if teacher is None:
-            raise ValueError(f"Method {method!r} needs a teacher model (a frozen standard model).")
+            kind = teacher_requirement(method)
+            raise ValueError(f"Method {method!r} needs a teacher model (a frozen {kind} model).")
         return METHODS[method](student, teacher, **options)
+    if method in OPTIONAL_TEACHER_METHODS:
+        return METHODS[method](student, teacher=teacher, **options)
     if teacher is not None:
         raise ValueError(
-            f"Method {method!r} takes no teacher; only {', '.join(TEACHER_METHODS)} do."
+            f"Method {method!r} takes no teacher; only {', '.join(TEACHER_METHODS + OPTIONAL_TEACHER_METHODS)} do."
         )
     return METHODS[method](student, **options)

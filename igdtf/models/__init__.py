@@ -1,8 +1,9 @@
 """Architectures; every model maps images in [0, 1] to logits with normalisation inside."""
 
+from igdtf.models.mlp import mlp
 from igdtf.models.registry import ARCHITECTURES, build_model
 from igdtf.models.resnet import resnet18
 from igdtf.models.small_cnn import small_cnn
 from igdtf.models.spec import MODEL_SPEC_FILE, ModelSpec
 
-__all__ = ["ARCHITECTURES", "MODEL_SPEC_FILE", "ModelSpec", "build_model", "resnet18", "small_cnn"]
+__all__ = ["ARCHITECTURES", "MODEL_SPEC_FILE", "ModelSpec", "build_model", "mlp", "resnet18", "small_cnn"]

@@ -4,11 +4,12 @@ from collections.abc import Sequence
 
 import keras
 
+from igdtf.models.mlp import mlp
 from igdtf.models.resnet import resnet18
 from igdtf.models.small_cnn import small_cnn
 from igdtf.validation import check_choice
 
-ARCHITECTURES = {"small_cnn": small_cnn, "resnet18": resnet18}
+ARCHITECTURES = {"small_cnn": small_cnn, "resnet18": resnet18, "mlp": mlp}
 
 
 def build_model(
@@ -19,10 +20,11 @@ def build_model(
     std: Sequence[float],
     **options,
 ) -> keras.Model:
-    """Builds architecture `arch` for images of `input_shape` in [0, 1] → `num_classes` logits.
+    """Builds architecture `arch` for inputs of `input_shape` (images in [0, 1], or vectors for
+    "mlp") → `num_classes` logits.
 
     `options` go to the builder (e.g. `stem` and `synchronized_bn` for resnet18, `width` for
-    small_cnn).
+    small_cnn, `hidden` for mlp).
     """
     check_choice("architecture", arch, ARCHITECTURES)
     if num_classes < 2:

@@ -10,19 +10,21 @@ from igdtf.attacks import PGD, VERSIONS
 from igdtf.distribute import STRATEGIES
 from igdtf.errors import ConfigError
 from igdtf.evaluation import INA_FRACTIONS
-from igdtf.methods import ADVERSARIAL_METHODS, METHODS
+from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHOD_HELP, METHODS, PAG_SOURCES
+from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT
+from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.models import ARCHITECTURES
 from igdtf.recipes.runner import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
 
 
 def method_help() -> str:
-    """One line per registered method, from its trainer's docstring (new methods appear here
-    as soon as they are in METHODS)."""
+    """One entry per registered method: METHOD_HELP, else the first line of its trainer's
+    docstring (new methods appear here as soon as they are in METHODS)."""
     lines = []
     for name, cls in sorted(METHODS.items()):
         summary = (cls.__doc__ or "").strip().splitlines()
-        lines.append(f"{name}: {summary[0] if summary else cls.__name__}")
+        lines.append(f"{name}: {METHOD_HELP.get(name) or (summary[0] if summary else cls.__name__)}")
     return "Training method. " + " | ".join(lines)
 
 
@@ -47,8 +49,35 @@ def define_training_flags(defaults: dict) -> None:
                        "lambda, weight of the IGD alignment term (paper: 1-4).")
     flags.DEFINE_integer("cutout_size", None, "CutOut square side in pixels of pgdat_cutout "
                          "(default: half the image side).")
-    flags.DEFINE_string("teacher", None, "Frozen teacher of distillation methods (.keras or SavedModel). "
-                        "Default: train a standard model first into OUTPUT_DIR/teacher.")
+    flags.DEFINE_float("igam_lambda_adv", defaults.get("igam_lambda_adv", 2.0),
+                       "igam: lambda_adv, weight of the adversarial (fool-the-discriminator) term (authors: 2).")
+    flags.DEFINE_float("igam_lambda_diff", defaults.get("igam_lambda_diff", DEFAULT_DIFFERENCE_WEIGHT),
+                       "igam: lambda_diff, weight of ||J_s - J_t||^2 per example, x in [0, 1] (the authors' "
+                       "gamma=10 on a batch sum of 32 with 0-255 pixels = 10*32/255^2).")
+    flags.DEFINE_enum("igam_adapter", defaults.get("igam_adapter", "none"), ADAPTERS,
+                      "igam: how student inputs reach a teacher of another resolution: upsize, zero_pad, "
+                      "random_pad, transpose_conv (teacher larger) or center_crop (teacher smaller).")
+    flags.DEFINE_integer("igam_finetune_steps", defaults.get("igam_finetune_steps", FINETUNE_STEPS),
+                         "igam: steps of the first stage, which finetunes only the teacher's logit layer on "
+                         "this task (Adam, lr 1e-3).")
+    flags.DEFINE_float("pag_lambda", defaults.get("pag_lambda", 1.5), "pag: lambda, weight of the PAG term.")
+    flags.DEFINE_enum("pag_source", defaults.get("pag_source", "nearest_neighbor"), PAG_SOURCES,
+                      "pag: target gradients g(x, t) = r_t - x with r_t one training image of class t "
+                      "(one_image), the class mean (class_mean), the nearest of a pool of class-t images "
+                      "(nearest_neighbor); or a robust teacher's input gradients (rigd, needs --teacher).")
+    flags.DEFINE_integer("pag_pool_size", defaults.get("pag_pool_size", 64),
+                         "pag: training images kept per class for nearest_neighbor.")
+    flags.DEFINE_integer("pag_classes_per_example", defaults.get("pag_classes_per_example"),
+                         "pag: align K classes drawn per example instead of all C (sum scaled by C/K; "
+                         "K backward passes instead of C). Default: all classes.")
+    flags.DEFINE_float("alignment_penalty_lambda", defaults.get("alignment_penalty_lambda", 0.1),
+                       "alignment_penalty: lambda_alpha, weight of the gradient-direction alignment (authors: 0.1).")
+    flags.DEFINE_float("grad_norm_lambda", defaults.get("grad_norm_lambda", 1.0),
+                       "input_gradient_norm: lambda, weight of ||dCE/dx||^2.")
+    flags.DEFINE_float("trades_beta", defaults.get("trades_beta", 6.0), "trades, trades_igd: beta (paper: 6).")
+    flags.DEFINE_string("teacher", None, "Frozen teacher (.keras or SavedModel): a standard model for igd and "
+                        "trades_igd (default: train one first into OUTPUT_DIR/teacher); a robust model for "
+                        "igam (any task and resolution; .keras) and for pag with --pag_source=rigd.")
     flags.DEFINE_integer("teacher_epochs", None, "Epochs of that standard teacher (default: --epochs).")
     flags.DEFINE_integer("seed", 0, "Seed of weights, data order and every random draw.")
     # Scale and reproducibility.
@@ -96,6 +125,12 @@ def config_from_flags(values) -> TrainConfig:
         momentum=values.momentum, weight_decay=values.weight_decay,
         plateau_patience=values.plateau_patience, attack=attack,
         eval_attack=attack if values.method in ADVERSARIAL_METHODS else None,
-        alignment_weight=values.igd_lambda, cutout_size=values.cutout_size, seed=values.seed,
+        alignment_weight=values.igd_lambda, cutout_size=values.cutout_size,
         checkpoint_every_steps=values.checkpoint_every_steps, mixed_precision=values.mixed_precision,
+        igam_adversarial_weight=values.igam_lambda_adv, igam_difference_weight=values.igam_lambda_diff,
+        igam_adapter=values.igam_adapter, igam_finetune_steps=values.igam_finetune_steps,
+        pag_weight=values.pag_lambda, pag_source=values.pag_source, pag_pool_size=values.pag_pool_size,
+        pag_classes_per_example=values.pag_classes_per_example,
+        alignment_penalty_weight=values.alignment_penalty_lambda, gradient_norm_weight=values.grad_norm_lambda,
+        trades_beta=values.trades_beta, seed=values.seed,
     )

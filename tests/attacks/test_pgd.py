@@ -68,3 +68,37 @@ def test_l2_random_init_is_inside_the_ball(batch):
 def test_bad_attack_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         PGD(**kwargs)
+
+
+def test_unbounded_l2_pgd_on_2d_points_is_not_clipped_and_stays_in_the_ball():
+    from igdtf.models import build_model
+    rng = np.random.default_rng(0)
+    points = rng.normal(0, 50, (16, 2)).astype("float32")  # far outside [0, 1]
+    labels = rng.integers(0, 2, 16).astype("int32")
+    model = build_model("mlp", (2,), 2, [0.0], [50.0], hidden=(8,))
+    x_adv = PGD("l2", 5.0, 1.0, 10, bounds=None)(model, points, labels, SEED).numpy()
+    distance = np.linalg.norm(x_adv - points, axis=1)
+    assert distance.max() <= 5.0 + 1e-4
+    assert distance.min() > 1.0  # the attack moved every point (nothing was clipped back)
+    assert cross_entropy(labels, model(x_adv)).numpy().mean() > cross_entropy(labels, model(points)).numpy().mean()
+
+
+def test_default_bounds_clip_vectors_to_the_unit_box():
+    points = np.full((4, 3), 0.99, "float32")
+    start = threat_model("linf", 0.5).random_init(tf.constant(points), SEED).numpy()
+    assert start.max() <= 1.0 and start.min() >= 0.49
+
+
+def test_per_example_epsilon_scale_gives_each_example_its_own_ball(batch):
+    x, y = batch
+    scale = tf.constant(np.linspace(0.0, 1.0, 8, dtype="float32"))[:, None, None, None]
+    x_adv = PGD("linf", 8 / 255, 2 / 255, 5)(tiny_cnn(), x, y, SEED, scale=scale).numpy()
+    linf = np.abs(x_adv - x).reshape(8, -1).max(axis=1)
+    assert (linf <= np.linspace(0.0, 1.0, 8) * 8 / 255 + 1e-6).all()
+    assert linf[0] == 0.0 and linf[-1] > 4 / 255
+
+
+@pytest.mark.parametrize("bounds", [(1.0, 0.0), (0.0,), "unit", (0.0, "1")])
+def test_bad_bounds_are_refused(bounds):
+    with pytest.raises(ValueError, match="bounds must be None or a pair"):
+        PGD(bounds=bounds)

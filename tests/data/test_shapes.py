@@ -35,7 +35,7 @@ def test_registry_loads_batches_in_the_unit_range():
 
 
 def test_unknown_dataset_and_split_are_refused():
-    with pytest.raises(ValueError, match="Unknown dataset 'mnist'. Allowed: .*cifar10, .*imagenet100, .*shapes"):
+    with pytest.raises(ValueError, match="Unknown dataset 'mnist'. Allowed: .*cifar10, .*imagenet100, .*shapes, .*spheres"):
         dataset_info("mnist")
     with pytest.raises(ValueError, match="Unknown split of shapes 'val'"):
         load_split("shapes", "val")

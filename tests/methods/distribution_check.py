@@ -1,7 +1,8 @@
 """Run as a script: one training step on 1 and on 2 replicas (logical CPUs) must agree.
 
-Prints one JSON line {method: max |w_1 − w_2|}. Logical devices must be configured before any
-TensorFlow op, which is why the test runs this in a subprocess.
+Prints one JSON line {method: {weight_difference, weight_change, log_difference, ...}}. Logical
+devices must be configured before any TensorFlow op, which is why the test runs this in a
+subprocess. Weights compared: the student's and, for IGAM, the discriminator's.
 """
 
 import json
@@ -18,29 +19,57 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from igdtf.attacks import PGD  # noqa: E402
-from igdtf.methods import build_trainer  # noqa: E402
+from igdtf.methods import ADVERSARIAL_METHODS, TEACHER_METHODS, build_trainer, pag_targets  # noqa: E402
 from igdtf.models import build_model  # noqa: E402
 
 GLOBAL_BATCH = 8
+# The method whose loss is this method's without its own term: the term must move the weights.
+BASELINES = {"igd": "pgdat", "trades_igd": "trades", "igam": "standard", "pag": "standard",
+             "alignment_penalty": "standard", "input_gradient_norm": "standard", "trades": "standard"}
+
+
+def _model():
+    return build_model("small_cnn", (8, 8, 3), 3, [0.5] * 3, [0.25] * 3, width=4)
+
+
+def toward_other_class(x, labels, target):
+    sign = tf.cast(tf.sign(tf.cast(target, tf.int32) - tf.cast(labels, tf.int32)), tf.float32)
+    return tf.ones_like(x) * sign[:, None, None, None]
 
 
 def one_step(method: str, strategy, initial_weights, teacher_weights, x, y):
     with strategy.scope():
-        student = build_model("small_cnn", (8, 8, 3), 3, [0.5] * 3, [0.25] * 3, width=4)
+        student = _model()
         student.set_weights(initial_weights)
         options = {"weight_decay": 5e-3}
         teacher = None
-        if method != "standard":
+        if method in ADVERSARIAL_METHODS:
             options["attack"] = PGD(steps=3, random_start=False)
-        if method == "igd":
-            teacher = build_model("small_cnn", (8, 8, 3), 3, [0.5] * 3, [0.25] * 3, width=4)
+        if method in TEACHER_METHODS:
+            teacher = _model()
             teacher.set_weights(teacher_weights)
+        if method in ("igd", "trades_igd"):
             options["alignment_weight"] = 3.0
+        if method == "igam":
+            options.update(igam_adversarial_weight=1.0, igam_difference_weight=1.0)
+        if method == "pag":
+            data = tf.data.Dataset.from_tensor_slices((x, y)).batch(GLOBAL_BATCH)
+            options["targets"] = pag_targets("nearest_neighbor", data, 3, pool_size=4)
+        if method == "alignment_penalty":
+            options.update(delta_x=toward_other_class, alignment_penalty_weight=1.0)
+        if method == "input_gradient_norm":
+            options["gradient_norm_weight"] = 10.0
+        keras.utils.set_random_seed(1)  # the same initial discriminator (IGAM) on 1 and 2 replicas
         trainer = build_trainer(method, student, teacher=teacher, **options)
         trainer.compile(optimizer=keras.optimizers.SGD(0.5))
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(GLOBAL_BATCH)
     logs = trainer.fit(data, epochs=1, verbose=0).history
-    return student.get_weights(), {k: v[-1] for k, v in logs.items()}
+    weights = student.get_weights() + (trainer.adversary.get_weights() if trainer.adversary is not None else [])
+    return weights, {k: v[-1] for k, v in logs.items()}
+
+
+def _max_difference(first, second) -> float:
+    return max(float(np.abs(a - b).max()) for a, b in zip(first, second))
 
 
 def main(methods):
@@ -48,8 +77,7 @@ def main(methods):
     x = rng.uniform(0, 1, (GLOBAL_BATCH, 8, 8, 3)).astype("float32")
     y = rng.integers(0, 3, GLOBAL_BATCH).astype("int32")
     keras.utils.set_random_seed(0)
-    reference = build_model("small_cnn", (8, 8, 3), 3, [0.5] * 3, [0.25] * 3, width=4)
-    teacher = build_model("small_cnn", (8, 8, 3), 3, [0.5] * 3, [0.25] * 3, width=4)
+    reference, teacher = _model(), _model()
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert mirrored.num_replicas_in_sync == 2
     result, single_weights = {}, {}
@@ -58,16 +86,15 @@ def main(methods):
                                        teacher.get_weights(), x, y)
         double, double_logs = one_step(method, mirrored, reference.get_weights(), teacher.get_weights(), x, y)
         single_weights[method] = single
-        moved = max(float(np.abs(a - b).max()) for a, b in zip(single, reference.get_weights()))
         result[method] = {
-            "weight_difference": max(float(np.abs(a - b).max()) for a, b in zip(single, double)),
-            "weight_change": moved,
+            "weight_difference": _max_difference(single, double),
+            "weight_change": _max_difference(single, reference.get_weights()),
             "log_difference": max(abs(single_logs[k] - double_logs[k]) for k in single_logs),
         }
-    if {"pgdat", "igd"} <= set(methods):  # the alignment term must move the weights
-        result["igd"]["difference_from_pgdat"] = max(
-            float(np.abs(a - b).max()) for a, b in zip(single_weights["igd"], single_weights["pgdat"])
-        )
+    for method, baseline in BASELINES.items():  # each method's own term must move the weights
+        if method in single_weights and baseline in single_weights:
+            result[method]["difference_from_baseline"] = _max_difference(single_weights[method],
+                                                                         single_weights[baseline])
     print(json.dumps(result))
 
 

@@ -6,24 +6,48 @@ import pytest
 import tensorflow as tf
 
 from igdtf.attacks import PGD
-from igdtf.methods import METHODS, build_trainer
+from igdtf.methods import ADVERSARIAL_METHODS, METHODS, TEACHER_METHODS, build_trainer, pag_targets
 from igdtf.methods.igd import IGD
 from igdtf.models import build_model
 
-from tests.conftest import smooth_mlp, tiny_cnn
+from tests.conftest import NUM_CLASSES, smooth_mlp, tiny_cnn
 
 EXPECTED_METRICS = {
     "standard": {"loss", "ce", "acc"},
     "pgdat": {"loss", "ce", "acc"},
     "pgdat_cutout": {"loss", "ce", "acc"},
     "igd": {"loss", "ce", "cos", "acc"},
+    "igam": {"loss", "ce", "disc_loss", "disc_acc", "grad_diff", "acc"},
+    "pag": {"loss", "ce", "pag_cos", "acc"},
+    "alignment_penalty": {"loss", "ce", "alpha", "acc"},
+    "input_gradient_norm": {"loss", "ce", "grad_norm", "acc"},
+    "trades": {"loss", "ce", "kl", "acc"},
+    "trades_igd": {"loss", "ce", "kl", "cos", "acc"},
 }
 
 
-def _trainer(method, student, teacher=None, **options):
-    if method != "standard":
-        options.setdefault("attack", PGD(steps=2))
-    trainer = build_trainer(method, student, teacher=teacher if method == "igd" else None, **options)
+def toward_other_class(x, labels, target):
+    """A stand-in Δx for 8×8 test images: +1 everywhere towards a higher class, −1 towards a lower."""
+    sign = tf.cast(tf.sign(tf.cast(target, tf.int32) - tf.cast(labels, tf.int32)), tf.float32)
+    return tf.ones_like(x) * sign[:, None, None, None]
+
+
+def method_options(method, x, y):
+    """The method-specific options the harness needs (targets, Δx, a short attack)."""
+    options = {}
+    if method in ADVERSARIAL_METHODS:
+        options["attack"] = PGD(steps=2)
+    if method == "pag":
+        data = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+        options["targets"] = pag_targets("nearest_neighbor", data, NUM_CLASSES, pool_size=4)
+    if method == "alignment_penalty":
+        options["delta_x"] = toward_other_class
+    return options
+
+
+def _trainer(method, student, teacher=None, x=None, y=None, **options):
+    options = {**method_options(method, x, y), **options}
+    trainer = build_trainer(method, student, teacher=teacher if method in TEACHER_METHODS else None, **options)
     trainer.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9))
     return trainer
 
@@ -35,7 +59,7 @@ def test_every_method_trains_two_steps_and_reports_its_metrics(method, batch, tm
     student, teacher = tiny_cnn(0), tiny_cnn(1)
     teacher_before = [w.copy() for w in teacher.get_weights()]
     student_before = [w.copy() for w in student.get_weights()]
-    trainer = _trainer(method, student, teacher, weight_decay=5e-4)
+    trainer = _trainer(method, student, teacher, x, y, weight_decay=5e-4)
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
     history = trainer.fit(data, epochs=1, verbose=0).history
     assert set(history) == EXPECTED_METRICS[method]
@@ -65,7 +89,7 @@ def test_igd_alignment_term_gradient_is_nonzero_and_matches_finite_differences(b
     trainer = IGD(student, teacher, alignment_weight=2.0)
 
     def alignment_loss():
-        penalty, _ = trainer.penalty(tf.constant(x), tf.constant(y), None)
+        penalty, _ = trainer.penalty(tf.constant(x), tf.constant(y), None, None)
         return tf.reduce_mean(penalty)
 
     with tf.GradientTape() as tape:
@@ -90,7 +114,7 @@ def test_igd_alignment_term_gradient_is_nonzero_and_matches_finite_differences(b
 def test_igd_cosine_is_one_when_student_is_its_own_teacher(batch):
     x, y = batch
     student = smooth_mlp(0)
-    _, values = IGD(student, smooth_mlp(0)).penalty(tf.constant(x), tf.constant(y), None)
+    _, values = IGD(student, smooth_mlp(0)).penalty(tf.constant(x), tf.constant(y), None, None)
     np.testing.assert_allclose(values["cos"].numpy(), 1.0, atol=1e-5)
 
 
@@ -109,7 +133,7 @@ def _five_class_model():
 
 
 @pytest.mark.parametrize("call,message", [
-    (lambda: build_trainer("trades", tiny_cnn()), "Unknown method 'trades'. Allowed: igd, pgdat"),
+    (lambda: build_trainer("fgsm", tiny_cnn()), "Unknown method 'fgsm'. Allowed: alignment_penalty, igam, igd"),
     (lambda: build_trainer("igd", tiny_cnn()), "needs a teacher"),
     (lambda: build_trainer("pgdat", tiny_cnn(), teacher=tiny_cnn()), "takes no teacher"),
     (lambda: IGD(tiny_cnn(), tiny_cnn(), alignment_weight=-1.0), r"alignment_weight \(λ\) must be a number >= 0"),

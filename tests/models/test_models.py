@@ -49,7 +49,7 @@ def test_saved_model_file_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    ({"arch": "vgg"}, "Unknown architecture 'vgg'. Allowed: resnet18, small_cnn"),
+    ({"arch": "vgg"}, "Unknown architecture 'vgg'. Allowed: mlp, resnet18, small_cnn"),
     ({"num_classes": 1}, "num_classes must be >= 2"),
     ({"std": [0.0, 1.0, 1.0]}, "std values must be > 0"),
     ({"arch": "resnet18", "stem": "5x5"}, "Unknown ResNet stem '5x5'"),
@@ -59,3 +59,19 @@ def test_bad_model_arguments_are_refused(kwargs, message):
                  "mean": [0.5] * 3, "std": [0.25] * 3, **kwargs}
     with pytest.raises(ValueError, match=message):
         build_model(**arguments)
+
+
+@pytest.mark.parametrize("shape,mean,std", [((2,), [0.0], [10.0]), ((500,), [0.0], [0.05]), ((2,), [1.0, 2.0], [3.0, 4.0])])
+def test_mlp_takes_vectors_and_normalises_each_feature(shape, mean, std):
+    model = build_model("mlp", shape, 3, mean, std, hidden=(16, 8))
+    assert model.output_shape == (None, 3)
+    x = np.random.default_rng(0).normal(size=(4, *shape)).astype("float32")
+    assert model(x).shape == (4, 3)
+    normalised = model.get_layer("standardize")(x).numpy()
+    expected = (x - np.broadcast_to(mean, shape[-1:])) / np.broadcast_to(std, shape[-1:])
+    np.testing.assert_allclose(normalised, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_mlp_without_hidden_layers_is_a_linear_classifier():
+    model = build_model("mlp", (5,), 2, [0.0], [1.0], hidden=())
+    assert [layer.name for layer in model.layers if layer.trainable_weights] == ["logits"]

@@ -1,0 +1,150 @@
+"""Input Gradient Adversarial Matching (IGAM; Chan, Tay & Ong, CVPR 2020), second stage.
+
+    loss_student = CE(f(x), y) − λ_adv·L_D + λ_diff·‖J_s − J_t‖₂²        (per example)
+    loss_D       = L_D = ½·[CE(D(Ĵ_s), student) + CE(D(Ĵ_t), teacher)]
+
+J = ∂CE/∂x is the input gradient of the cross-entropy (J_t through the input adapter of a
+teacher with another resolution), Ĵ a gradient made zero-mean and unit-L2 per example, and D
+a small discriminator telling teacher gradients from student gradients. The student maximises
+the discriminator's loss while the discriminator minimises it (GAN min-max); both updates come
+from the same forward pass, in the same train_step, each with its own optimizer. The teacher is
+a robust model whose logit layer was first finetuned on the target task (igam_teacher.py).
+
+Defaults follow the authors' code (CIFAR-10 → CIFAR-100: β = λ_adv = 2, γ = 10, batch 32,
+5 conv layers of 16·2^i channels in D, D optimised like the classifier). Their γ weighs a sum
+over a batch of 32 of squared gradients with respect to 0–255 pixels; in this per-example,
+[0, 1]-pixel formulation that is λ_diff = 10·32/255² ≈ 4.92e-3. They update D once every 5
+classifier steps; a conditional optimizer step cannot run inside a tf.distribute replica
+function, so here D is updated every step with its learning rate scaled by 1/5 instead.
+"""
+
+import keras
+import tensorflow as tf
+
+from igdtf.attacks import cross_entropy
+from igdtf.methods.adapters import InputAdapter
+from igdtf.methods.base import Trainer, fold_seed
+from igdtf.ops import flatten_per_example
+from igdtf.validation import check_choice, check_non_negative, check_positive_int
+
+INPUT_GRADIENTS = ("cross_entropy", "true_class_probability")
+DEFAULT_DIFFERENCE_WEIGHT = 10 * 32 / 255 ** 2
+_ADAPTER_STREAM = 21
+
+
+def loss_input_gradient(model, x, labels, kind: str = "cross_entropy", adapter=None, seed=None) -> tf.Tensor:
+    """J(x) per example, [N, *x.shape[1:]]: ∂CE/∂x ("cross_entropy") or ∂p_y/∂x
+    ("true_class_probability", the authors' code), through `adapter` if given; training=False."""
+    x = tf.cast(x, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        inputs = x if adapter is None else adapter(x, seed)
+        logits = tf.cast(model(inputs, training=False), tf.float32)
+        if kind == "cross_entropy":
+            total = tf.reduce_sum(cross_entropy(labels, logits))
+        else:
+            probabilities = tf.nn.softmax(logits)
+            total = tf.reduce_sum(tf.gather(probabilities, tf.cast(labels, tf.int32), axis=1, batch_dims=1))
+    return tape.gradient(total, x)
+
+
+def gradient_discriminator(input_shape, layers: int = 5, base_channels: int = 16, name="discriminator"):
+    """D: an input gradient → 2 logits (0 student, 1 teacher).
+
+    Images: `layers` × [4×4 conv stride 2 (16·2^i channels), BatchNorm, leaky ReLU 0.1] (the
+    authors' DCGAN-style D); vectors: the same with dense layers. BatchNorm is synchronized
+    across replicas, so a step on R replicas equals a step on one device.
+    """
+    check_positive_int("discriminator layers", layers)
+    inputs = keras.Input(tuple(input_shape), name="gradients")
+    h = inputs
+    for i in range(layers):
+        width = base_channels * 2 ** i
+        if len(input_shape) == 3:
+            h = keras.layers.Conv2D(width, 4, strides=2, padding="same", name=f"conv{i}")(h)
+        else:
+            h = keras.layers.Dense(width, name=f"dense{i}")(h)
+        h = keras.layers.BatchNormalization(momentum=0.9, synchronized=True, name=f"bn{i}")(h)
+        h = keras.layers.LeakyReLU(0.1, name=f"relu{i}")(h)
+    h = keras.layers.Flatten(name="flatten")(h)
+    return keras.Model(inputs, keras.layers.Dense(2, name="logits")(h), name=name)
+
+
+def standardize_gradient(gradient: tf.Tensor) -> tf.Tensor:
+    """Per example: subtract the mean, divide by the L2 norm (D sees directions, not scales)."""
+    flat = flatten_per_example(gradient)
+    flat = flat - tf.reduce_mean(flat, axis=1, keepdims=True)
+    flat = flat / (tf.norm(flat, axis=1, keepdims=True) + 1e-12)
+    return tf.reshape(flat, tf.shape(gradient))
+
+
+class IGAM(Trainer):
+    """IGAM's student training (see the module docstring).
+
+    Reports `disc_loss` (L_D, which D minimises), `disc_acc` (D's accuracy on both gradients)
+    and `grad_diff` (‖J_s − J_t‖₂²).
+
+    Args:
+      teacher: the finetuned teacher: a frozen classifier with the student's classes, on
+        inputs the adapter produces (finetune_teacher).
+      adapter: an InputAdapter, or the name of a fixed one ("none", "upsize", "zero_pad",
+        "random_pad", "center_crop"); required when the resolutions differ.
+      igam_adversarial_weight: λ_adv >= 0. igam_difference_weight: λ_diff >= 0.
+      input_gradient: "cross_entropy" (J = ∂CE/∂x, the paper) or "true_class_probability".
+      discriminator: D (default: gradient_discriminator on the student's input shape).
+      discriminator_optimizer: D's optimizer (default, at compile: the student's optimizer
+        class and settings with `discriminator_lr_scale` × its learning rate).
+    """
+
+    penalty_metrics = ("disc_loss", "disc_acc", "grad_diff")
+    adversary_loss_metric = "disc_loss"
+
+    def __init__(self, student, teacher, adapter="none", igam_adversarial_weight: float = 2.0,
+                 igam_difference_weight: float = DEFAULT_DIFFERENCE_WEIGHT, input_gradient: str = "cross_entropy",
+                 discriminator=None, discriminator_optimizer=None, discriminator_lr_scale: float = 0.2, **kwargs):
+        student_shape = tuple(student.input_shape[1:])
+        if not isinstance(adapter, InputAdapter):
+            adapter = InputAdapter(adapter, student_shape, tuple(teacher.input_shape[1:]))
+        elif adapter.student_shape != student_shape or adapter.teacher_shape != tuple(teacher.input_shape[1:]):
+            raise ValueError(f"The input adapter maps {adapter.student_shape} → {adapter.teacher_shape}, but the "
+                             f"student takes {student_shape} and the teacher {tuple(teacher.input_shape[1:])}.")
+        if teacher.output_shape[-1] != student.output_shape[-1]:
+            raise ValueError(f"Teacher has {teacher.output_shape[-1]} classes but the student has "
+                             f"{student.output_shape[-1]}: finetune the teacher's logit layer on the target task "
+                             "first (igdtf.methods.igam_teacher.finetune_teacher).")
+        super().__init__(student, **kwargs)
+        self.adapter = adapter
+        self.igam_adversarial_weight = check_non_negative("igam_adversarial_weight (λ_adv)", igam_adversarial_weight)
+        self.igam_difference_weight = check_non_negative("igam_difference_weight (λ_diff)", igam_difference_weight)
+        self.input_gradient = check_choice("IGAM input gradient", input_gradient, INPUT_GRADIENTS)
+        self.discriminator_lr_scale = check_non_negative("discriminator_lr_scale", discriminator_lr_scale)
+        teacher.trainable = False
+        self.teacher = teacher
+        self.adversary = discriminator or gradient_discriminator(student_shape)
+        self.adversary_optimizer = discriminator_optimizer
+
+    def compile(self, optimizer="rmsprop", **kwargs):
+        super().compile(optimizer=optimizer, **kwargs)
+        if self.adversary_optimizer is None:
+            config = self.optimizer.get_config()
+            if isinstance(config.get("learning_rate"), (int, float)):
+                config["learning_rate"] = config["learning_rate"] * self.discriminator_lr_scale
+            config.pop("name", None)
+            self.adversary_optimizer = type(self.optimizer).from_config(config)
+        self.adversary_optimizer.build(self.adversary.trainable_variables)
+
+    def penalty(self, x, y, seed, logits):
+        teacher_gradient = tf.stop_gradient(loss_input_gradient(
+            self.teacher, x, y, self.input_gradient, self.adapter, fold_seed(seed, _ADAPTER_STREAM)))
+        student_gradient = loss_input_gradient(self.student, x, y, self.input_gradient)
+        difference = tf.reduce_sum(tf.square(flatten_per_example(student_gradient - teacher_gradient)), axis=1)
+        both = tf.concat([standardize_gradient(student_gradient), standardize_gradient(teacher_gradient)], 0)
+        d_logits = tf.cast(self.adversary(both, training=True), tf.float32)
+        n = tf.shape(x)[0]
+        d_labels = tf.concat([tf.zeros([n], tf.int32), tf.ones([n], tf.int32)], 0)
+        d_losses = cross_entropy(d_labels, d_logits)
+        d_correct = tf.cast(tf.equal(tf.argmax(d_logits, -1, output_type=tf.int32), d_labels), tf.float32)
+        disc_loss = 0.5 * (d_losses[:n] + d_losses[n:])
+        term = -self.igam_adversarial_weight * disc_loss + self.igam_difference_weight * difference
+        return term, {"disc_loss": disc_loss, "disc_acc": 0.5 * (d_correct[:n] + d_correct[n:]),
+                      "grad_diff": difference}

@@ -1,0 +1,103 @@
+"""TRADES (Zhang et al. 2019) and TRADES + IGD."""
+
+import tensorflow as tf
+
+from igdtf.attacks import pgd_attack, threat_model
+from igdtf.methods.base import fold_seed, replica_invariant_normal
+from igdtf.methods.igd import igd_alignment
+from igdtf.methods.pgdat import PGDAT
+from igdtf.methods.teacher import check_teacher_matches
+from igdtf.validation import check_non_negative
+
+_START_STREAM = 11
+
+
+def kl_divergence(p_logits: tf.Tensor, q_logits: tf.Tensor) -> tf.Tensor:
+    """KL(softmax(p) ‖ softmax(q)) per example, [N] float32."""
+    p_log = tf.nn.log_softmax(tf.cast(p_logits, tf.float32))
+    q_log = tf.nn.log_softmax(tf.cast(q_logits, tf.float32))
+    return tf.reduce_sum(tf.exp(p_log) * (p_log - q_log), axis=-1)
+
+
+class _FixedStart:
+    """A threat model whose random start is a given point (TRADES' x + 0.001·N(0, 1))."""
+
+    def __init__(self, threat, start: tf.Tensor):
+        self._threat, self._start = threat, start
+
+    def random_init(self, x, seed):
+        return self._start
+
+    def step(self, x_adv, grad, step_size):
+        return self._threat.step(x_adv, grad, step_size)
+
+    def project(self, x_adv, x):
+        return self._threat.project(x_adv, x)
+
+
+class TRADES(PGDAT):
+    """loss = CE(f(x), y) + β·KL(f(x) ‖ f(x')), x' = argmax of the KL in the threat set.
+
+    The inner maximisation starts at x + 0.001·N(0, 1) (drawn replica-invariantly, so R replicas
+    step exactly like one device) and takes `attack.steps` steps of `attack.step_size` within
+    `attack`'s ε-ball, with the clean prediction held fixed and training=False, as in the
+    authors' code. The outer loss uses training-mode logits for both x and x'. Reports `kl`.
+    Cross-entropy and `acc` are on the clean inputs.
+
+    Args:
+      trades_beta: β >= 0 (the paper's default 6).
+      Other arguments as PGDAT (its `attack` gives ε, step size and steps; its random_start is
+      replaced by TRADES' small Gaussian start).
+    """
+
+    penalty_metrics = ("kl",)
+    start_noise = 0.001
+
+    def __init__(self, student, trades_beta: float = 6.0, **kwargs):
+        super().__init__(student, **kwargs)
+        self.trades_beta = check_non_negative("trades_beta (β)", trades_beta)
+
+    def training_inputs(self, x, y, seed):
+        return x  # CE on clean inputs; the adversarial point enters through the KL term
+
+    def adversarial_inputs(self, x) -> tf.Tensor:
+        """x' maximising KL(f(x) ‖ f(x')) with PGD (training=False), no gradient."""
+        clean_logits = tf.stop_gradient(self.student(x, training=False))
+        start_seed = fold_seed(self.step_seed(per_replica=False), _START_STREAM)
+        start = x + self.start_noise * replica_invariant_normal(x, start_seed)
+        scale = self.epsilon_scale()
+        attack = self.attack
+        threat = attack.threat if scale is None else threat_model(attack.norm, attack.epsilon * scale, attack.bounds)
+        step_size = attack.step_size if scale is None else attack.step_size * scale
+        return pgd_attack(self.student, x, None, _FixedStart(threat, start), attack.steps, step_size,
+                          random_start=True, seed=start_seed,
+                          loss_fn=lambda _, logits: kl_divergence(clean_logits, logits))
+
+    def penalty(self, x, y, seed, logits):
+        adversarial_logits = self.student(self.adversarial_inputs(x), training=True)
+        kl = kl_divergence(logits, adversarial_logits)
+        return self.trades_beta * kl, {"kl": kl}
+
+
+class TRADESIGD(TRADES):
+    """TRADES + IGD: loss = TRADES loss − λ·cos(∂f_y(x)/∂x, ∂t_y(x)/∂x) on the clean x.
+
+    Args:
+      teacher: a frozen standard-trained classifier with the student's input shape and classes.
+      alignment_weight: λ >= 0 (IGD's; default 2).
+      Other arguments as TRADES. Reports `kl` and `cos`.
+    """
+
+    penalty_metrics = ("kl", "cos")
+
+    def __init__(self, student, teacher, alignment_weight: float = 2.0, **kwargs):
+        check_teacher_matches(teacher, student)
+        super().__init__(student, **kwargs)
+        self.alignment_weight = check_non_negative("alignment_weight (λ)", alignment_weight)
+        teacher.trainable = False
+        self.teacher = teacher
+
+    def penalty(self, x, y, seed, logits):
+        trades_term, values = super().penalty(x, y, seed, logits)
+        cosine = igd_alignment(self.student, self.teacher, x, y)
+        return trades_term - self.alignment_weight * cosine, {**values, "cos": cosine}

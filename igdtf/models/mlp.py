@@ -1,0 +1,39 @@
+"""A multilayer perceptron for vector inputs (2-D toy points, 500-d Spheres) and tests."""
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+from igdtf.models.normalization import standardize_layer
+
+
+def mlp(
+    input_shape: Sequence[int],
+    num_classes: int,
+    mean: Sequence[float],
+    std: Sequence[float],
+    hidden: Sequence[int] = (32,),
+    activation: str = "relu",
+    name: str = "mlp",
+) -> keras.Model:
+    """Normalise, flatten, `hidden` dense layers with `activation`, then a logit layer.
+
+    Args:
+      input_shape: shape of one input, e.g. (2,) for 2-D points or (H, W, C) for images.
+      mean, std: normalisation statistics for the last input axis: one value per feature
+        (channel), or a single value used for all of them.
+      hidden: widths of the hidden layers; () gives a linear classifier.
+    Returns:
+      A functional model mapping [N, *input_shape] inputs to [N, num_classes] logits.
+    """
+    features = int(input_shape[-1])
+    if len(mean) == 1 and len(std) == 1 and features > 1:
+        mean, std = np.full(features, mean[0]).tolist(), np.full(features, std[0]).tolist()
+    inputs = keras.Input(shape=tuple(input_shape), name="inputs")
+    h = standardize_layer(mean, std)(inputs)
+    h = keras.layers.Flatten(name="flatten")(h)
+    for index, width in enumerate(hidden):
+        h = keras.layers.Dense(int(width), activation=activation, name=f"dense{index + 1}")(h)
+    logits = keras.layers.Dense(num_classes, name="logits")(h)
+    return keras.Model(inputs, logits, name=name)
