@@ -1,5 +1,7 @@
 """Input gradients of logits and losses, per example: the building blocks of saliency and of
-every input-gradient training method (IGD, IGAM, PAG, the alignment penalty, gradient norms).
+every input-gradient training method (IGD, IGAM, PAG, the alignment penalty, gradient norms),
+and `average_over_samples`, the shared core of the path and sampling attributions (IG,
+SmoothGrad, GradientShap).
 
 Examples do not interact (models are called with training=False, so BatchNorm is per example),
 so the gradient of a sum over the batch is each example's own gradient. Called under an outer
@@ -26,6 +28,27 @@ def class_logit_gradient(model, x, classes, training: bool = False) -> tf.Tensor
         selected = tf.gather(logits, tf.cast(classes, tf.int32), axis=1, batch_dims=1)
         total = tf.reduce_sum(selected)
     return tape.gradient(total, x)
+
+
+def average_over_samples(num_samples: int, contribution) -> tf.Tensor:
+    """(1/S)·Σ_{s=0}^{S−1} contribution(s) for S = num_samples, accumulated in a tf.while_loop.
+
+    `contribution(s)` (s a scalar int32 tensor) returns an [N, H, W, C] float32 tensor, e.g. the
+    gradient at the s-th point of a path or at the s-th noisy copy of the batch. Memory stays
+    that of one sample whatever S is, and the loop works both eagerly and in tf.function.
+    """
+    first = contribution(tf.constant(0))
+
+    def body(s, total):
+        return s + 1, total + contribution(s)
+
+    _, total = tf.while_loop(lambda s, _: s < num_samples, body, (tf.constant(1), first))
+    return total / float(num_samples)
+
+
+def sample_seed(seed: tf.Tensor, sample: tf.Tensor) -> tf.Tensor:
+    """The stateless [2] seed of sample `sample` of an attribution drawn with `seed`."""
+    return tf.random.experimental.stateless_fold_in(tf.cast(seed, tf.int64), tf.cast(sample, tf.int64))
 
 
 def class_logit_gradients(model, x, classes, training: bool = False) -> tf.Tensor:

@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m igdtf.benchmarks.<name>` prints throughput figures."""
+"""Speed benchmarks: `python -m igdtf.benchmarks.<name>` prints figures measured in the same run."""

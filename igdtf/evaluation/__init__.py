@@ -1,20 +1,26 @@
-"""Evaluation: evaluators (run(model, data) -> per-sample outcomes), the correct-by-all
-protocol, Gini, inductive noise, and reports."""
+"""Evaluation: evaluators (run(model, data) -> per-sample outcomes), suites, the correct-by-all
+protocol, Gini, inductive noise and occlusion, corruptions, reports, figures and callbacks."""
 
+from igdtf.evaluation.corruptions import FolderCorruptions, NoiseCorruptions
 from igdtf.evaluation.evaluators import (
-    INA_FRACTIONS, AttributionGini, CleanAccuracy, InductiveNoise, PGDAccuracy,
+    INA_FRACTIONS, RN_FRACTIONS, AttributionEvaluator, AttributionGini, CleanAccuracy, Confidence,
+    GradientNorm, InductiveNoise, PGDAccuracy, RandomNoise,
 )
 from igdtf.evaluation.autoattack import AutoAttackAccuracy
-from igdtf.evaluation.gini import gini, gini_global, gini_regional
+from igdtf.evaluation.gini import CHANNEL_REDUCTIONS, gini, gini_global, gini_regional
+from igdtf.evaluation.map_tests import GiniTest, InductiveNoiseTest, MapNorm, OcclusionTest
 from igdtf.evaluation.protocol import Comparison, compare_models
-from igdtf.evaluation.report import build_report, markdown_report, write_report
+from igdtf.evaluation.report import build_report, load_comparison, markdown_report, write_report
 from igdtf.evaluation.robustness_curve import DirectionAlignment, RobustnessCurve, epsilon_50
 from igdtf.evaluation.sanity import RobustnessChecks, Thresholds, add_robustness_checks, judge
+from igdtf.evaluation.suites import SUITES, SuiteSettings, build_evaluators
 
 __all__ = [
     "AutoAttackAccuracy", "RobustnessChecks", "Thresholds", "add_robustness_checks", "judge",
-    "INA_FRACTIONS", "AttributionGini", "CleanAccuracy", "Comparison", "DirectionAlignment", "InductiveNoise",
-    "PGDAccuracy", "RobustnessCurve", "epsilon_50",
-    "build_report", "compare_models", "gini", "gini_global", "gini_regional", "markdown_report",
-    "write_report",
+    "CHANNEL_REDUCTIONS", "INA_FRACTIONS", "RN_FRACTIONS", "SUITES", "AttributionEvaluator",
+    "AttributionGini", "CleanAccuracy", "Comparison", "Confidence", "DirectionAlignment", "FolderCorruptions",
+    "GiniTest", "GradientNorm", "InductiveNoise", "InductiveNoiseTest", "MapNorm", "NoiseCorruptions",
+    "OcclusionTest", "PGDAccuracy", "RandomNoise", "RobustnessCurve", "SuiteSettings", "build_evaluators",
+    "build_report", "compare_models", "epsilon_50", "gini", "gini_global", "gini_regional", "load_comparison",
+    "markdown_report", "write_report",
 ]

@@ -1,58 +1,98 @@
-"""Evaluators: plain objects with `run(model, dataset) -> {name: PerSample}`.
+"""Evaluators: plain objects with `run(model, dataset) -> {name: PerSample}` and `describe()`.
 
 `dataset` yields batches (images [B, H, W, C] float in [0, 1], labels [B] int) in a fixed
 order; random draws are seeded by (seed, batch index) so every model sees the same noise.
+Evaluators that read attribution maps are AttributionEvaluators: one attribution, computed
+once per batch, shared by all of its map tests (map_tests.py).
 """
 
-from collections import defaultdict
+import functools
 
-import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import PGD
-from igdtf.attributions import ATTRIBUTIONS
-from igdtf.evaluation.gini import gini_global, gini_regional
-from igdtf.evaluation.inductive import INA_MODES, inductive_noise, top_k_mask
-from igdtf.evaluation.outcomes import ERROR_ON_COMMON, MEAN, PerSample
+from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION, class_logit_gradient
+from igdtf.evaluation.batches import batch_seed, correct, fold_seed, map_batches
+from igdtf.evaluation.inductive import INA_MODES, RN_MODES, inductive_noise, random_k_mask
+from igdtf.evaluation.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest
+from igdtf.evaluation.outcomes import ERROR_ON_COMMON, MEAN, MEAN_ON_CORRECT, PerSample, qualified
 from igdtf.validation import check_choice, check_fraction, check_positive_int
 
-INA_FRACTIONS = (0.002, 0.004, 0.006, 0.008, 0.01, 0.012, 0.014, 0.016, 0.018, 0.02)
+RN_FRACTIONS = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2)
+_ATTRIBUTION_STREAM, _RANDOM_MASK_STREAM = 101, 102
+
+__all__ = [
+    "INA_FRACTIONS", "RN_FRACTIONS", "AttributionEvaluator", "AttributionGini", "BatchEvaluator",
+    "CleanAccuracy", "Confidence", "GradientNorm", "InductiveNoise", "PGDAccuracy", "RandomNoise",
+    "batch_seed", "correct", "map_batches",
+]
 
 
-def batch_seed(seed: int, batch_index: tf.Tensor) -> tf.Tensor:
-    """The stateless [2] seed of one batch."""
-    return tf.random.experimental.stateless_fold_in(tf.constant([seed, 7], tf.int64), batch_index)
+class BatchEvaluator:
+    """Base of the evaluators that map one function over the batches in tf.function.
 
+    Subclasses define `step(model, x, y, batch_index) -> {name: [B] tensor}` and
+    `summary(name)`. The compiled step is kept per model, so evaluating the same model again
+    (a training callback every few epochs) reuses its trace instead of tracing anew.
+    """
 
-def map_batches(fn, dataset) -> dict[str, np.ndarray]:
-    """Runs tf.function(fn)(x, y, batch_index) → {name: [B] tensor} over `dataset`; concatenates."""
-    compiled = tf.function(fn, reduce_retracing=True)
-    chunks = defaultdict(list)
-    for index, (x, y) in enumerate(dataset):
-        x = tf.cast(x, tf.float32)
-        y = tf.cast(tf.reshape(y, [-1]), tf.int32)
-        for name, value in compiled(x, y, tf.constant(index, tf.int64)).items():
-            chunks[name].append(value.numpy())
-    return {name: np.concatenate(parts) for name, parts in chunks.items()}
+    def step(self, model, x, y, index) -> dict:
+        raise NotImplementedError
 
-
-def correct(model, x, y) -> tf.Tensor:
-    """[B] bool: model's prediction on x equals y (training=False)."""
-    return tf.equal(tf.argmax(model(x, training=False), -1, output_type=tf.int32), y)
-
-
-class CleanAccuracy:
-    """clean_acc: per-sample correctness on the clean test images."""
+    def summary(self, name: str) -> str:
+        raise NotImplementedError
 
     def run(self, model, dataset) -> dict[str, PerSample]:
-        values = map_batches(lambda x, y, i: {"clean_acc": correct(model, x, y)}, dataset)
-        return {name: PerSample(v, MEAN) for name, v in values.items()}
+        compiled = self.__dict__.setdefault("_compiled", {})
+        if id(model) not in compiled:  # the model is kept with its function, so ids are not reused
+            compiled[id(model)] = (model, tf.function(functools.partial(self.step, model), reduce_retracing=True))
+        values = map_batches(compiled[id(model)][1], dataset)
+        return {name: PerSample(v, self.summary(name)) for name, v in values.items()}
+
+
+class CleanAccuracy(BatchEvaluator):
+    """clean_acc: per-sample correctness on the clean test images."""
+
+    def step(self, model, x, y, index):
+        return {"clean_acc": correct(model, x, y)}
+
+    def summary(self, name):
+        return MEAN
 
     def describe(self) -> dict:
         return {}
 
 
-class PGDAccuracy:
+class Confidence(BatchEvaluator):
+    """confidence: softmax probability of the true class, averaged over the samples the model
+    classifies correctly."""
+
+    def step(self, model, x, y, index):
+        probabilities = tf.nn.softmax(tf.cast(model(x, training=False), tf.float32))
+        return {"confidence": tf.gather(probabilities, y, axis=1, batch_dims=1)}
+
+    def summary(self, name):
+        return MEAN_ON_CORRECT
+
+    def describe(self) -> dict:
+        return {"averaged over": "samples the model classifies correctly"}
+
+
+class GradientNorm(BatchEvaluator):
+    """grad_l1: ‖∂f_y/∂x‖₁ of the true-class logit, averaged over all samples."""
+
+    def step(self, model, x, y, index):
+        gradient = class_logit_gradient(model, x, y)
+        return {"grad_l1": tf.reduce_sum(tf.abs(tf.reshape(gradient, [tf.shape(x)[0], -1])), axis=1)}
+
+    def summary(self, name):
+        return MEAN
+
+    def describe(self) -> dict:
+        return {"logit": "true class"}
+
+
+class PGDAccuracy(BatchEvaluator):
     """pgd_acc: per-sample correctness under `attack` (default PGD-20, L∞ ε = 8/255).
 
     With restarts > 1 a sample counts as correct only if it survives every restart (each from
@@ -67,68 +107,97 @@ class PGDAccuracy:
             raise ValueError(f"restarts={restarts} needs an attack with random_start=True; without "
                              "a random start every restart gives the same result.")
 
-    def run(self, model, dataset) -> dict[str, PerSample]:
-        def step(x, y, index):
-            survived, first = tf.ones_like(y, tf.bool), batch_seed(self.seed, index)
-            for restart in range(self.restarts):
-                # Restart 0 draws what a single run draws; later ones fold in their index.
-                seed = first if restart == 0 else tf.random.experimental.stateless_fold_in(first, restart)
-                survived &= correct(model, self.attack(model, x, y, seed), y)
-            return {"pgd_acc": survived}
+    def step(self, model, x, y, index):
+        survived, first = tf.ones_like(y, tf.bool), batch_seed(self.seed, index)
+        for restart in range(self.restarts):
+            # Restart 0 draws what a single run draws; later ones fold in their index.
+            seed = first if restart == 0 else tf.random.experimental.stateless_fold_in(first, restart)
+            survived &= correct(model, self.attack(model, x, y, seed), y)
+        return {"pgd_acc": survived}
 
-        return {name: PerSample(v, MEAN) for name, v in map_batches(step, dataset).items()}
+    def summary(self, name):
+        return MEAN
 
     def describe(self) -> dict:
         return {"attack": self.attack.describe(), "seed": self.seed, "restarts": self.restarts}
 
 
-class AttributionGini:
-    """gini_global and gini_regional (block×block sums, channels summed) of the true-class map."""
+class RandomNoise(BatchEvaluator):
+    """rn1@f / rn2@f: still correct after the INA noise (same N(0,1) draw) is added to (rn1) or
+    replaces (rn2) a random fraction f of the input elements; masks are nested across f."""
 
-    def __init__(self, block: int, attribution: str = "saliency"):
-        self.block = check_positive_int("block", block)
-        self.attribution = check_choice("attribution", attribution, ATTRIBUTIONS)
-
-    def run(self, model, dataset) -> dict[str, PerSample]:
-        attribute = ATTRIBUTIONS[self.attribution]
-
-        def step(x, y, index):
-            maps = attribute(model, x, y)
-            return {"gini_global": gini_global(maps), "gini_regional": gini_regional(maps, self.block)}
-
-        return {name: PerSample(v, MEAN) for name, v in map_batches(step, dataset).items()}
-
-    def describe(self) -> dict:
-        return {"attribution": self.attribution, "block": self.block, "channels": "summed (regional)"}
-
-
-class InductiveNoise:
-    """ina1@f / ina2@f: per-sample correctness after N(0,1) noise on the top-f attributed elements."""
-
-    def __init__(self, fractions=INA_FRACTIONS, modes=INA_MODES, attribution: str = "saliency", seed: int = 0):
-        self.fractions = tuple(check_fraction("INA fraction", f) for f in fractions)
-        self.modes = tuple(check_choice("inductive noise mode", m, INA_MODES) for m in modes)
-        self.attribution = check_choice("attribution", attribution, ATTRIBUTIONS)
+    def __init__(self, fractions=RN_FRACTIONS, modes=RN_MODES, seed: int = 0):
+        self.fractions = tuple(check_fraction("RN fraction", f) for f in fractions)
+        self.modes = tuple(check_choice("random noise mode", m, RN_MODES) for m in modes)
         self.seed = seed
 
-    def run(self, model, dataset) -> dict[str, PerSample]:
-        attribute = ATTRIBUTIONS[self.attribution]
+    def step(self, model, x, y, index):
+        seed = batch_seed(self.seed, index)
+        noise = tf.random.stateless_normal(tf.shape(x), seed)
+        mask_seed = fold_seed(seed, _RANDOM_MASK_STREAM)  # one draw: masks nest across fractions
+        results = {}
+        for fraction in self.fractions:
+            mask = random_k_mask(tf.shape(x), fraction, mask_seed)
+            for mode in self.modes:
+                results[f"{mode}@{fraction:g}"] = correct(model, inductive_noise(x, mask, noise, mode), y)
+        return results
 
-        def step(x, y, index):
-            maps = attribute(model, x, y)
-            noise = tf.random.stateless_normal(tf.shape(x), batch_seed(self.seed, index))
-            results = {}
-            for fraction in self.fractions:
-                mask = top_k_mask(maps, fraction)
-                for mode in self.modes:
-                    perturbed = inductive_noise(x, mask, noise, mode)
-                    results[f"{mode}@{fraction:g}"] = correct(model, perturbed, y)
-            return results
-
-        return {name: PerSample(v, ERROR_ON_COMMON) for name, v in map_batches(step, dataset).items()}
+    def summary(self, name):
+        return ERROR_ON_COMMON
 
     def describe(self) -> dict:
-        return {
-            "fractions": list(self.fractions), "modes": list(self.modes),
-            "attribution": self.attribution, "noise": "N(0, 1), clipped to [0, 1]", "seed": self.seed,
-        }
+        return {"fractions": list(self.fractions), "modes": list(self.modes),
+                "noise": "N(0, 1), clipped to [0, 1]", "seed": self.seed}
+
+
+class AttributionEvaluator(BatchEvaluator):
+    """Computes `attribution`'s maps for the true class once per batch and runs every map test
+    on them. Outcome names of attributions other than saliency carry "[attribution]"."""
+
+    def __init__(self, tests, attribution: str = DEFAULT_ATTRIBUTION, seed: int = 0):
+        self.attribution = check_choice("attribution", attribution, ATTRIBUTIONS)
+        self.tests = list(tests)
+        if not self.tests:
+            raise ValueError("An AttributionEvaluator needs at least one map test.")
+        self.seed = seed
+        self._summaries: dict[str, str] = {}  # filled while tracing: outcome name → summary
+
+    @property
+    def label(self) -> str:
+        """The evaluator's key in the report (one per attribution)."""
+        suffix = "" if self.attribution == DEFAULT_ATTRIBUTION else f"[{self.attribution}]"
+        return type(self).__name__ + suffix
+
+    def step(self, model, x, y, index):
+        seed = batch_seed(self.seed, index)
+        maps = ATTRIBUTIONS[self.attribution](model, x, y, fold_seed(seed, _ATTRIBUTION_STREAM))
+        needs_gradient = any(test.needs_gradient for test in self.tests)
+        gradient = class_logit_gradient(model, x, y) if needs_gradient else None
+        results = {}
+        for test in self.tests:
+            for name, value in test.outcomes(model, x, y, maps, gradient, seed).items():
+                results[qualified(name, self.attribution)] = value
+                self._summaries[qualified(name, self.attribution)] = test.summary(name)
+        return results
+
+    def summary(self, name):
+        return self._summaries[name]
+
+    def describe(self) -> dict:
+        return {"attribution": self.attribution, "method": ATTRIBUTIONS[self.attribution].describe(),
+                "seed": self.seed, "tests": {type(t).__name__: t.describe() for t in self.tests}}
+
+
+class AttributionGini(AttributionEvaluator):
+    """gini_global and gini_regional (block×block sums, channels summed) of the true-class map."""
+
+    def __init__(self, block: int, attribution: str = DEFAULT_ATTRIBUTION, seed: int = 0, **channels):
+        super().__init__([GiniTest(block, **channels)], attribution, seed)
+
+
+class InductiveNoise(AttributionEvaluator):
+    """ina1@f / ina2@f: per-sample correctness after N(0,1) noise on the top-f attributed elements."""
+
+    def __init__(self, fractions=INA_FRACTIONS, modes=INA_MODES, attribution: str = DEFAULT_ATTRIBUTION,
+                 seed: int = 0, weight_sums: bool = False):
+        super().__init__([InductiveNoiseTest(fractions, modes, weight_sums)], attribution, seed)

@@ -3,11 +3,22 @@
 Gini(φ) = (1/n)·(n + 1 − 2·Σ_i (n+1−i)·φ_(i) / Σ_i φ_(i)), φ_(i) sorted ascending, i = 1..n.
 A constant map has Gini 0, a single non-zero element (n−1)/n, and Gini(kφ) = Gini(φ) for k > 0.
 An all-zero map is defined to have Gini 0.
+
+Channels. An attribution map has one value per input element (H·W·C). How the C channel values
+of a pixel are merged before the Gini is an argument, `channels`:
+  "keep": every element counts on its own (n = H·W·C) — the default of the global Gini, which
+          treats the map as the vector of input-element attributions the INA attack ranks;
+  "sum":  |A| summed over channels, one value per pixel (n = H·W) — the default of the regional
+          Gini: a region's attribution is everything its pixels receive;
+  "max":  the largest |A| of the pixel's channels (as tf-keras-vis draws saliency maps).
+Absolute values are taken first in every case.
 """
 
 import tensorflow as tf
 
-from igdtf.validation import check_positive_int
+from igdtf.validation import check_choice, check_positive_int
+
+CHANNEL_REDUCTIONS = ("keep", "sum", "max")
 
 
 def gini(values: tf.Tensor) -> tf.Tensor:
@@ -21,24 +32,37 @@ def gini(values: tf.Tensor) -> tf.Tensor:
     return tf.cast(tf.where(total > 0, result, 0.0), tf.float32)
 
 
-def gini_global(attributions: tf.Tensor) -> tf.Tensor:
-    """Gini over all H·W·C elements of |A| per example; attributions [N, H, W, C] → [N]."""
-    flat = tf.reshape(tf.abs(attributions), [tf.shape(attributions)[0], -1])
-    return gini(flat)
+def reduce_channels(attributions: tf.Tensor, channels: str) -> tf.Tensor:
+    """|A| [N, H, W, C] with its channels merged as `channels` says: [N, H, W, C or 1]."""
+    check_choice("channel reduction", channels, CHANNEL_REDUCTIONS)
+    magnitude = tf.abs(tf.cast(attributions, tf.float32))
+    if channels == "sum":
+        return tf.reduce_sum(magnitude, axis=-1, keepdims=True)
+    if channels == "max":
+        return tf.reduce_max(magnitude, axis=-1, keepdims=True)
+    return magnitude
 
 
-def block_sums(attributions: tf.Tensor, block: int) -> tf.Tensor:
-    """|A| summed over channels and over non-overlapping block×block squares: [N, H/b, W/b]."""
+def gini_global(attributions: tf.Tensor, channels: str = "keep") -> tf.Tensor:
+    """Gini over all values of |A| per example (channels merged by `channels`); [N, H, W, C] → [N]."""
+    reduced = reduce_channels(attributions, channels)
+    return gini(tf.reshape(reduced, [tf.shape(reduced)[0], -1]))
+
+
+def block_sums(attributions: tf.Tensor, block: int, channels: str = "sum") -> tf.Tensor:
+    """|A| (channels merged by `channels`) summed over non-overlapping block×block squares:
+    [N, H/b, W/b, C or 1]."""
     check_positive_int("block", block)
     height, width = attributions.shape[1], attributions.shape[2]
     if height % block or width % block:
         raise ValueError(f"Block size {block} must divide the image side; images are {height}×{width}.")
-    a = tf.reduce_sum(tf.abs(attributions), axis=-1)
-    a = tf.reshape(a, [-1, height // block, block, width // block, block])
+    a = reduce_channels(attributions, channels)
+    depth = a.shape[-1]
+    a = tf.reshape(a, [-1, height // block, block, width // block, block, depth])
     return tf.reduce_sum(a, axis=[2, 4])
 
 
-def gini_regional(attributions: tf.Tensor, block: int) -> tf.Tensor:
-    """Gini over the block×block regional sums of |A| (channels summed); [N, H, W, C] → [N]."""
-    sums = block_sums(attributions, block)
+def gini_regional(attributions: tf.Tensor, block: int, channels: str = "sum") -> tf.Tensor:
+    """Gini over the block×block regional sums of |A| (channels merged by `channels`); → [N]."""
+    sums = block_sums(attributions, block, channels)
     return gini(tf.reshape(sums, [tf.shape(sums)[0], -1]))

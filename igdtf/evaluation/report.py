@@ -1,4 +1,5 @@
-"""Reports: report.json (numbers + protocol), report.md (paper-style tables), outcomes.npz."""
+"""Reports: report.json (numbers + protocol), report.md (paper-style tables), outcomes.npz
+(per-sample values, from which `load_comparison` rebuilds everything without recomputing)."""
 
 import json
 import os
@@ -9,8 +10,22 @@ import numpy as np
 import tensorflow as tf
 
 import igdtf
-from igdtf.evaluation.protocol import Comparison
-from igdtf.evaluation.sanity import robustness_markdown
+from igdtf.evaluation.outcomes import PerSample
+from igdtf.evaluation.protocol import Comparison, evaluator_label, from_outcomes
+from igdtf.evaluation.tables import markdown_report
+
+__all__ = ["build_report", "load_comparison", "markdown_report", "outcome_kinds", "write_report"]
+
+_KINDS_KEY = "__summaries__"  # outcomes.npz entry: JSON {outcome name: summary kind}
+
+
+def outcome_kinds(comparison: Comparison) -> dict[str, str]:
+    """{metric or curve name: summary kind}, e.g. {"ina1": "error_on_common", "gini_global": "mean"}."""
+    kinds = {}
+    for per_model in comparison.outcomes.values():
+        for name, outcome in per_model.items():
+            kinds[name.partition("@")[0]] = outcome.summary
+    return kinds
 
 
 def build_report(comparison: Comparison, evaluators, **context) -> dict:
@@ -22,7 +37,8 @@ def build_report(comparison: Comparison, evaluators, **context) -> dict:
             "num_samples": n,
             "num_correct_by_all": int(comparison.correct_by_all.sum()),
             "robustness_errors_on": "samples every model classifies correctly",
-            "evaluators": {type(e).__name__: e.describe() for e in evaluators},
+            "evaluators": {evaluator_label(e): e.describe() for e in evaluators},
+            "outcome_kinds": outcome_kinds(comparison),
             "versions": {
                 "igdtf": igdtf.__version__, "tensorflow": tf.__version__, "keras": keras.__version__,
                 "numpy": np.__version__, "python": platform.python_version(),
@@ -30,45 +46,6 @@ def build_report(comparison: Comparison, evaluators, **context) -> dict:
             **context,
         },
     }
-
-
-def _fmt(value, percent=False) -> str:
-    if value is None:
-        return "n/a"
-    return f"{100 * value:.2f}" if percent else f"{value:.3f}"
-
-
-def markdown_report(report: dict) -> str:
-    """Table 1 (accuracy, Gini) and the INA error curves, one row per model."""
-    models = report["models"]
-    protocol = report["protocol"]
-    lines = [
-        "# igdtf evaluation report", "",
-        f"{protocol['num_samples']} test samples; robustness errors on the "
-        f"{protocol['num_correct_by_all']} that every model classifies correctly.", "",
-        "## Table 1: accuracy (%) and Gini of attribution maps", "",
-        "| model | clean acc | PGD acc | Gini (global) | Gini (regional) |",
-        "|---|---|---|---|---|",
-    ]
-    for name, m in models.items():
-        lines.append(
-            f"| {name} | {_fmt(m.get('clean_acc'), True)} | {_fmt(m.get('pgd_acc'), True)} "
-            f"| {_fmt(m.get('gini_global'))} | {_fmt(m.get('gini_regional'))} |"
-        )
-    for curve in ("ina1", "ina2"):
-        fractions = sorted({f for m in models.values() for f in m.get(curve, {})}, key=float)
-        if not fractions:
-            continue
-        lines += [
-            "", f"## {curve.upper()} error rate (%) by fraction of input elements perturbed", "",
-            "| model | " + " | ".join(f"{100 * float(f):g}%" for f in fractions) + " |",
-            "|---|" + "---|" * len(fractions),
-        ]
-        for name, m in models.items():
-            cells = " | ".join(_fmt(m.get(curve, {}).get(f), True) for f in fractions)
-            lines.append(f"| {name} | {cells} |")
-    lines += robustness_markdown(report)
-    return "\n".join(lines) + "\n"
 
 
 def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
@@ -79,7 +56,24 @@ def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
     with open(os.path.join(output_dir, "report.md"), "w") as f:
         f.write(markdown_report(report))
     arrays = {"correct_by_all": comparison.correct_by_all}
+    kinds = {}
     for model_name, outcomes in comparison.outcomes.items():
         for name, outcome in outcomes.items():
             arrays[f"{model_name}/{name}"] = np.asarray(outcome.values)
+            kinds[name] = outcome.summary
+    arrays[_KINDS_KEY] = np.array(json.dumps(kinds))
     np.savez_compressed(os.path.join(output_dir, "outcomes.npz"), **arrays)
+
+
+def load_comparison(output_dir: str) -> Comparison:
+    """The Comparison saved in output_dir/outcomes.npz: summaries and the correct-by-all set are
+    recomputed from the per-sample values."""
+    with np.load(os.path.join(output_dir, "outcomes.npz")) as saved:
+        kinds = json.loads(str(saved[_KINDS_KEY]))
+        outcomes: dict[str, dict[str, PerSample]] = {}
+        for key in saved.files:
+            if key in (_KINDS_KEY, "correct_by_all"):
+                continue
+            model_name, _, name = key.partition("/")
+            outcomes.setdefault(model_name, {})[name] = PerSample(saved[key], kinds[name])
+    return from_outcomes(outcomes)

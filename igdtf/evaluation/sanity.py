@@ -191,10 +191,26 @@ def _mark(passed) -> str:
     return {True: "pass", False: "**FAIL**", None: "n/a"}[passed]
 
 
+def robustness_keys(keys) -> set:
+    """The summary keys robustness_markdown shows (AutoAttack outputs, the ε grid, sanity@*)."""
+    keys = set(keys)
+    after = {k for k in keys if k.endswith("_acc_after")}
+    return after | {k[: -len("_after")] for k in after} | (keys & {GRID_NAME, _PREFIX})
+
+
 def robustness_markdown(report: dict) -> list[str]:
-    """Report sections: adversarial accuracy per attack, and the sanity verdicts (if present)."""
+    """Report sections: adversarial accuracy per attack, PGD accuracy along the ε grid, and the
+    sanity verdicts (each if present)."""
     lines = []
     models = report["models"]
+    points = sorted({p for m in models.values() for p in (m.get(GRID_NAME) or {})}, key=float)
+    if points:
+        lines += ["", "## PGD accuracy (%) along the ε grid (sanity checks)", "",
+                  "| model | " + " | ".join(f"ε={p}" for p in points) + " |", "|---|" + "---|" * len(points)]
+        for name, m in models.items():
+            grid = m.get(GRID_NAME) or {}
+            lines.append(f"| {name} | " + " | ".join(
+                "n/a" if grid.get(p) is None else f"{100 * grid[p]:.2f}" for p in points) + " |")
     attack_rows = {}
     for name, m in models.items():
         for key, value in m.items():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.evaluation.gini import block_sums, gini, gini_global, gini_regional
+from igdtf.evaluation.gini import block_sums, gini, gini_global, gini_regional, reduce_channels
 
 
 def test_constant_map_has_gini_zero():
@@ -41,10 +41,32 @@ def test_regional_gini_equals_gini_of_the_pooled_map():
     rng = np.random.default_rng(2)
     maps = rng.normal(size=(2, 8, 8, 3)).astype(np.float32)
     pooled = tf.nn.avg_pool2d(np.abs(maps).sum(-1, keepdims=True), 4, 4, "VALID").numpy()
-    np.testing.assert_allclose(block_sums(maps, 4).numpy(), 16 * pooled[..., 0], rtol=1e-5)
+    np.testing.assert_allclose(block_sums(maps, 4).numpy(), 16 * pooled, rtol=1e-5)
     np.testing.assert_allclose(
         gini_regional(maps, 4).numpy(), gini(pooled.reshape(2, -1)).numpy(), rtol=1e-5
     )
+
+
+@pytest.mark.parametrize("channels,pool", [
+    ("sum", lambda a: a.sum(-1, keepdims=True)),
+    ("max", lambda a: a.max(-1, keepdims=True)),
+    ("keep", lambda a: a),
+])
+def test_gini_of_block_sums_equals_gini_of_the_pooled_map_for_every_channel_reduction(channels, pool):
+    rng = np.random.default_rng(3)
+    maps = rng.normal(size=(2, 8, 8, 3)).astype(np.float32)
+    reduced = pool(np.abs(maps))
+    pooled = tf.nn.avg_pool2d(reduced, 2, 2, "VALID").numpy()
+    np.testing.assert_allclose(reduce_channels(maps, channels).numpy(), reduced, rtol=1e-6)
+    np.testing.assert_allclose(gini_regional(maps, 2, channels).numpy(), gini(pooled.reshape(2, -1)).numpy(),
+                               rtol=1e-5)
+    np.testing.assert_allclose(gini_global(maps, channels).numpy(), gini(reduced.reshape(2, -1)).numpy(),
+                               rtol=1e-5)
+
+
+def test_unknown_channel_reduction_is_refused():
+    with pytest.raises(ValueError, match="Unknown channel reduction 'mean'. Allowed: keep, max, sum"):
+        gini_global(tf.ones((1, 4, 4, 3)), "mean")
 
 
 def test_block_must_divide_the_image_side():

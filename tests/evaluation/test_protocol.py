@@ -91,3 +91,21 @@ def test_bad_evaluator_settings_are_refused():
     with pytest.raises(ValueError, match="Unknown attribution 'lime'"):
         AttributionGini(4, attribution="lime")
     assert CleanAccuracy().describe() == {}
+
+
+def test_an_empty_correct_by_all_set_is_reported_not_divided_by(tmp_path):
+    images = np.zeros((2, 2, 2, 1), np.float32)
+    images[:, 0, 0, 0] = [1.0, 0.0]
+    images[:, 0, 1, 0] = [0.0, 1.0]
+    right = _linear(np.array([[1, 0], [0, 1], [0, 0], [0, 0]], np.float32))
+    swapped = _linear(np.array([[0, 1], [1, 0], [0, 0], [0, 0]], np.float32))
+    evaluators = [InductiveNoise(fractions=(0.5,))]
+    result = compare_models({"a": right, "b": swapped}, _data(images, [0, 1]), evaluators)
+    report = build_report(result, evaluators)
+    write_report(report, result, str(tmp_path))
+    assert report["protocol"]["num_correct_by_all"] == 0
+    assert report["models"]["a"]["ina1"] == {"0.5": None}
+    assert report["models"]["a"]["clean_acc"] == 1.0
+    markdown = (tmp_path / "report.md").read_text()
+    assert "No sample is classified correctly by every model" in markdown
+    assert "| a | n/a |" in markdown

@@ -1,0 +1,35 @@
+"""Running a per-batch function over a fixed-order test set, with per-batch seeds."""
+
+from collections import defaultdict
+
+import numpy as np
+import tensorflow as tf
+
+
+def batch_seed(seed: int, batch_index) -> tf.Tensor:
+    """The stateless [2] seed of one batch."""
+    return tf.random.experimental.stateless_fold_in(tf.constant([seed, 7], tf.int64), batch_index)
+
+
+def fold_seed(seed: tf.Tensor, stream: int) -> tf.Tensor:
+    """A stateless [2] seed for one stream of random numbers derived from `seed`."""
+    return tf.random.experimental.stateless_fold_in(seed, tf.constant(stream, tf.int64))
+
+
+def map_batches(fn, dataset) -> dict[str, np.ndarray]:
+    """Runs fn(x, y, batch_index) → {name: [B] tensor} over `dataset` in tf.function (fn is
+    wrapped unless it already is one) and concatenates the results."""
+    compiled = fn if isinstance(fn, tf.types.experimental.PolymorphicFunction) else \
+        tf.function(fn, reduce_retracing=True)
+    chunks = defaultdict(list)
+    for index, (x, y) in enumerate(dataset):
+        x = tf.cast(x, tf.float32)
+        y = tf.cast(tf.reshape(y, [-1]), tf.int32)
+        for name, value in compiled(x, y, tf.constant(index, tf.int64)).items():
+            chunks[name].append(value.numpy())
+    return {name: np.concatenate(parts) for name, parts in chunks.items()}
+
+
+def correct(model, x, y) -> tf.Tensor:
+    """[B] bool: model's prediction on x equals y (training=False)."""
+    return tf.equal(tf.argmax(model(x, training=False), -1, output_type=tf.int32), y)

@@ -1,0 +1,112 @@
+"""Suites: the names the CLI and the TensorBoard callback accept, each a factory of evaluators.
+
+SUITES maps a name to `factory(settings: SuiteSettings) -> list`, whose items are evaluators
+(`run(model, dataset)`) or map tests (map_tests.py). `build_evaluators` runs the chosen
+factories and groups every map test into one AttributionEvaluator per attribution, so the maps
+of an attribution are computed once per batch however many suites read them.
+"""
+
+import dataclasses
+
+from igdtf.attacks import PGD
+from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
+from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES
+from igdtf.evaluation.corruptions import FolderCorruptions, NoiseCorruptions
+from igdtf.evaluation.evaluators import (
+    RN_FRACTIONS, AttributionEvaluator, Confidence, GradientNorm, PGDAccuracy, RandomNoise,
+)
+from igdtf.evaluation.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest, MapNorm, OcclusionTest
+from igdtf.validation import check_choice, check_fraction, check_positive_int
+
+
+@dataclasses.dataclass(frozen=True)
+class SuiteSettings:
+    """Every parameter of the suites; `for_dataset` fills the dataset-dependent ones.
+
+    ioa_radius: R, 4 for inputs up to 64 px (CIFAR, Shapes), 20 above (ImageNet-100).
+    corruptions_dir: read corruptions from this ImageNet-C style folder instead of generating
+    them (then `image_shape` and `num_classes` are needed).
+    """
+
+    attributions: tuple[str, ...] = (DEFAULT_ATTRIBUTION,)
+    seed: int = 0
+    gini_block: int = 4
+    gini_channels: tuple[str, str] = ("keep", "sum")  # (global, regional), see gini.py
+    pgd: PGD = PGD(steps=20)
+    ina_fractions: tuple[float, ...] = INA_FRACTIONS
+    rn_fractions: tuple[float, ...] = RN_FRACTIONS
+    ioa_centres: int = 10
+    ioa_radius: int = 4
+    corruptions: tuple[str, ...] = NOISE_CORRUPTIONS
+    severities: tuple[int, ...] = SEVERITIES
+    corruptions_dir: str | None = None
+    corruption_class_folders: tuple[str, ...] | None = None
+    image_shape: tuple[int, int, int] | None = None
+    num_classes: int | None = None
+
+    def __post_init__(self):
+        if not self.attributions:
+            raise ValueError("Choose at least one attribution.")
+        for name in self.attributions:
+            check_choice("attribution", name, ATTRIBUTIONS)
+        check_positive_int("gini block", self.gini_block)
+        for f in self.ina_fractions:
+            check_fraction("INA fraction", f)
+        for f in self.rn_fractions:
+            check_fraction("RN fraction", f)
+        check_positive_int("IOA centres (N)", self.ioa_centres)
+        check_positive_int("IOA radius (R)", self.ioa_radius)
+
+    @classmethod
+    def for_dataset(cls, info, **overrides) -> "SuiteSettings":
+        """Settings for a registry dataset (its Gini block, image size and classes)."""
+        side = max(info.image_shape[0], info.image_shape[1])
+        defaults = dict(gini_block=info.gini_block, ioa_radius=4 if side <= 64 else 20,
+                        image_shape=tuple(info.image_shape), num_classes=info.num_classes)
+        return cls(**{**defaults, **overrides})
+
+
+def _corruptions(s: SuiteSettings) -> list:
+    if s.corruptions_dir is None:
+        return [NoiseCorruptions(s.corruptions, s.severities, s.seed)]
+    if s.image_shape is None or s.num_classes is None:
+        raise ValueError("Reading corruptions from a folder needs image_shape and num_classes in the settings.")
+    return [FolderCorruptions(s.corruptions_dir, s.image_shape, s.num_classes, s.corruptions, s.severities,
+                              s.corruption_class_folders)]
+
+
+SUITES = {
+    "clean": lambda s: [Confidence()],  # clean_acc always runs (compare_models adds it)
+    "pgd": lambda s: [PGDAccuracy(s.pgd, s.seed)],
+    "gini": lambda s: [GradientNorm(), GiniTest(s.gini_block, *s.gini_channels), MapNorm()],
+    "ina": lambda s: [InductiveNoiseTest(s.ina_fractions, weight_sums=True)],
+    "rn": lambda s: [RandomNoise(s.rn_fractions, seed=s.seed)],
+    "ioa": lambda s: [OcclusionTest(s.ioa_centres, s.ioa_radius)],
+    "corruptions": _corruptions,
+}
+
+
+def check_suites(names) -> tuple[str, ...]:
+    """`names` without repeats if every one is in SUITES (ValueError naming the unknown one otherwise)."""
+    names = tuple(dict.fromkeys(names))
+    if not names:
+        raise ValueError(f"Choose at least one suite. Allowed: {', '.join(SUITES)}.")
+    for name in names:
+        check_choice("suite", name, SUITES)
+    return names
+
+
+def is_map_test(item) -> bool:
+    return hasattr(item, "outcomes") and not hasattr(item, "run")
+
+
+def build_evaluators(suites, settings: SuiteSettings) -> list:
+    """The evaluators of `suites` (in order), map tests grouped per attribution."""
+    evaluators, map_tests = [], []
+    for name in check_suites(suites):
+        for item in SUITES[name](settings):
+            (map_tests if is_map_test(item) else evaluators).append(item)
+    if map_tests:
+        evaluators += [AttributionEvaluator(map_tests, attribution, settings.seed)
+                       for attribution in settings.attributions]
+    return evaluators

@@ -1,0 +1,121 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from igdtf.models import build_model
+
+from tests.conftest import tiny_cnn
+from tests.recipes.test_recipes import ROOT, _run
+
+
+def _shapes_model(path, seed=0):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    build_model("small_cnn", (32, 32, 3), 10, [0.5] * 3, [0.24] * 3, width=4).save(path)
+    return path
+
+
+def test_cli_writes_report_tables_outcomes_and_figures(tmp_path):
+    a = _shapes_model(str(tmp_path / "a.keras"), 0)
+    b = _shapes_model(str(tmp_path / "b.keras"), 1)
+    out = tmp_path / "eval"
+    done = _run("igdtf.evaluate", f"--model=a={a}", f"--model=b={b}", "--dataset=shapes",
+                "--dataset_option=num_samples=12", "--batch_size=6", "--attribution=gradient_shap",
+                "--pgd_steps=1", "--ina_fractions=0.01", "--rn_fractions=0.1", "--ioa_centres=1",
+                "--ioa_radius=1", "--severities=1,5", "--figure_images=2", f"--output_dir={out}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["models"]) == {"a", "b"}
+    assert set(report["models"]["a"]["gaussian_noise"]) == {"1", "5"}
+    protocol = report["protocol"]
+    assert protocol["num_samples"] == 12 and protocol["dataset_options"] == {"num_samples": 12}
+    assert protocol["batch_size"] == 6 and protocol["split"] == "test"
+    assert protocol["evaluators"]["PGDAccuracy"]["attack"]["steps"] == 1
+    assert protocol["settings"]["ioa_radius"] == 1
+    markdown = (out / "report.md").read_text()
+    assert "Table 1" in markdown and "Table 7" in markdown and "| a |" in markdown
+    assert np.load(out / "outcomes.npz")["b/ina2[gradient_shap]@0.01"].shape == (12,)
+    for name in ("error_curves.png", "ioa_curves.png", "corruption_curves.png", "attributions_gradient_shap.png",
+                 "attributions_gradcam.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG", name
+        assert f"]({name})" in markdown
+    assert "Table 1" in done.stdout
+    assert "batch/s" in done.stderr or "s/batch" in done.stderr  # the progress bar
+
+
+def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
+    good = _shapes_model(str(tmp_path / "good.keras"))
+    small = str(tmp_path / "small.keras")
+    tiny_cnn().save(small)
+    base = [f"--model=a={good}", "--dataset=shapes", f"--output_dir={tmp_path / 'out'}"]
+    cases = {
+        "Unknown suite 'foo'. Allowed: clean, corruptions, gini, ina, ioa, pgd, rn": ["--suite=clean,foo"],
+        "Unknown attribution 'lime'. Allowed: gradient_shap": ["--attribution=saliency,lime"],
+        "INA fraction must be in (0, 1], received 0.0": ["--ina_fractions=0,0.01"],
+        "RN fraction must be in (0, 1], received 1.5": ["--rn_fractions=0.1,1.5"],
+        "Unknown split of imagenet100 'test'. Allowed: train, validation": ["--dataset=imagenet100", "--split=test"],
+        "Unknown dataset 'mnist'. Allowed: cifar10, cifar100": ["--dataset=mnist"],
+        "The evaluation suite needs image datasets; spheres holds vectors": ["--dataset=spheres"],
+        "--model must be NAME=PATH": ["--model=justapath.keras"],
+        "--model b=/no/such.keras: no such .keras file": ["--model=b=/no/such.keras"],
+        "--model name 'a' is given twice": [f"--model=a={good}"],
+        "Unknown --dataset_option 'colour'. Allowed: num_samples, texture_amplitude": ["--dataset_option=colour=1"],
+        "severity must be an integer in 1..5, received 0": ["--severities=0,1"],
+        "Unknown channel reduction 'avg'": ["--gini_global_channels=avg"],
+        "lacks": [f"--corruptions_dir={tmp_path}"],
+        "The corruption folder /no/such/imagenet-c does not exist": ["--corruptions_dir=/no/such/imagenet-c"],
+        "--dataset_option texture_amplitude takes float or int (a Python literal, e.g. 0.0157 not 4/255), "
+        "received '4/255'": ["--dataset_option=texture_amplitude=4/255"],
+        "--dataset_option num_samples takes int or None": ["--dataset_option=num_samples=ten"],
+        "ILSVRC2012": ["--dataset=imagenet100", "--split=validation"],
+        "Models to compare must share input shape and class count": [f"--model=b={small}"],
+    }
+    argvs = [base + extra for extra in cases.values()]
+    argvs.append([f"--model=a={small}", "--dataset=shapes", f"--output_dir={tmp_path / 'out'}"])
+    done = _run_script(json.dumps(argvs))
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    for (message, extra), result in zip(cases.items(), results):
+        assert result["error"] and message in result["error"], (extra, result)
+        assert not result["evaluated"], extra
+        if "share input shape" not in message:
+            assert result["models_loaded"] == 0, (extra, result)
+    mismatch = results[-1]
+    assert "Model a takes (8, 8, 3) images with 3 classes, but dataset shapes has (32, 32, 3)" in mismatch["error"]
+    assert not mismatch["evaluated"]
+
+
+def test_a_bad_flag_exits_with_code_2_and_one_line(tmp_path):
+    done = _run("igdtf.evaluate", "--model=a=/x.keras", "--dataset=shapes", "--suite=nope",
+                f"--output_dir={tmp_path}", timeout=120)
+    assert done.returncode == 2
+    assert "error: Unknown suite 'nope'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _run_script(argument):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run([sys.executable, os.path.join(ROOT, "tests", "recipes", "evaluate_bad_inputs.py"),
+                           argument], capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+
+
+@pytest.mark.slow
+def test_cli_reproduces_the_quickstart_report_on_its_models(tmp_path):
+    quick = tmp_path / "quick"
+    done = _run("igdtf.recipes.quickstart", "--smoke", f"--output_dir={quick}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    models = [f"--model={name}={quick / name / 'model.keras'}" for name in ("standard", "pgdat", "igd")]
+    done = _run("igdtf.evaluate", *models, "--dataset=shapes", "--dataset_option=num_samples=64",
+                "--batch_size=64", "--pgd_steps=2", "--ina_fractions=0.01,0.02", "--suite=clean,pgd,gini,ina",
+                "--figure_images=0", f"--output_dir={tmp_path / 'eval'}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    expected = json.loads((quick / "report.json").read_text())["models"]
+    got = json.loads((tmp_path / "eval" / "report.json").read_text())["models"]
+    for name, summary in expected.items():
+        assert {key: got[name][key] for key in summary} == summary
