@@ -41,7 +41,8 @@ def pgd_attack(model, x, y, threat, steps, step_size, random_start, seed=None, l
         with tf.GradientTape() as tape:
             tape.watch(x_adv)
             loss = tf.reduce_sum(loss_fn(y, tf.cast(model(x_adv, training=False), tf.float32)))
-        grad = tape.gradient(loss, x_adv)
+        # A model without a gradient path (e.g. a rounding layer) gets zeros, not None.
+        grad = tape.gradient(loss, x_adv, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return i + 1, tf.stop_gradient(threat.project(threat.step(x_adv, grad, step_size), x))
 
     _, x_adv = tf.while_loop(lambda i, _: i < steps, ascend, (tf.constant(0), x_adv))

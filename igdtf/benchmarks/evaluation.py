@@ -23,7 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attributions import ATTRIBUTIONS
-from igdtf.evaluation import SUITES, SuiteSettings, build_evaluators
+from igdtf.evaluation import SuiteSettings, build_evaluators
+from igdtf.evaluation.suites import DEFAULT_SUITES
 from igdtf.models import build_model
 
 MAP_SUITES = ("gini", "ina", "ioa")
@@ -52,7 +53,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--batches", type=int, default=2, help="timed batches")
-    parser.add_argument("--suites", default=",".join(SUITES), help="comma-separated suite names")
+    parser.add_argument("--suites", default=",".join(DEFAULT_SUITES), help="comma-separated suite names")
     args = parser.parse_args(argv)
     suites = [s for s in args.suites.split(",") if s]
     build_evaluators(suites, SuiteSettings())  # unknown names fail before any work

@@ -16,7 +16,7 @@ from igdtf.evaluation.batches import batch_seed, correct, fold_seed, map_batches
 from igdtf.evaluation.inductive import INA_MODES, RN_MODES, inductive_noise, random_k_mask
 from igdtf.evaluation.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, MEAN, MEAN_ON_CORRECT, PerSample, qualified
-from igdtf.validation import check_choice, check_fraction
+from igdtf.validation import check_choice, check_fraction, check_positive_int
 
 RN_FRACTIONS = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2)
 _ATTRIBUTION_STREAM, _RANDOM_MASK_STREAM = 101, 102
@@ -93,21 +93,33 @@ class GradientNorm(BatchEvaluator):
 
 
 class PGDAccuracy(BatchEvaluator):
-    """pgd_acc: per-sample correctness under `attack` (default PGD-20, L∞ ε = 8/255)."""
+    """pgd_acc: per-sample correctness under `attack` (default PGD-20, L∞ ε = 8/255).
 
-    def __init__(self, attack: PGD = PGD(steps=20), seed: int = 0):
+    With restarts > 1 a sample counts as correct only if it survives every restart (each from
+    its own random start): the per-example worst case.
+    """
+
+    def __init__(self, attack: PGD = PGD(steps=20), seed: int = 0, restarts: int = 1):
         self.attack = attack
         self.seed = seed
+        self.restarts = check_positive_int("restarts", restarts)
+        if restarts > 1 and not attack.random_start:
+            raise ValueError(f"restarts={restarts} needs an attack with random_start=True; without "
+                             "a random start every restart gives the same result.")
 
     def step(self, model, x, y, index):
-        x_adv = self.attack(model, x, y, batch_seed(self.seed, index))
-        return {"pgd_acc": correct(model, x_adv, y)}
+        survived, first = tf.ones_like(y, tf.bool), batch_seed(self.seed, index)
+        for restart in range(self.restarts):
+            # Restart 0 draws what a single run draws; later ones fold in their index.
+            seed = first if restart == 0 else tf.random.experimental.stateless_fold_in(first, restart)
+            survived &= correct(model, self.attack(model, x, y, seed), y)
+        return {"pgd_acc": survived}
 
     def summary(self, name):
         return MEAN
 
     def describe(self) -> dict:
-        return {"attack": self.attack.describe(), "seed": self.seed}
+        return {"attack": self.attack.describe(), "seed": self.seed, "restarts": self.restarts}
 
 
 class RandomNoise(BatchEvaluator):

@@ -8,16 +8,18 @@ of an attribution are computed once per batch however many suites read them.
 
 import dataclasses
 
-from igdtf.attacks import PGD
+from igdtf.attacks import PGD, AutoAttack
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
 from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.registry import dataset_info
 from igdtf.evaluation.alignment_suite import ALIGNMENT_METRICS, alignment_evaluators
+from igdtf.evaluation.autoattack import AutoAttackAccuracy
 from igdtf.evaluation.corruptions import FolderCorruptions, NoiseCorruptions
 from igdtf.evaluation.evaluators import (
     RN_FRACTIONS, AttributionEvaluator, Confidence, GradientNorm, PGDAccuracy, RandomNoise,
 )
 from igdtf.evaluation.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest, MapNorm, OcclusionTest
+from igdtf.evaluation.sanity import RobustnessChecks
 from igdtf.validation import check_choice, check_fraction, check_positive_int
 
 
@@ -37,6 +39,8 @@ class SuiteSettings:
     gini_block: int = 4
     gini_channels: tuple[str, str] = ("keep", "sum")  # (global, regional), see gini.py
     pgd: PGD = PGD(steps=20)
+    autoattack: AutoAttack = AutoAttack()
+    sanity_grid: tuple[float, ...] = (0.0, 0.5, 1.0)  # multiples of the PGD ε (sanity suite)
     ina_fractions: tuple[float, ...] = INA_FRACTIONS
     rn_fractions: tuple[float, ...] = RN_FRACTIONS
     ioa_centres: int = 10
@@ -100,7 +104,12 @@ SUITES = {
     "ioa": lambda s: [OcclusionTest(s.ioa_centres, s.ioa_radius)],
     "corruptions": _corruptions,
     "alignment": _alignment,
+    "sanity": lambda s: [RobustnessChecks(s.pgd, s.sanity_grid, s.seed)],
+    "autoattack": lambda s: [AutoAttackAccuracy(s.autoattack, s.seed)],
 }
+SLOW_SUITES = ("autoattack", "alignment")  # minutes per model on a CPU: opt-in
+DEFAULT_SUITES = tuple(name for name in SUITES if name not in SLOW_SUITES)
+ROBUSTNESS_SUITES = ("pgd", "autoattack")  # their numbers need the sanity checks beside them
 VECTOR_SUITES = ("clean", "alignment")  # the suites defined on vector (non-image) datasets
 
 

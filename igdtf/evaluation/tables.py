@@ -8,6 +8,7 @@ are listed at the end, so that nothing computed is left out of the report.
 from igdtf.attributions import DEFAULT_ATTRIBUTION
 from igdtf.evaluation.alignment_suite import alignment_markdown
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, parse_name
+from igdtf.evaluation.sanity import robustness_keys, robustness_markdown
 
 
 def _percent_point(point: str) -> str:
@@ -128,6 +129,8 @@ def markdown_report(report: dict) -> str:
             if b.has(_key(metric, a)):
                 lines += b.curve_table(_key(metric, a), title + b.suffix(metric, a), point_label)
     lines += _alignment_section(report)
+    lines += robustness_markdown(report)
+    b.used |= robustness_keys(b.keys)
     lines += _leftovers(b)
     if report.get("figures"):
         lines += ["", "## Figures", ""] + [f"![{name}]({name})" for name in report["figures"]]

@@ -7,7 +7,9 @@ Run directory (--output_dir):
   teacher/       the standard teacher's run, when a distillation method trains its own
   report.json, report.md, outcomes.npz
                  the final evaluation of the best checkpoint (and of the teacher) on the
-                 held-out split: clean and PGD accuracy, Gini of saliency maps, inductive noise
+                 held-out split: clean and PGD accuracy, Gini of saliency maps, inductive noise,
+                 the robustness sanity checks (--eval_sanity_checks) and, with --eval_autoattack,
+                 AutoAttack
   export/<method>/1/   the best checkpoint as a SavedModel for TF Serving
 """
 
@@ -21,14 +23,15 @@ import keras
 import tensorflow as tf
 from absl import flags
 
-from igdtf.attacks import PGD
+from igdtf.attacks import PGD, AutoAttack
 from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE, check_run_directory
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DatasetInfo, dataset_info, load_split
 from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError
 from igdtf.evaluation import (
-    AttributionGini, InductiveNoise, PGDAccuracy, build_report, compare_models, markdown_report, write_report,
+    AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks, add_robustness_checks,
+    build_report, compare_models, markdown_report, write_report,
 )
 from igdtf.export import export_saved_model
 from igdtf.methods import TEACHER_METHODS, load_teacher
@@ -40,6 +43,8 @@ from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.recipes")
+
+SANITY_GRID = (0.0, 0.5, 1.0)  # multiples of the evaluation ε for the sanity checks' PGD runs
 
 # Loader options beyond manual_dir and data_dir, per dataset.
 _EXTRA_DATA_FLAGS = {"cifar10": ("download",), "cifar100": ("download",), "stl10": ("download",),
@@ -84,6 +89,8 @@ class _Evaluation:
     examples: int | None
     attack: PGD
     ina_fractions: tuple
+    sanity_checks: bool
+    autoattack: AutoAttack | None
 
 
 def _evaluation_settings(config) -> _Evaluation:
@@ -96,7 +103,14 @@ def _evaluation_settings(config) -> _Evaluation:
         raise ConfigError(f"--ina_fractions: {error}") from None
     steps = checked(check_positive_int, "eval_pgd_steps", FLAGS.eval_pgd_steps)
     batch_size = checked(check_positive_int, "eval_batch_size", FLAGS.eval_batch_size)
-    return _Evaluation(batch_size, examples, dataclasses.replace(config.attack, steps=steps), fractions)
+    autoattack = None
+    if FLAGS.eval_autoattack:
+        if not config.attack.epsilon > 0:
+            raise ConfigError(f"--eval_autoattack needs --epsilon > 0, received {FLAGS.epsilon}.")
+        autoattack = checked(AutoAttack, norm="linf", epsilon=config.attack.epsilon,
+                             version=FLAGS.eval_autoattack_version)
+    return _Evaluation(batch_size, examples, dataclasses.replace(config.attack, steps=steps), fractions,
+                       FLAGS.eval_sanity_checks, autoattack)
 
 
 def _data_options(dataset: str) -> dict:
@@ -207,6 +221,10 @@ def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, 
             models["teacher"], checkpoints["teacher"] = _load_for_evaluation(os.path.join(output_dir, "teacher"))
     evaluators = [PGDAccuracy(evaluation.attack, seed=config.seed), AttributionGini(block=info.gini_block),
                   InductiveNoise(fractions=evaluation.ina_fractions, seed=config.seed)]
+    if evaluation.sanity_checks:
+        evaluators.append(RobustnessChecks(evaluation.attack, grid=SANITY_GRID, seed=config.seed))
+    if evaluation.autoattack is not None:
+        evaluators.append(AutoAttackAccuracy(evaluation.autoattack, seed=config.seed))
     with contextlib.ExitStack() as stack:  # evaluate mixed-precision models in float32
         for model in models.values():
             stack.enter_context(float32_compute(model))
@@ -214,6 +232,9 @@ def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, 
     report = build_report(comparison, evaluators, dataset=dataset, split=info.evaluation_split,
                           image_size=info.image_shape[0], checkpoints=checkpoints,
                           training=dataclasses.asdict(config))
+    if evaluation.sanity_checks:  # a standard student, and a teacher this run trained, are undefended
+        undefended = [name for name in models if name == "standard" or (name == "teacher" and not FLAGS.teacher)]
+        add_robustness_checks(report, undefended=undefended)  # logs every failed check loudly
     write_report(report, comparison, output_dir)
     print(markdown_report(report))
     path = export_saved_model(student, os.path.join(output_dir, "export", config.method), overwrite=True)

@@ -25,20 +25,20 @@ import typing
 import numpy as np
 from absl import flags
 
-from igdtf.attacks import PGD
+from igdtf.attacks import PGD, VERSIONS, AutoAttack
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
 from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import DATASETS, dataset_info, load_split
 from igdtf.errors import ConfigError
 from igdtf.evaluation import (
-    INA_FRACTIONS, RN_FRACTIONS, SUITES, SuiteSettings, build_evaluators, build_report, compare_models,
-    markdown_report, write_report,
+    INA_FRACTIONS, RN_FRACTIONS, SUITES, SuiteSettings, add_robustness_checks, build_evaluators, build_report,
+    compare_models, markdown_report, write_report,
 )
 from igdtf.evaluation.figures import write_attribution_grid, write_curve_figures
 from igdtf.evaluation.protocol import check_comparable
 from igdtf.evaluation.alignment_suite import alignment_table, correlations
-from igdtf.evaluation.suites import VECTOR_SUITES, check_suites
+from igdtf.evaluation.suites import DEFAULT_SUITES, ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
 from igdtf.methods.teacher import load_teacher
 from igdtf.recipes.runner import checked, run
 from igdtf.validation import check_choice
@@ -53,8 +53,9 @@ flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE passed to the dataset
 flags.DEFINE_integer("max_samples", None, "Evaluate only the first N samples of the split.")
 flags.DEFINE_integer("batch_size", 250, "Evaluation batch size. Random draws are seeded per batch, so "
                      "this is part of the protocol (recorded in the report).")
-flags.DEFINE_list("suite", [s for s in SUITES if s != "alignment"], "Suites to run, comma-separated: "
-                f"{', '.join(SUITES)} (alignment is opt-in; on vector datasets only clean and alignment).")
+flags.DEFINE_list("suite", list(DEFAULT_SUITES), f"Suites to run, comma-separated: {', '.join(SUITES)} "
+                  "(autoattack and alignment are opt-in: slow on a CPU; on vector datasets only clean and "
+                  "alignment). pgd and autoattack bring the sanity suite with them.")
 flags.DEFINE_list("attribution", [DEFAULT_ATTRIBUTION], "Attribution methods of the gini, ina and ioa "
                   f"suites and the figures: {', '.join(ATTRIBUTIONS)}.")
 flags.DEFINE_integer("seed", 0, "Seed of every random draw (PGD starts, noise, random baselines).")
@@ -63,6 +64,12 @@ flags.DEFINE_float("step_size", 2.0, "PGD step size, in 1/255 units.")
 flags.DEFINE_integer("pgd_steps", 20, "PGD steps.")
 flags.DEFINE_integer("alignment_steps", 40, "alignment suite: PGD steps per ε of its L∞/L2 robustness curves "
                      "(ε50%); ᾱ_Δx is measured where the dataset has a closed-form Δx (spheres), ᾱ_x always.")
+flags.DEFINE_enum("autoattack_version", "standard", list(VERSIONS), "AutoAttack version (autoattack suite).")
+flags.DEFINE_enum("autoattack_norm", "linf", ["linf", "l2"], "AutoAttack threat model (autoattack suite).")
+flags.DEFINE_float("autoattack_epsilon", None, "AutoAttack radius in 1/255 units (default: --epsilon; "
+                   "L2 ε = 0.5 is 127.5).")
+flags.DEFINE_list("undefended", [], "Names of models trained without a defence: the sanity checks "
+                  "require PGD to break them (accuracy <= 5%).")
 flags.DEFINE_list("ina_fractions", [f"{f:g}" for f in INA_FRACTIONS], "INA fractions of input elements, in (0, 1].")
 flags.DEFINE_list("rn_fractions", [f"{f:g}" for f in RN_FRACTIONS], "RN fractions of input elements, in (0, 1].")
 flags.DEFINE_integer("gini_block", None, "Block side r of the regional Gini (default: the dataset's).")
@@ -175,6 +182,10 @@ def settings_from_flags(info) -> SuiteSettings:
         corruptions_dir=FLAGS.corruptions_dir, corruption_class_folders=class_folders,
         alignment_steps=FLAGS.alignment_steps,
     )
+    if "autoattack" in FLAGS.suite:
+        epsilon = FLAGS.epsilon if FLAGS.autoattack_epsilon is None else FLAGS.autoattack_epsilon
+        overrides["autoattack"] = checked(AutoAttack, norm=FLAGS.autoattack_norm, version=FLAGS.autoattack_version,
+                                          epsilon=epsilon / 255)
     if FLAGS.gini_block is not None:
         overrides["gini_block"] = FLAGS.gini_block
     if FLAGS.ioa_radius is not None:
@@ -227,8 +238,14 @@ def main(argv):
     split = FLAGS.split or info.evaluation_split
     checked(check_choice, f"split of {info.name}", split, info.splits)
     options = parse_options(FLAGS.dataset_option, info.loader)
+    if any(name in suites for name in ROBUSTNESS_SUITES) and "sanity" not in suites:
+        suites += ("sanity",)  # no robustness number without its sanity checks
     settings = settings_from_flags(info)
     model_paths = parse_models(FLAGS.model)
+    unknown = [name for name in FLAGS.undefended if name not in model_paths]
+    if unknown:
+        raise ConfigError(f"--undefended names {', '.join(unknown)}, not among the --model names "
+                          f"({', '.join(model_paths)}).")
     for name in ("batch_size", "max_samples"):
         if FLAGS[name].value is not None and FLAGS[name].value < 1:
             raise ConfigError(f"--{name} must be >= 1, received {FLAGS[name].value}.")
@@ -252,6 +269,8 @@ def main(argv):
     if "alignment" in suites:
         table = alignment_table(comparison.summaries)
         report["alignment"] = {"table": table, "correlations": correlations(table)}
+    if "sanity" in suites:
+        add_robustness_checks(report, undefended=FLAGS.undefended)  # logs every failed check loudly
     os.makedirs(FLAGS.output_dir, exist_ok=True)
     report["figures"] = write_curve_figures(report, FLAGS.output_dir)
     images, labels = example_images(data, comparison.correct_by_all, FLAGS.figure_images if is_image else 0)

@@ -6,7 +6,7 @@ Distances (epsilon, step_size) are in units of 1/255 of the pixel range: --epsil
 
 from absl import flags
 
-from igdtf.attacks import PGD
+from igdtf.attacks import PGD, VERSIONS
 from igdtf.distribute import STRATEGIES
 from igdtf.errors import ConfigError
 from igdtf.evaluation import INA_FRACTIONS
@@ -97,6 +97,12 @@ def define_training_flags(defaults: dict) -> None:
     flags.DEFINE_integer("eval_examples", None, "Evaluate on the first N held-out examples (default: all).")
     flags.DEFINE_integer("eval_batch_size", 250, "Batch size of validation and evaluation.")
     flags.DEFINE_integer("eval_pgd_steps", 20, "PGD steps of the final report's adversarial accuracy.")
+    flags.DEFINE_bool("eval_sanity_checks", True, "Run the robustness sanity checks in the final report (PGD "
+                      "on an ε grid, logits, determinism, zero input gradients, BatchNorm statistics).")
+    flags.DEFINE_bool("eval_autoattack", False, "Also report AutoAttack (L∞ at --epsilon) in the final report: "
+                      "seconds per image for a robust model on a CPU.")
+    flags.DEFINE_enum("eval_autoattack_version", "standard", list(VERSIONS), "AutoAttack version of "
+                      "--eval_autoattack.")
     flags.DEFINE_list("ina_fractions", [f"{f:g}" for f in INA_FRACTIONS],
                       "Fractions of input elements perturbed by the inductive-noise attack (report).")
     flags.DEFINE_integer("tensorboard_every_steps", 100, "Period of the per-step TensorBoard scalars.")

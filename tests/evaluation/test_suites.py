@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.attacks import PGD
+from igdtf.attacks import PGD, AutoAttack
 from igdtf.attributions import ATTRIBUTIONS, Saliency
 from igdtf.data.registry import dataset_info
 from igdtf.evaluation import (
@@ -19,7 +19,9 @@ from igdtf.evaluation.outcomes import MEAN, PerSample
 from tests.conftest import tiny_cnn
 
 SMALL = SuiteSettings(attributions=("saliency", "ig"), pgd=PGD(steps=2), ina_fractions=(0.05, 0.1),
-                      rn_fractions=(0.1, 0.2), ioa_centres=2, ioa_radius=2, severities=(1, 5))
+                      rn_fractions=(0.1, 0.2), ioa_centres=2, ioa_radius=2, severities=(1, 5),
+                      # tiny budgets; APGD-T needs 4 classes, the tiny model has 3
+                      autoattack=AutoAttack(steps=2, square_queries=5, attacks=("apgd-ce", "fab-t", "square")))
 
 
 def _data(batch, size=4):
@@ -42,6 +44,9 @@ def test_every_suite_runs_and_the_report_rebuilds_from_the_saved_outcomes(tmp_pa
     for key in ("clean_acc", "confidence", "pgd_acc", "grad_l1", "gini_global", "gini_regional[ig]",
                 "attribution_l1", "attribution_l1[ig]"):
         assert isinstance(summary[key], float), key
+    assert list(summary["autoattack_acc_after"]) == ["apgd-ce", "fab-t", "square"]
+    assert summary["autoattack_acc"] <= summary["clean_acc"] and set(summary["pgd_acc_at_eps"]) == {"0", "0.0156863",
+                                                                                                   "0.0313725"}
     assert set(summary["ina1[ig]"]) == set(summary["w2_sum"]) == {"0.05", "0.1"}
     assert set(summary["rn2"]) == {"0.1", "0.2"}
     assert set(summary["ioa_white[ig]"]) == {"1", "2"}
@@ -96,8 +101,8 @@ def test_a_new_suite_is_one_registry_entry_and_reaches_the_report(batch, monkeyp
 
 
 def test_bad_suite_settings_are_refused_before_any_work():
-    with pytest.raises(ValueError, match="Unknown suite 'autoattack'. Allowed: clean, corruptions"):
-        build_evaluators(["gini", "autoattack"], SMALL)
+    with pytest.raises(ValueError, match="Unknown suite 'fgsm'. Allowed: autoattack, clean, corruptions"):
+        build_evaluators(["gini", "fgsm"], SMALL)
     with pytest.raises(ValueError, match=r"INA fraction must be in \(0, 1\], received 1.5"):
         SuiteSettings(ina_fractions=(0.01, 1.5))
     with pytest.raises(ValueError, match=r"RN fraction must be in \(0, 1\], received 0"):

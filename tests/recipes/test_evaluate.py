@@ -46,19 +46,50 @@ def test_cli_writes_report_tables_outcomes_and_figures(tmp_path):
     assert "batch/s" in done.stderr or "s/batch" in done.stderr  # the progress bar
 
 
+def test_autoattack_suite_reports_each_attack_the_ensemble_and_the_sanity_checks(tmp_path):
+    a = _shapes_model(str(tmp_path / "a.keras"), 0)
+    b = _shapes_model(str(tmp_path / "b.keras"), 1)
+    out = tmp_path / "eval"
+    done = _run("igdtf.evaluate", f"--model=a={a}", f"--model=b={b}", "--dataset=shapes",
+                "--dataset_option=num_samples=12", "--batch_size=6", "--suite=pgd,autoattack", "--pgd_steps=2",
+                "--autoattack_epsilon=4", "--undefended=a", "--figure_images=0", f"--output_dir={out}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["protocol"]["suites"] == ["pgd", "autoattack", "sanity"]  # sanity comes with them
+    attack = report["protocol"]["evaluators"]["AutoAttackAccuracy"]["attack"]
+    assert attack["version"] == "standard" and attack["norm"] == "linf" and attack["epsilon"] == 4 / 255
+    for name, summary in report["models"].items():
+        after = summary["autoattack_acc_after"]
+        assert list(after) == ["apgd-ce", "apgd-t", "fab-t", "square"]
+        assert summary["clean_acc"] >= after["apgd-ce"] >= after["square"] == summary["autoattack_acc"]
+        checks = {c["name"]: c["passed"] for c in report["robustness_checks"][name]}
+        assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
+        assert "autoattack_acc_not_above_pgd_acc" in checks
+        assert ("undefended_model_broken_by_pgd" in checks) == (name == "a")
+    markdown = (out / "report.md").read_text()
+    assert "## Adversarial accuracy (%): autoattack" in markdown and "## Robustness sanity checks" in markdown
+    assert "Other measurements" not in markdown  # every robustness key has its own section
+    assert np.load(out / "outcomes.npz")["b/autoattack_acc_after@fab-t"].shape == (12,)
+
+
 def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
     good = _shapes_model(str(tmp_path / "good.keras"))
     small = str(tmp_path / "small.keras")
     tiny_cnn().save(small)
     base = [f"--model=a={good}", "--dataset=shapes", f"--output_dir={tmp_path / 'out'}"]
     cases = {
-        "Unknown suite 'foo'. Allowed: alignment, clean, corruptions, gini, ina, ioa, pgd, rn": ["--suite=clean,foo"],
+        "Unknown suite 'foo'. Allowed: alignment, autoattack, clean, corruptions, gini, ina, ioa, pgd, rn, sanity":
+            ["--suite=clean,foo"],
+        "AutoAttack epsilon must be a number > 0 (pixel units), received 0.0":
+            ["--suite=autoattack", "--autoattack_epsilon=0"],
+        "flag --autoattack_version=fast: value should be one of": ["--suite=autoattack", "--autoattack_version=fast"],
+        "--undefended names zz, not among the --model names (a)": ["--undefended=zz"],
         "Unknown attribution 'lime'. Allowed: gradient_shap": ["--attribution=saliency,lime"],
         "INA fraction must be in (0, 1], received 0.0": ["--ina_fractions=0,0.01"],
         "RN fraction must be in (0, 1], received 1.5": ["--rn_fractions=0.1,1.5"],
         "Unknown split of imagenet100 'test'. Allowed: train, validation": ["--dataset=imagenet100", "--split=test"],
         "Unknown dataset 'mnist'. Allowed: cifar10, cifar100": ["--dataset=mnist"],
-        "Suites pgd, gini, ina, rn, ioa, corruptions need image datasets; spheres holds vectors": ["--dataset=spheres"],
+        "Suites pgd, gini, ina, rn, ioa, corruptions, sanity need image datasets; spheres holds vectors": ["--dataset=spheres"],
         "--model must be NAME=PATH": ["--model=justapath.keras"],
         "--model b=/no/such.keras: no such .keras file": ["--model=b=/no/such.keras"],
         "--model name 'a' is given twice": [f"--model=a={good}"],

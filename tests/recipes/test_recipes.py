@@ -46,6 +46,9 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
         assert set(summary["ina1"]) == set(summary["ina2"]) == {"0.01", "0.02"}
     check_quickstart_export(out, tmp_path)
     assert "Table 1" in done.stdout
+    checks = {c["name"]: c["passed"] for c in report["robustness_checks"]["pgdat"]}
+    assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
+    assert "## Robustness sanity checks" in done.stdout
     again = _run("igdtf.recipes.quickstart", "--smoke", f"--output_dir={out}")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "training is finished; loading it" in again.stderr
@@ -131,11 +134,20 @@ def test_imagenet100_without_data_fails_fast_naming_the_files(tmp_path):
     ("--epsilon=-8", "epsilon must be a number >= 0"),
     ("--pgd_steps=0", "steps must be an integer >= 1"),
     ("--method=fgsm", "flag --method=fgsm: value should be one of"),
+    ("--eval_autoattack_version=fast", "flag --eval_autoattack_version=fast: value should be one of"),
 ])
 def test_imagenet100_refuses_bad_settings_before_anything_else(tmp_path, flag, message):
     done = _run("igdtf.recipes.imagenet100", flag, f"--manual_dir={tmp_path}", timeout=120)
     assert done.returncode != 0
     assert message in done.stderr
+    assert "ILSVRC2012" not in done.stderr
+
+
+def test_eval_autoattack_needs_a_positive_epsilon(tmp_path):
+    done = _run("igdtf.recipes.imagenet100", "--eval_autoattack", "--epsilon=0", f"--manual_dir={tmp_path}",
+                timeout=120)
+    assert done.returncode == 2
+    assert "--eval_autoattack needs --epsilon > 0, received 0.0" in done.stderr
     assert "ILSVRC2012" not in done.stderr
 
 
@@ -161,7 +173,7 @@ def _events(directory) -> list[str]:
 def test_imagenet100_smoke_epoch_end_to_end_on_fake_archives(tmp_path, fake_ilsvrc):
     out = tmp_path / "run"
     data = [f"--manual_dir={fake_ilsvrc}", f"--data_dir={tmp_path / 'data'}", f"--output_dir={out}"]
-    done = _run("igdtf.recipes.imagenet100", "--method=igd", *SMOKE, *data)
+    done = _run("igdtf.recipes.imagenet100", "--method=igd", *SMOKE, *data, "--eval_autoattack")
     assert done.returncode == 0, done.stderr[-3000:]
     for run_dir in (out, out / "teacher"):  # the standard teacher is trained first
         assert any(name.startswith("ckpt-") for name in os.listdir(run_dir / "checkpoints"))
@@ -172,6 +184,13 @@ def test_imagenet100_smoke_epoch_end_to_end_on_fake_archives(tmp_path, fake_ilsv
     for summary in report["models"].values():
         for key in ("clean_acc", "pgd_acc", "gini_global", "gini_regional"):
             assert 0.0 <= summary[key] <= 1.0
+    for name, summary in report["models"].items():  # AutoAttack and the sanity checks ran on both
+        assert summary["autoattack_acc"] <= summary["clean_acc"]
+        assert set(summary["autoattack_acc_after"]) == {"apgd-ce", "apgd-t", "fab-t", "square"}
+        checks = {c["name"]: c["passed"] for c in report["robustness_checks"][name]}
+        assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
+        assert ("undefended_model_broken_by_pgd" in checks) == (name == "teacher")
+    assert "## Robustness sanity checks" in done.stdout
     assert report["protocol"]["num_samples"] == 32 and report["protocol"]["dataset"] == "imagenet100"
     assert report["protocol"]["checkpoints"]["igd"]["checkpoint"] == "best"
     assert "Table 1" in done.stdout and (out / "report.md").is_file() and (out / "outcomes.npz").is_file()
