@@ -56,13 +56,13 @@ def main(argv=None):
     parser.add_argument("--suites", default=",".join(DEFAULT_SUITES), help="comma-separated suite names")
     args = parser.parse_args(argv)
     suites = [s for s in args.suites.split(",") if s]
-    build_evaluators(suites, SuiteSettings())  # unknown names fail before any work
+    build_evaluators(suites, SuiteSettings(dataset="cifar10"))  # unknown names fail before any work
 
     keras.utils.set_random_seed(0)
     model = build_model("resnet18", (32, 32, 3), 10, [0.5] * 3, [0.25] * 3)
     images = np.random.default_rng(0).uniform(0, 1, (args.batches * args.batch_size, 32, 32, 3))
     images = images.astype(np.float32)
-    settings = SuiteSettings(ioa_radius=4)
+    settings = SuiteSettings(ioa_radius=4, dataset="cifar10")  # CIFAR-shaped: the alignment suite's ε grids
     print(f"ResNet-18, 32×32×3, batch {args.batch_size}, {args.batches} timed batches, "
           f"{tf.config.list_logical_devices()[-1].device_type}")
     print(f"{'suite':<34}{'images/s':>10}{'images/CPU-s':>14}")
