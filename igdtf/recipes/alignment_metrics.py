@@ -19,7 +19,6 @@ Re-running on the same OUTPUT_DIR reloads the trained models and generator.
 """
 
 import dataclasses
-import json
 import logging
 import os
 
@@ -34,7 +33,7 @@ from igdtf.evaluation import (
 )
 from igdtf.generative import mean_cosine, train_direct_estimator
 from igdtf.generative.direct import DirectDeltaX, residual_generator
-from igdtf.recipes.runner import run
+from igdtf.recipes.runner import run, write_recipe_report
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics", "Where models and the report go.")
@@ -157,13 +156,7 @@ def main(argv):
                           training={name: dataclasses.asdict(c) for name, c in cfg.models.items()},
                           delta_x_generator=dataclasses.asdict(cfg.generator) if cosine is not None else None)
     report.update(results=table, correlations=pearson, checks=checked, delta_x_estimate_cosine=cosine)
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "report.json"), "w") as f:
-        json.dump(report, f, indent=2, default=str)
-    text = markdown(table, pearson, checked, cosine, cfg)
-    with open(os.path.join(out, "report.md"), "w") as f:
-        f.write(text)
-    print(text)
+    write_recipe_report(out, report, markdown(table, pearson, checked, cosine, cfg))
 
 
 if __name__ == "__main__":

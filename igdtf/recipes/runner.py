@@ -1,6 +1,8 @@
 """Running a recipe: logging to stderr, and known errors as one clear line with exit code 2."""
 
+import json
 import logging
+import os
 import sys
 
 from absl import app
@@ -31,3 +33,14 @@ def checked(build, *args, **kwargs):
         return build(*args, **kwargs)
     except ValueError as error:
         raise ConfigError(str(error)) from error
+
+
+def write_recipe_report(output_dir: str, report: dict, text: str) -> None:
+    """Writes OUTPUT_DIR/report.json (`report`; values JSON cannot hold as strings) and report.md
+    (`text`), and prints `text`."""
+    os.makedirs(output_dir, exist_ok=True)
+    with open(os.path.join(output_dir, "report.json"), "w") as f:
+        json.dump(report, f, indent=2, default=str)
+    with open(os.path.join(output_dir, "report.md"), "w") as f:
+        f.write(text)
+    print(text)

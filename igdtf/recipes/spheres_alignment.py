@@ -17,7 +17,6 @@ Re-running on the same OUTPUT_DIR reloads the trained models.
 """
 
 import dataclasses
-import json
 import logging
 import os
 
@@ -26,7 +25,7 @@ from absl import flags
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import DirectionAlignment, RobustnessCurve, build_report, compare_models, epsilon_50
-from igdtf.recipes.runner import run
+from igdtf.recipes.runner import run, write_recipe_report
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/spheres_alignment", "Where models and the report go.")
@@ -111,13 +110,7 @@ def main(argv):
     report = build_report(comparison, evaluators, dataset="spheres", paper=PAPER,
                           training={name: dataclasses.asdict(c) for name, c in cfg.models.items()})
     report["results"] = results
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "report.json"), "w") as f:
-        json.dump(report, f, indent=2, default=str)
-    text = markdown(results, cfg.num_test, cfg.eval_steps)
-    with open(os.path.join(out, "report.md"), "w") as f:
-        f.write(text)
-    print(text)
+    write_recipe_report(out, report, markdown(results, cfg.num_test, cfg.eval_steps))
 
 
 if __name__ == "__main__":
