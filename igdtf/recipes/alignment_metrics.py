@@ -25,8 +25,7 @@ import os
 from absl import flags
 
 from igdtf.attacks import PGD
-from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
-from igdtf.data.registry import dataset_info, load_split
+from igdtf.data.registry import load_split
 from igdtf.evaluation import (
     DirectionAlignment, alignment_evaluators, alignment_markdown, alignment_table, build_report, compare_models,
     correlations,
@@ -34,6 +33,7 @@ from igdtf.evaluation import (
 from igdtf.generative import mean_cosine, train_direct_estimator
 from igdtf.generative.direct import DirectDeltaX, residual_generator
 from igdtf.recipes.runner import run, write_recipe_report
+from igdtf.recipes.spheres_common import PAPER, paper_table, spheres_batches
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics", "Where models and the report go.")
@@ -43,11 +43,6 @@ FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.alignment_metrics")
 
 GENERATOR_WEIGHTS = "delta_x_generator.weights.h5"
-PAPER = {  # Lanfredi et al., Spheres (README of their code); accuracy 100 % for all three
-    "baseline": {"alpha_dx": 0.637, "eps50_l2": 0.096, "eps50_linf": 0.0055},
-    "PGD adversarial training": {"alpha_dx": 0.852, "eps50_l2": 0.127, "eps50_linf": 0.0074},
-    "alignment penalty (L_alpha)": {"alpha_dx": 0.886, "eps50_l2": 0.133, "eps50_linf": 0.0077},
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,11 +119,8 @@ def markdown(table: dict, pearson: dict, checked: dict, cosine: float | None, cf
              f"with the analytic Δx{estimated}", "", alignment_markdown(table, pearson)]
     if cosine is not None:
         lines += [f"Direct Δx estimate: mean cosine with the analytic Δx {cosine:.3f} (paper: 0.874).", ""]
-    lines += ["Checks: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in checked.items()), "",
-              "Paper (500-1000-1000-1 MLP, 800 000 steps of fresh samples, 100 % accuracy):", "",
-              "| model | ᾱ_Δx | ε50% (L2) | ε50% (L∞) |", "|---|---|---|---|"]
-    lines += [f"| {name} | {r['alpha_dx']:.3f} | {r['eps50_l2']:.3f} | {r['eps50_linf']:.4f} |"
-              for name, r in PAPER.items()]
+    lines += ["Checks: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in checked.items()), ""]
+    lines += paper_table()
     return "\n".join(lines) + "\n"
 
 
@@ -136,10 +128,7 @@ def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
-    info = dataset_info("spheres")
-    batch_size = next(iter(cfg.models.values())).batch_size
-    train = training_pipeline(load_split("spheres", "train", num_samples=cfg.num_train), batch_size, seed=0)
-    test = evaluation_pipeline(load_split("spheres", "test", num_samples=cfg.num_test), 250)
+    info, train, test = spheres_batches(cfg.num_train, cfg.num_test, next(iter(cfg.models.values())).batch_size)
     models = {name: train_model(c, info, train, os.path.join(out, name), name=name) for name, c in cfg.models.items()}
     evaluators = alignment_evaluators(info, l2_epsilons=cfg.l2_epsilons, linf_epsilons=cfg.linf_epsilons,
                                       steps=cfg.eval_steps)

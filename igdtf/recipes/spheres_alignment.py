@@ -22,10 +22,10 @@ import os
 
 from absl import flags
 
-from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
-from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import DirectionAlignment, RobustnessCurve, build_report, compare_models, epsilon_50
+from igdtf.evaluation.alignment_suite import SPHERES_L2_EPSILONS, SPHERES_LINF_EPSILONS  # the authors' test grids
 from igdtf.recipes.runner import run, write_recipe_report
+from igdtf.recipes.spheres_common import PAPER, paper_table, spheres_batches
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/spheres_alignment", "Where models and the report go.")
@@ -33,13 +33,6 @@ flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (nu
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.spheres_alignment")
 
-L2_EPSILONS = (0.01118, 0.02236, 0.04472, 0.08944, 0.1342, 0.1789, 0.2236)  # the authors' test grid
-LINF_EPSILONS = (0.0005, 0.001, 0.002, 0.004, 0.006, 0.008, 0.01, 0.02)
-PAPER = {  # Lanfredi et al., Spheres table (README of their code): accuracy 100 % for all three
-    "baseline": {"alpha_dx": 0.637, "eps50_l2": 0.096, "eps50_linf": 0.0055},
-    "alignment penalty (L_alpha)": {"alpha_dx": 0.886, "eps50_l2": 0.133, "eps50_linf": 0.0077},
-    "PGD adversarial training": {"alpha_dx": 0.852, "eps50_l2": 0.127, "eps50_linf": 0.0074},
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,8 +41,8 @@ class SpheresConfig:
     num_test: int
     models: dict  # name → TrainConfig
     eval_steps: int
-    l2_epsilons: tuple = L2_EPSILONS
-    linf_epsilons: tuple = LINF_EPSILONS
+    l2_epsilons: tuple = SPHERES_L2_EPSILONS
+    linf_epsilons: tuple = SPHERES_LINF_EPSILONS
 
 
 def config(smoke: bool = False) -> SpheresConfig:
@@ -61,8 +54,8 @@ def config(smoke: bool = False) -> SpheresConfig:
         models[f"lambda_{weight:g}"] = TrainConfig(method="alignment_penalty", alignment_penalty_weight=weight,
                                                    **common)
     if smoke:
-        return SpheresConfig(500, 100, models, eval_steps=5, l2_epsilons=L2_EPSILONS[2:4],
-                             linf_epsilons=LINF_EPSILONS[3:5])
+        return SpheresConfig(500, 100, models, eval_steps=5, l2_epsilons=SPHERES_L2_EPSILONS[2:4],
+                             linf_epsilons=SPHERES_LINF_EPSILONS[3:5])
     return SpheresConfig(num_train=20_000, num_test=500, models=models, eval_steps=40)
 
 
@@ -85,21 +78,15 @@ def markdown(results: dict, num_test: int, eval_steps: int) -> str:
     for name, r in results.items():
         lines.append(f"| {name} | {100 * r['clean_acc']:.1f} | {r['alpha_dx']:.3f} | {_fmt(r['eps50_l2'])} "
                      f"| {_fmt(r['eps50_linf'], 5)} |")
-    lines += ["", "Paper (Lanfredi et al., 500-1000-1000-1 MLP, 800 000 steps of fresh samples, 100 % accuracy):", "",
-              "| model | ᾱ_Δx | ε50% (L2) | ε50% (L∞) |", "|---|---|---|---|"]
-    for name, r in PAPER.items():
-        lines.append(f"| {name} | {r['alpha_dx']:.3f} | {r['eps50_l2']:.3f} | {r['eps50_linf']:.4f} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + paper_table()) + "\n"
+
 
 
 def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
-    info = dataset_info("spheres")
-    batch_size = next(iter(cfg.models.values())).batch_size
-    train = training_pipeline(load_split("spheres", "train", num_samples=cfg.num_train), batch_size, seed=0)
-    test = evaluation_pipeline(load_split("spheres", "test", num_samples=cfg.num_test), 250)
+    info, train, test = spheres_batches(cfg.num_train, cfg.num_test, next(iter(cfg.models.values())).batch_size)
     models = {name: train_model(c, info, train, os.path.join(out, name.split(" ")[0]), name=name)
               for name, c in cfg.models.items()}
     evaluators = [RobustnessCurve(cfg.l2_epsilons, "l2", steps=cfg.eval_steps, bounds=None),
