@@ -18,3 +18,7 @@ if keras.backend.backend() != "tensorflow":
     )
 
 __version__ = "0.1.0"
+
+# Registers igdtf's layers with Keras, so keras.models.load_model reads igdtf's .keras files
+# once igdtf is imported.
+from igdtf.models import first_order as _first_order  # noqa: E402,F401

@@ -9,6 +9,7 @@ from igdtf.attacks import PGD
 from igdtf.benchmarks.plain_steps import make_plain_step
 from igdtf.methods import build_trainer
 from igdtf.models import build_model
+from igdtf.models.first_order import with_stock_layers
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
 from igdtf.validation import check_choice
 
@@ -36,21 +37,27 @@ def _fixed_batch(image_size: int, batch: int):
     return x, y
 
 
-def _model(arch: str, image_size: int, seed: int) -> keras.Model:
+def _model(arch: str, image_size: int, seed: int, stock_layers: bool) -> keras.Model:
     keras.utils.set_random_seed(seed)
-    return build_model(arch, (image_size, image_size, 3), NUM_CLASSES, mean=[0.5] * 3, std=[0.25] * 3)
+    model = build_model(arch, (image_size, image_size, 3), NUM_CLASSES, mean=[0.5] * 3, std=[0.25] * 3)
+    return with_stock_layers(model) if stock_layers else model
 
 
-def build_candidate(name: str, arch: str, image_size: int, batch: int, xla: bool, mixed_precision: bool = False):
-    """A callable that runs one training step of candidate `name` and waits for its result."""
+def build_candidate(name: str, arch: str, image_size: int, batch: int, xla: bool, mixed_precision: bool = False,
+                    stock_layers: bool = False):
+    """A callable that runs one training step of candidate `name` and waits for its result.
+
+    stock_layers: build the models with Keras' ReLU and max-pooling instead of igdtf's
+    first-order ones (models/first_order.py), to measure what those save.
+    """
     x, y = _fixed_batch(image_size, batch)
-    teacher = _model(arch, image_size, seed=1) if name in ("igd", "plain_igd") else None
+    teacher = _model(arch, image_size, 1, stock_layers) if name in ("igd", "plain_igd") else None
     if name in PLAIN_METHODS:
-        step = make_plain_step(_model(arch, image_size, seed=0), teacher, jit_compile=xla)
+        step = make_plain_step(_model(arch, image_size, 0, stock_layers), teacher, jit_compile=xla)
         seed = tf.constant([0, 0], tf.int64)
         return lambda: step(x, y, seed).numpy()
     with dtype_policy(MIXED_FLOAT16 if mixed_precision else keras.config.dtype_policy().name):
-        student = _model(arch, image_size, seed=0)
+        student = _model(arch, image_size, 0, stock_layers)
         options = {"teacher": teacher} if teacher is not None else {}
         if name != "standard":
             options["attack"] = PGD()
@@ -67,7 +74,7 @@ def report(timings: dict, batch: int) -> list[str]:
     the same XLA setting, peak device memory where a GPU is used."""
     lines = []
     for name, timing in timings.items():
-        setting = name[len(name.split("+")[0]):]  # "" or "+xla"
+        setting = name[len(name.split("+")[0]):]  # "", "+stock", "+xla", "+stock+xla"
         reference = timings.get("pgdat" + setting)
         ms = [1000 * s for s in timing.seconds]
         line = (f"{name:<20} {timing.median * 1000:9.1f} ms/step (min {min(ms):.1f}, max {max(ms):.1f})  "

@@ -30,6 +30,9 @@ flags.DEFINE_integer("steps", 5, "Timed steps per candidate, taken round-robin."
 flags.DEFINE_integer("warmup", 1, "Untimed steps per candidate first (tracing, XLA compilation).")
 flags.DEFINE_enum("xla", "off", ["on", "off", "both"], "Compile each step with XLA (jit_compile); off, as "
                   "training runs (on CPU it measured slower, see BUILD.md).")
+flags.DEFINE_enum("layers", "first_order", ["first_order", "stock", "both"], "ReLU and max-pooling layers: "
+                  "igdtf's first-order ones (models/first_order.py, what build_model uses), Keras' stock ones "
+                  "(same values and gradients, larger double-backprop graph), or both in the same run.")
 flags.DEFINE_bool("mixed_precision", False, "Student in mixed_float16 (attacks and gradient terms stay "
                   "float32); plain_* candidates are float32 only.")
 FLAGS = flags.FLAGS
@@ -43,19 +46,22 @@ def main(argv):
     if FLAGS.mixed_precision:
         names = tuple(name for name in names if name not in PLAIN_METHODS)
     xla_settings = {"on": (True,), "off": (False,), "both": (False, True)}[FLAGS.xla]
+    layer_settings = {"first_order": (False,), "stock": (True,), "both": (False, True)}[FLAGS.layers]
     candidates = {}
     for xla in xla_settings:
-        for name in names:
-            label = name + ("+xla" if xla and FLAGS.xla == "both" else "")
-            candidates[label] = build_candidate(name, FLAGS.arch, FLAGS.image_size, FLAGS.batch, xla,
-                                                FLAGS.mixed_precision)
+        for stock in layer_settings:
+            for name in names:
+                label = (name + ("+stock" if stock and FLAGS.layers == "both" else "")
+                         + ("+xla" if xla and FLAGS.xla == "both" else ""))
+                candidates[label] = build_candidate(name, FLAGS.arch, FLAGS.image_size, FLAGS.batch, xla,
+                                                    FLAGS.mixed_precision, stock_layers=stock)
     load_before = load_average()
     timings = round_robin(candidates, FLAGS.steps, FLAGS.warmup)
     precision = MIXED_FLOAT16 if FLAGS.mixed_precision else "float32"
     print(f"train_step: {FLAGS.arch} {FLAGS.image_size}x{FLAGS.image_size}x3, batch {FLAGS.batch}, "
           f"{FLAGS.steps} timed steps each (round-robin) after {FLAGS.warmup} warm-up, "
           f"device {gpu_device() or 'CPU'}, strategy {type(tf.distribute.get_strategy()).__name__}, "
-          f"XLA {FLAGS.xla}, precision {precision}")
+          f"XLA {FLAGS.xla}, layers {FLAGS.layers}, precision {precision}")
     print(f"before: {load_before}; after: {load_average()}")
     for line in report(timings, FLAGS.batch):
         print(line)

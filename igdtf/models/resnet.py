@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import keras
 
+from igdtf.models.first_order import FirstOrderMaxPooling2D, FirstOrderReLU
 from igdtf.models.normalization import standardize_layer
 from igdtf.validation import check_choice
 
@@ -43,7 +44,7 @@ def _conv_bn(h, channels, kernel, stride, name, synchronized, relu=True):
         h = keras.layers.ZeroPadding2D(kernel // 2, name=f"{name}_pad")(h)
     h = _conv(channels, kernel, stride, f"{name}_conv")(h)
     h = _batch_norm(f"{name}_bn", synchronized)(h)
-    return keras.layers.ReLU(name=f"{name}_relu")(h) if relu else h
+    return FirstOrderReLU(name=f"{name}_relu")(h) if relu else h
 
 
 def _basic_block(h, channels: int, stride: int, name: str, synchronized: bool):
@@ -53,7 +54,7 @@ def _basic_block(h, channels: int, stride: int, name: str, synchronized: bool):
     h = _conv_bn(h, channels, 3, stride, f"{name}_a", synchronized)
     h = _conv_bn(h, channels, 3, 1, f"{name}_b", synchronized, relu=False)
     h = keras.layers.Add(name=f"{name}_add")([h, shortcut])
-    return keras.layers.ReLU(name=f"{name}_out")(h)
+    return FirstOrderReLU(name=f"{name}_out")(h)
 
 
 def resolve_stem(stem: str, input_shape: Sequence[int]) -> str:
@@ -87,7 +88,7 @@ def resnet18(
     else:
         h = _conv_bn(h, 64, 7, 2, "stem", synchronized_bn)
         h = keras.layers.ZeroPadding2D(1, name="stem_pool_pad")(h)  # inputs are >= 0 after ReLU
-        h = keras.layers.MaxPooling2D(3, strides=2, name="stem_pool")(h)
+        h = FirstOrderMaxPooling2D(3, strides=2, name="stem_pool")(h)
     for stage, (channels, stride) in enumerate(_STAGES):
         for block in range(2):
             h = _basic_block(

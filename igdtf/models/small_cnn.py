@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import keras
 
+from igdtf.models.first_order import FirstOrderMaxPooling2D, first_order_relu
 from igdtf.models.normalization import standardize_layer
 
 
@@ -30,10 +31,10 @@ def small_cnn(
     for stage, channels in enumerate((width, 2 * width)):
         for conv in range(2):
             h = keras.layers.Conv2D(
-                channels, 3, padding="same", activation="relu", name=f"conv{stage + 1}_{conv + 1}"
+                channels, 3, padding="same", activation=first_order_relu, name=f"conv{stage + 1}_{conv + 1}"
             )(h)
-        h = keras.layers.MaxPooling2D(2, name=f"pool{stage + 1}")(h)
+        h = FirstOrderMaxPooling2D(2, name=f"pool{stage + 1}")(h)
     h = keras.layers.Flatten(name="flatten")(h)
-    h = keras.layers.Dense(4 * width, activation="relu", name="fc")(h)
+    h = keras.layers.Dense(4 * width, activation=first_order_relu, name="fc")(h)
     logits = keras.layers.Dense(num_classes, name="logits")(h)
     return keras.Model(inputs, logits, name=name)

@@ -26,17 +26,20 @@ def test_cli_prints_one_line_per_method_with_settings_and_ratios():
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     done = subprocess.run(
         [sys.executable, "-m", "igdtf.benchmarks.train_step", "--method=all", "--arch=small_cnn",
-         "--image_size=8", "--batch=4", "--steps=2", "--xla=off"],
+         "--image_size=8", "--batch=4", "--steps=2", "--xla=off", "--layers=both"],
         capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "small_cnn 8x8x3, batch 4, 2 timed steps each" in out
-    for setting in ("device CPU", "strategy _DefaultDistributionStrategy", "XLA off", "precision float32",
+    for setting in ("device CPU", "strategy _DefaultDistributionStrategy", "XLA off", "layers both",
+                    "precision float32",
                     "load average", "peak host RSS of the process"):
         assert setting in out, (setting, out)
     for name in ALL:
-        assert re.search(LINE.format(name=name), out, re.MULTILINE), (name, out)
-    assert re.search(r"^pgdat\s.*\s1\.00x pgdat  \(warm-up", out, re.MULTILINE), out
+        for label in (name, re.escape(name + "+stock")):
+            assert re.search(LINE.format(name=label), out, re.MULTILINE), (label, out)
+    for reference in ("pgdat", re.escape("pgdat+stock")):  # each setting's ratios are to its own pgdat
+        assert re.search(rf"^{reference}\s.*\s1\.00x pgdat  \(warm-up", out, re.MULTILINE), out
 
 
 def test_method_all_expands_and_unknown_names_are_refused():
