@@ -16,6 +16,21 @@ def igd_alignment(student, teacher, x, y) -> tf.Tensor:
     return per_example_cosine(class_logit_gradient(student, x, y), teacher_gradient)
 
 
+def attach_teacher(trainer, teacher, alignment_weight: float) -> None:
+    """Checks `teacher` against trainer.student (ValueError), freezes it and sets
+    trainer.teacher and trainer.alignment_weight (λ >= 0): IGD's set-up, shared by TRADES+IGD."""
+    check_teacher_matches(teacher, trainer.student)
+    trainer.alignment_weight = check_non_negative("alignment_weight (λ)", alignment_weight)
+    teacher.trainable = False
+    trainer.teacher = teacher
+
+
+def igd_term(trainer, x, y):
+    """(−λ·cos [N], cos [N]) of a trainer set up by `attach_teacher`."""
+    cosine = igd_alignment(trainer.student, trainer.teacher, x, y)
+    return -trainer.alignment_weight * cosine, cosine
+
+
 class IGD(PGDAT):
     """loss = CE(f(x'), y) − λ·cos(∂f_y(x)/∂x, ∂t_y(x)/∂x), both gradients on the clean x.
 
@@ -32,12 +47,10 @@ class IGD(PGDAT):
     penalty_metrics = ("cos",)
 
     def __init__(self, student, teacher, alignment_weight: float = 2.0, **kwargs):
-        check_teacher_matches(teacher, student)
+        check_teacher_matches(teacher, student)  # before the base class does any work
         super().__init__(student, **kwargs)
-        self.alignment_weight = check_non_negative("alignment_weight (λ)", alignment_weight)
-        teacher.trainable = False
-        self.teacher = teacher
+        attach_teacher(self, teacher, alignment_weight)
 
     def penalty(self, x, y, seed, logits):
-        cosine = igd_alignment(self.student, self.teacher, x, y)
-        return -self.alignment_weight * cosine, {"cos": cosine}
+        term, cosine = igd_term(self, x, y)
+        return term, {"cos": cosine}

@@ -4,7 +4,7 @@ import tensorflow as tf
 
 from igdtf.attacks import pgd_attack, threat_model
 from igdtf.methods.base import fold_seed, replica_invariant_normal
-from igdtf.methods.igd import igd_alignment
+from igdtf.methods.igd import attach_teacher, igd_term
 from igdtf.methods.pgdat import PGDAT
 from igdtf.methods.teacher import check_teacher_matches
 from igdtf.validation import check_non_negative
@@ -91,13 +91,11 @@ class TRADESIGD(TRADES):
     penalty_metrics = ("kl", "cos")
 
     def __init__(self, student, teacher, alignment_weight: float = 2.0, **kwargs):
-        check_teacher_matches(teacher, student)
+        check_teacher_matches(teacher, student)  # before the base class does any work
         super().__init__(student, **kwargs)
-        self.alignment_weight = check_non_negative("alignment_weight (λ)", alignment_weight)
-        teacher.trainable = False
-        self.teacher = teacher
+        attach_teacher(self, teacher, alignment_weight)
 
     def penalty(self, x, y, seed, logits):
         trades_term, values = super().penalty(x, y, seed, logits)
-        cosine = igd_alignment(self.student, self.teacher, x, y)
-        return trades_term - self.alignment_weight * cosine, {**values, "cos": cosine}
+        term, cosine = igd_term(self, x, y)
+        return trades_term + term, {**values, "cos": cosine}
