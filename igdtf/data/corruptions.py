@@ -13,17 +13,27 @@ fresh Python ≥ 3.12 environments lack, has the same unseedable impulse noise, 
 never released.
 
 Severity constants are ImageNet-C's for every image size (CIFAR-10-C used weaker ones).
+
+`corruption_op` runs the same code inside tf.data (the imagenet100_noise splits), so the
+evaluation suite and the dataset splits corrupt images identically.
 """
 
 import contextlib
+import threading
+from collections.abc import Callable
 
 import numpy as np
+import tensorflow as tf
 
 from igdtf.validation import check_choice
 
 NOISE_CORRUPTIONS = ("gaussian_noise", "shot_noise", "impulse_noise")
 SEVERITIES = (1, 2, 3, 4, 5)
 IMPULSE_AMOUNTS = (0.03, 0.06, 0.09, 0.17, 0.27)  # ImageNet-C's salt-and-pepper fractions
+
+# (image [H, W, C] float32 in [0, 1], severity 1-5, stateless seed [2] int64) → corrupted image.
+CorruptionFn = Callable[[tf.Tensor, int, tf.Tensor], tf.Tensor]
+_GLOBAL_GENERATOR = threading.Lock()  # gaussian/shot noise seed NumPy's global generator
 
 
 @contextlib.contextmanager
@@ -66,3 +76,26 @@ def corrupt(images: np.ndarray, name: str, severity: int, seed: int) -> np.ndarr
 def to_uint8(images: np.ndarray) -> np.ndarray:
     """float images in [0, 1] → uint8 0..255 (rounded), as the corruptions expect."""
     return np.around(np.clip(np.asarray(images, np.float32), 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def corruption_op(name: str) -> CorruptionFn:
+    """`corrupt` as a TensorFlow op on one float image [H, W, C] in [0, 1] (e.g. in a tf.data
+    map): quantised to 8 bits, corrupted, returned as float32 in [0, 1]. The stateless [2] seed
+    picks the integer seed, so an image and seed always give the same corruption; calls are
+    serialised because the reference code seeds NumPy's global generator."""
+    check_choice("corruption", name, NOISE_CORRUPTIONS)
+
+    def apply(image: tf.Tensor, severity: int, seed: tf.Tensor) -> tf.Tensor:
+        severity = check_severity(severity)
+
+        def run(pixels, seed_pair):
+            integer_seed = (int(seed_pair[0]) * 1_000_003 + int(seed_pair[1])) % 2**32
+            with _GLOBAL_GENERATOR:
+                noisy = corrupt(to_uint8(pixels), name, severity, integer_seed)
+            return (noisy / np.float32(255.0)).astype(np.float32)
+
+        result = tf.numpy_function(run, [tf.cast(image, tf.float32), tf.cast(seed, tf.int64)], tf.float32)
+        result.set_shape(image.shape)
+        return result
+
+    return apply

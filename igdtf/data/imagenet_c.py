@@ -7,7 +7,7 @@ noise.tar extracted), laid out as
 of which only the ImageNet-100 classes are read. Splits are named "<corruption>_<severity>",
 e.g. "gaussian_noise_3".
 
-On the fly: noise.py's corruptions (or any function with the same signature passed as
+On the fly: corruptions.py's reference ImageNet-C code as a TensorFlow op (or any function with the same signature passed as
 `corruption_fn`) applied to ImageNet-100 validation images after the evaluation crop, with a
 stateless seed per image, so every model sees the same noisy images.
 """
@@ -18,7 +18,7 @@ import os
 import tensorflow as tf
 
 from igdtf.data import imagenet100
-from igdtf.data.noise import NOISE_CORRUPTIONS, SEVERITIES, CorruptionFn, corruption
+from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES, CorruptionFn, corruption_op
 from igdtf.data.preprocess import LargeImages
 from igdtf.errors import MissingDataError
 
@@ -92,11 +92,11 @@ def load_corrupted_split(split: str, manual_dir: str | None = None, data_dir: st
                          class_list: str | None = None, seed: int = 0,
                          corruption_fn: CorruptionFn | None = None):
     """Unbatched (float image [224, 224, 3] in [0, 1], label) of ImageNet-100 validation images
-    corrupted on the fly; `corruption_fn` replaces noise.py's implementation of the split's
-    corruption (same signature)."""
+    corrupted on the fly; `corruption_fn` replaces the reference implementation of the split's
+    corruption (corruptions.corruption_op; same signature)."""
     name, severity = parse_split(split)
     crop = LargeImages()
     clean = imagenet100.load_split("validation", manual_dir=manual_dir, data_dir=data_dir, class_list=class_list)
     clean = clean.map(lambda image, label: (crop.evaluate(image, IMAGE_SIZE), tf.cast(label, tf.int32)),
                       num_parallel_calls=tf.data.AUTOTUNE)
-    return corrupt(clean, corruption_fn or corruption(name), severity, seed)
+    return corrupt(clean, corruption_fn or corruption_op(name), severity, seed)
