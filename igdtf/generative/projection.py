@@ -86,8 +86,8 @@ def load_conditional_generator(path: str, data_shape, num_classes: int) -> Condi
     model = keras.models.load_model(path, compile=False)
     class_shape = tuple(model.input_shape[1][1:]) if len(model.inputs) == 2 else ()
     if class_shape not in ((), (1,)) and class_shape[-1] != num_classes:
-        raise ValueError(f"The generator {path} makes {class_shape[-1]} classes (one-hot input {(None,) + class_shape}); "
-                         f"the data has {num_classes}.")
+        raise ValueError(f"The generator {path} makes {class_shape[-1]} classes (one-hot input "
+                         f"{(None,) + class_shape}); the data has {num_classes}.")
     return ConditionalGenerator(model, data_shape, num_classes)
 
 

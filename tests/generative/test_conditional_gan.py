@@ -33,7 +33,8 @@ def test_generator_outputs_images_in_the_unit_range_and_the_discriminator_one_lo
     z = tf.random.normal([6, 5]) * 10.0
     images = generator([z, tf.one_hot([0, 1, 2, 3, 0, 1], 4)]).numpy()
     assert images.shape == (6, 8, 12, 3) and images.min() >= 0.0 and images.max() <= 1.0
-    assert conditional_discriminator((8, 12, 3), 4, width=4)([tf.constant(images), tf.one_hot([0] * 6, 4)]).shape == (6, 1)
+    logits = conditional_discriminator((8, 12, 3), 4, width=4)([tf.constant(images), tf.one_hot([0] * 6, 4)])
+    assert logits.shape == (6, 1)
     # Directly usable for projections, as one-hot G(z, c) of the data's shape.
     wrapped = ConditionalGenerator(generator, (8, 12, 3))
     assert wrapped.num_classes == 4 and wrapped.latent_dim == 5
