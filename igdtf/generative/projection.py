@@ -80,6 +80,17 @@ class ConditionalGenerator:
         return digest.hexdigest()[:16]
 
 
+def load_conditional_generator(path: str, data_shape, num_classes: int) -> ConditionalGenerator:
+    """A G(z, c) saved with model.save (.keras) as a ConditionalGenerator for data of `data_shape`
+    with `num_classes` classes; ValueError when its output shape or (one-hot) class count differs."""
+    model = keras.models.load_model(path, compile=False)
+    class_shape = tuple(model.input_shape[1][1:]) if len(model.inputs) == 2 else ()
+    if class_shape not in ((), (1,)) and class_shape[-1] != num_classes:
+        raise ValueError(f"The generator {path} makes {class_shape[-1]} classes (one-hot input "
+                         f"{(None,) + class_shape}); the data has {num_classes}.")
+    return ConditionalGenerator(model, data_shape, num_classes)
+
+
 @dataclasses.dataclass(frozen=True)
 class ProjectionSettings:
     """Adam on z from z = 0 for `steps` steps; converged when the objective fell by at most
@@ -212,6 +223,7 @@ def project_dataset(generator: ConditionalGenerator, dataset, settings: Projecti
     residuals = np.zeros((len(inputs), num), np.float32)
     converged = np.zeros((len(inputs), num), bool)
     for c in range(num):
+        log.info("Projecting %d samples onto class %d of %d (%d steps)", len(inputs), c + 1, num, settings.steps)
         for start in range(0, len(inputs), len(xs[0])):
             batch = slice(start, start + len(xs[0]))
             result = project(generator, inputs[batch], np.full(len(inputs[batch]), c), settings)

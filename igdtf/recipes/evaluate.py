@@ -38,7 +38,9 @@ from igdtf.evaluation import (
 from igdtf.evaluation.figures import write_attribution_grid, write_curve_figures
 from igdtf.evaluation.protocol import check_comparable
 from igdtf.evaluation.alignment_suite import alignment_table, correlations
+from igdtf.evaluation.alignment import TabulatedDirectionAlignment
 from igdtf.evaluation.suites import DEFAULT_SUITES, ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
+from igdtf.generative import ProjectionError, ProjectionSettings, load_conditional_generator, project_dataset
 from igdtf.methods.teacher import load_teacher
 from igdtf.recipes.runner import checked, run
 from igdtf.validation import check_choice
@@ -63,7 +65,17 @@ flags.DEFINE_float("epsilon", 8.0, "L-inf radius of the PGD evaluation, in 1/255
 flags.DEFINE_float("step_size", 2.0, "PGD step size, in 1/255 units.")
 flags.DEFINE_integer("pgd_steps", 20, "PGD steps.")
 flags.DEFINE_integer("alignment_steps", 40, "alignment suite: PGD steps per ε of its L∞/L2 robustness curves "
-                     "(ε50%); ᾱ_Δx is measured where the dataset has a closed-form Δx (spheres), ᾱ_x always.")
+                     "(ε50%); ᾱ_Δx is measured where the dataset has a closed-form Δx (spheres, squares) or "
+                     "with --delta_x_generator, ᾱ_x always.")
+flags.DEFINE_string("delta_x_generator", None, "alignment suite: a class-conditional generator G(z, class) saved "
+                    "as .keras (inputs [z, class one-hot] or [z, class id], outputs images of the dataset's shape); "
+                    "ᾱ_Δx then uses Δx = G(z*, c̃(x)) − x, every evaluated image projected onto every class "
+                    "(column alpha_dx, or alpha_dx_estimated beside a closed-form Δx).")
+flags.DEFINE_string("delta_x_projection_cache", None, ".npz file caching the projections onto --delta_x_generator "
+                    "(reused for the same data, generator weights and settings).")
+flags.DEFINE_multi_string("delta_x_projection", [], "KEY=VALUE settings of the projections onto "
+                          "--delta_x_generator (igdtf.generative.ProjectionSettings: steps, learning_rate, "
+                          "prior_weight, tolerance, window); repeat for several.")
 flags.DEFINE_enum("autoattack_version", "standard", list(VERSIONS), "AutoAttack version (autoattack suite).")
 flags.DEFINE_enum("autoattack_norm", "linf", ["linf", "l2"], "AutoAttack threat model (autoattack suite).")
 flags.DEFINE_float("autoattack_epsilon", None, "AutoAttack radius in 1/255 units (default: --epsilon; "
@@ -193,6 +205,48 @@ def settings_from_flags(info) -> SuiteSettings:
     return checked(SuiteSettings.for_dataset, info, **overrides)
 
 
+def projection_settings_from_flags() -> ProjectionSettings:
+    """The projection settings of --delta_x_projection KEY=VALUE (ConfigError if invalid)."""
+    types = {field.name: field.type for field in dataclasses.fields(ProjectionSettings)}
+    values = {}
+    for spec in FLAGS.delta_x_projection:
+        key, sep, raw = spec.partition("=")
+        if not sep or key not in types:
+            raise ConfigError(f"--delta_x_projection must be KEY=VALUE with KEY one of {', '.join(types)}; "
+                              f"received {spec!r}.")
+        try:
+            values[key] = types[key](raw)
+        except ValueError:
+            kind = "an integer" if types[key] is int else "a number"
+            raise ConfigError(f"--delta_x_projection {key} takes {kind}, received {raw!r}.") from None
+    return checked(ProjectionSettings, **values)
+
+
+def delta_x_generator_from_flags(info, suites):
+    """(the ConditionalGenerator of --delta_x_generator, its ProjectionSettings), or (None, None)
+    without it; ConfigError for a generator that does not fit the dataset or unused flags."""
+    if not FLAGS.delta_x_generator:
+        if FLAGS.delta_x_projection or FLAGS.delta_x_projection_cache:
+            raise ConfigError("--delta_x_projection and --delta_x_projection_cache need --delta_x_generator.")
+        return None, None
+    if "alignment" not in suites:
+        raise ConfigError("--delta_x_generator estimates the Δx of the alignment suite; add it: "
+                          "--suite=...,alignment.")
+    if not os.path.isfile(FLAGS.delta_x_generator):
+        raise ConfigError(f"--delta_x_generator={FLAGS.delta_x_generator}: no such .keras file.")
+    settings = projection_settings_from_flags()
+    return checked(load_conditional_generator, FLAGS.delta_x_generator, info.image_shape, info.num_classes), settings
+
+
+def estimated_alignment(generator, settings, data, info) -> TabulatedDirectionAlignment:
+    """ᾱ_Δx with Δx from projections of `data` onto `generator` (ConfigError if any did not converge)."""
+    try:
+        table = project_dataset(generator, data, settings, FLAGS.delta_x_projection_cache)
+    except ProjectionError as error:
+        raise ConfigError(f"{error} (--delta_x_projection steps=N or learning_rate=R)") from error
+    return TabulatedDirectionAlignment(table, name="alpha_dx" if info.delta_x is None else "alpha_dx_estimated")
+
+
 def check_models_fit(models: dict, info) -> None:
     """ConfigError unless every model takes the dataset's images and predicts its classes."""
     checked(check_comparable, models)
@@ -252,6 +306,7 @@ def main(argv):
     if FLAGS.figure_images < 0:
         raise ConfigError(f"--figure_images must be >= 0, received {FLAGS.figure_images}.")
     evaluators = checked(build_evaluators, suites, settings)
+    generator, projection = delta_x_generator_from_flags(info, suites)
 
     samples = checked(load_split, info.name, split, **options)  # missing data fails before models load
     models = {name: load_teacher(path) for name, path in model_paths.items()}
@@ -259,12 +314,15 @@ def main(argv):
     if FLAGS.max_samples:
         samples = samples.take(FLAGS.max_samples)
     data = evaluation_pipeline(samples, FLAGS.batch_size)
+    if generator is not None:  # after the models fit: the projections take a while
+        evaluators.append(estimated_alignment(generator, projection, data, info))
 
     comparison = compare_models(models, data, evaluators, progress=FLAGS.progress)
     report = build_report(
         comparison, evaluators, dataset=info.name, split=split, dataset_options=options,
         max_samples=FLAGS.max_samples, batch_size=FLAGS.batch_size, seed=FLAGS.seed, models=model_paths,
         suites=list(suites), settings=dataclasses.asdict(settings), command=sys.argv,
+        delta_x_generator=FLAGS.delta_x_generator,
     )
     if "alignment" in suites:
         table = alignment_table(comparison.summaries)
