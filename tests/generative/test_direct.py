@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from igdtf.data.spheres import generate_spheres, spheres_delta_x
-from igdtf.data.squares import generate_squares
+from igdtf.data.squares import generate_squares, squares_delta_x
 from igdtf.generative import (
     DeltaXGAN, DirectDeltaX, mean_cosine, projection_discriminator, residual_generator, train_direct_estimator,
 )
@@ -77,3 +77,17 @@ def test_direct_estimate_on_spheres_aligns_with_the_analytic_delta_x():
     estimate, _ = train_direct_estimator(data, (500,), steps=3000, norm_weight=250.0, width=512, learning_rate=1e-3)
     x_test, y_test = generate_spheres(500, seed=1)
     assert mean_cosine(estimate, spheres_delta_x, x_test, y_test) >= 0.8
+
+
+def test_direct_estimate_on_squares_beats_the_class_mean_difference():
+    """Squares at 8 px (Lanfredi et al. report a cosine of 0.893 at 224 px): the estimate must
+    align with the analytic Δx better than the naive mean(x | target class) − x does (0.886 here)."""
+    x, y = generate_squares(5000, seed=0, image_size=8)
+    data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(5000, seed=0).batch(64, drop_remainder=True)
+    estimate, _ = train_direct_estimator(data, (8, 8, 1), steps=600, norm_weight=5.0, bounds=(0.0, 1.0), width=32,
+                                         learning_rate=1e-3)
+    x_test, y_test = generate_squares(500, seed=1, image_size=8)
+    class_means = tf.constant(np.stack([x[y == c].mean(0) for c in (0, 1)]))
+    naive = mean_cosine(lambda x, labels, target: tf.gather(class_means, target) - x, squares_delta_x, x_test, y_test)
+    cosine = mean_cosine(estimate, squares_delta_x, x_test, y_test)
+    assert cosine >= 0.9 and cosine > naive + 0.02, (cosine, naive)
