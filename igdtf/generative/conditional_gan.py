@@ -15,6 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from igdtf.generative.averaged_gan import AveragedGAN
 from igdtf.generative.projection import ConditionalGenerator
 from igdtf.validation import check_positive_int
 
@@ -88,7 +89,7 @@ def _check_pair(generator: keras.Model, discriminator: keras.Model) -> tuple[int
     return int(latent_dim), int(classes), image_shape
 
 
-class ConditionalGAN(keras.Model):
+class ConditionalGAN(AveragedGAN):
     """compile(generator_optimizer=..., discriminator_optimizer=...) then fit on batches (x, y),
     x [N, H, W, C] in [0, 1], y int class ids [N]; each train_step updates D once, then G once.
 
@@ -97,26 +98,14 @@ class ConditionalGAN(keras.Model):
     (ValueError), a label outside [0, K) when it runs (InvalidArgumentError).
     """
 
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, ema_decay: float = 0.999,
                  seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
-        self.latent_dim, self.num_classes, self.image_shape = _check_pair(generator, discriminator)
-        if not 0.0 <= ema_decay < 1.0:
-            raise ValueError(f"ema_decay must be in [0, 1), received {ema_decay!r}.")
-        self.generator, self.discriminator = generator, discriminator
-        self.ema_decay, self.seed = float(ema_decay), int(seed)
-        self.average_generator = keras.models.clone_model(generator)
-        self.average_generator.set_weights(generator.get_weights())
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
-
-    def compile(self, generator_optimizer, discriminator_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.generator_optimizer = generator_optimizer
-        self.discriminator_optimizer = discriminator_optimizer
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
+        latent_dim, num_classes, image_shape = _check_pair(generator, discriminator)
+        super().__init__(generator, discriminator, ema_decay, **kwargs)
+        self.latent_dim, self.num_classes, self.image_shape = latent_dim, num_classes, image_shape
+        self.seed = int(seed)
 
     def call(self, inputs, training=False):
         """[z, class ids] → G(z, class) with the averaged weights."""
@@ -153,13 +142,9 @@ class ConditionalGAN(keras.Model):
             g_loss = tf.nn.compute_average_loss(tf.nn.softplus(-fake_logits[:, 0]))
         variables = self.generator.trainable_variables
         self.generator_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
-        for average, current in zip(self.average_generator.weights, self.generator.weights):
-            average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * current)
-        values = {"d_loss": d_loss, "g_loss": g_loss, "d_real": tf.sigmoid(real_logits),
-                  "d_fake": tf.sigmoid(fake_logits)}
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        self.update_average_generator()
+        return self.log_step({"d_loss": d_loss, "g_loss": g_loss, "d_real": tf.sigmoid(real_logits),
+                              "d_fake": tf.sigmoid(fake_logits)})
 
 
 def train_conditional_gan(dataset, image_shape, num_classes: int, steps: int, latent_dim: int = 32, width: int = 64,

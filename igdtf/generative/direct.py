@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from igdtf.generative.averaged_gan import AveragedGAN
 from igdtf.ops import flatten_per_example, per_example_cosine
 from igdtf.validation import check_non_negative, check_positive_int
 
@@ -114,39 +115,24 @@ def check_generator_shape(generator: keras.Model, input_shape) -> None:
                          "Δx must have the data's shape.")
 
 
-class DeltaXGAN(keras.Model):
+class DeltaXGAN(AveragedGAN):
     """The direct estimator's GAN: compile(generator_optimizer=..., discriminator_optimizer=...)
     and fit on batches (x, y) of a binary dataset; each train_step updates D once, then G once.
 
     Metrics: d_loss, g_adversarial (BCE of fooling D), delta_rms (mean ‖Δx‖₂/√n).
-    `average_generator` holds the exponential moving average of G's weights (decay
-    `ema_decay`), which averages out the oscillations of the min-max game; it is the estimate.
+    `average_generator` (AveragedGAN) is the estimate.
     """
+
+    metric_names = ("d_loss", "g_adversarial", "delta_rms")
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, norm_weight: float = 1.0,
                  bounds=None, ema_decay: float = 0.999, **kwargs):
-        super().__init__(**kwargs)
-        self.num_classes = int(generator.input_shape[1][-1])
-        _check_binary(self.num_classes)
+        num_classes = int(generator.input_shape[1][-1])
+        _check_binary(num_classes)
         check_generator_shape(generator, generator.input_shape[0][1:])
-        self.generator, self.discriminator = generator, discriminator
-        self.norm_weight = check_non_negative("norm_weight (λ of ‖Δx‖₂/√n)", norm_weight)
-        self.bounds = bounds
-        if not 0.0 <= ema_decay < 1.0:
-            raise ValueError(f"ema_decay must be in [0, 1), received {ema_decay!r}.")
-        self.ema_decay = float(ema_decay)
-        self.average_generator = keras.models.clone_model(generator)
-        self.average_generator.set_weights(generator.get_weights())
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_adversarial", "delta_rms")}
-
-    def compile(self, generator_optimizer, discriminator_optimizer, **kwargs):
-        super().compile(**kwargs)
-        self.generator_optimizer = generator_optimizer
-        self.discriminator_optimizer = discriminator_optimizer
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
+        norm_weight = check_non_negative("norm_weight (λ of ‖Δx‖₂/√n)", norm_weight)
+        super().__init__(generator, discriminator, ema_decay, **kwargs)
+        self.num_classes, self.norm_weight, self.bounds = num_classes, norm_weight, bounds
 
     def delta_x(self, x, target, training: bool = False):
         """Δx = clip(x + G(x, target)) − x, [N, ...] float32."""
@@ -181,11 +167,8 @@ class DeltaXGAN(keras.Model):
             g_loss = adversarial + self.norm_weight * tf.reduce_mean(rms)
         variables = self.generator.trainable_variables
         self.generator_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
-        for average, current in zip(self.average_generator.weights, self.generator.weights):
-            average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * current)
-        for name, value in (("d_loss", d_loss), ("g_adversarial", adversarial), ("delta_rms", rms)):
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        self.update_average_generator()
+        return self.log_step({"d_loss": d_loss, "g_adversarial": adversarial, "delta_rms": rms})
 
 
 class DirectDeltaX:
