@@ -47,7 +47,6 @@ class IGD(PGDAT):
     penalty_metrics = ("cos",)
 
     def __init__(self, student, teacher, alignment_weight: float = 2.0, **kwargs):
-        check_teacher_matches(teacher, student)  # before the base class does any work
         super().__init__(student, **kwargs)
         attach_teacher(self, teacher, alignment_weight)
 

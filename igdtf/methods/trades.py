@@ -6,7 +6,6 @@ from igdtf.attacks import pgd_attack, threat_model
 from igdtf.methods.base import fold_seed, replica_invariant_normal
 from igdtf.methods.igd import attach_teacher, igd_term
 from igdtf.methods.pgdat import PGDAT
-from igdtf.methods.teacher import check_teacher_matches
 from igdtf.validation import check_non_negative
 
 _START_STREAM = 11
@@ -91,7 +90,6 @@ class TRADESIGD(TRADES):
     penalty_metrics = ("kl", "cos")
 
     def __init__(self, student, teacher, alignment_weight: float = 2.0, **kwargs):
-        check_teacher_matches(teacher, student)  # before the base class does any work
         super().__init__(student, **kwargs)
         attach_teacher(self, teacher, alignment_weight)
 
