@@ -7,16 +7,16 @@ from igdtf.generative.direct import (
     DeltaXGAN, DirectDeltaX, mean_cosine, projection_discriminator, residual_generator, train_direct_estimator,
 )
 from igdtf.generative.projection import (
-    ConditionalGenerator, Projection, ProjectionError, ProjectionSettings, ProjectionTable, load_conditional_generator,
-    project, project_dataset,
+    ConditionalGenerator, Projection, ProjectionError, ProjectionSettings, ProjectionTable, Projector,
+    load_conditional_generator, project, project_dataset,
 )
 from igdtf.generative.conditional_gan import (
     ConditionalGAN, conditional_discriminator, conditional_generator, conditional_samples, train_conditional_gan,
 )
 
 __all__ = [
-    "ConditionalGenerator", "Projection", "ProjectionError", "ProjectionSettings", "ProjectionTable", "project",
-    "load_conditional_generator", "project_dataset",
+    "ConditionalGenerator", "Projection", "ProjectionError", "ProjectionSettings", "ProjectionTable", "Projector",
+    "project", "load_conditional_generator", "project_dataset",
     "ConditionalGAN", "conditional_discriminator", "conditional_generator", "conditional_samples",
     "train_conditional_gan",
     "DeltaXGAN", "DirectDeltaX", "mean_cosine", "projection_discriminator", "residual_generator",

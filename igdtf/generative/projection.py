@@ -5,9 +5,10 @@ generator G(z, c) for each class c, then Δx = G(z*, c̃(x)) − x for the close
 
 The projections of a whole test set onto every class are computed once (ProjectionTable, cached
 in an .npz keyed by the data, the generator's weights and the settings), because c̃ depends on
-the evaluated model. A projection whose objective still falls over the last `window` share of
-its steps has not converged: it is refused (ProjectionError, with its residual), never
-returned as a silent garbage Δx.
+the evaluated model. After the main descent a restart of Adam checks the result: a projection
+that the restart still moves (G(z) by more than `tolerance` of ‖G(z) − x‖) or improves (the
+objective by more than `objective_tolerance`) has not converged. It is refused
+(ProjectionError, with its residual and movement), never returned as a silent garbage Δx.
 """
 
 import dataclasses
@@ -93,101 +94,187 @@ def load_conditional_generator(path: str, data_shape, num_classes: int) -> Condi
 
 @dataclasses.dataclass(frozen=True)
 class ProjectionSettings:
-    """Adam on z from z = 0 for `steps` steps; converged when the objective fell by at most
-    `tolerance` (relative) over the last `window` share of the steps."""
+    """How z* is found and when it counts as converged.
 
-    steps: int = 500
-    learning_rate: float = 0.05
-    prior_weight: float = 1e-3
-    tolerance: float = 1e-3
-    window: float = 0.1
+    Adam on z from z = 0 for `steps` steps, its learning rate decaying from `learning_rate` to 0
+    (cosine); then up to `checks` check rounds: Adam restarted at `learning_rate`·`restart_ratio`
+    for `window`·steps more steps (cosine again). The projection converged at the first round
+    that moved G(z) by at most `tolerance`·‖G(z) − x‖ (so the Δx before and after have cosine
+    ≥ 1 − tolerance²/2) and where neither the restart nor a line search along −∇ (steps
+    10⁻⁶…10⁶, whatever the learning rate) lowered the objective by more than
+    `objective_tolerance` (relative). Its result is the point after that round.
+    """
+
+    steps: int = 1000
+    learning_rate: float = 0.1
+    prior_weight: float = 0.01
+    tolerance: float = 0.05
+    objective_tolerance: float = 0.01
+    window: float = 0.2
+    restart_ratio: float = 0.1
+    checks: int = 3
 
     def __post_init__(self):
         check_positive_int("projection steps", self.steps)
         check_non_negative("projection learning_rate", self.learning_rate)
         check_non_negative("prior_weight", self.prior_weight)
         check_non_negative("projection tolerance", self.tolerance)
+        check_non_negative("projection objective_tolerance", self.objective_tolerance)
         check_fraction("projection window", self.window)
+        check_fraction("projection restart_ratio", self.restart_ratio)
+        check_positive_int("projection checks", self.checks)
+
+    @property
+    def check_steps(self) -> int:
+        return max(1, int(round(self.window * self.steps)))
 
 
 @dataclasses.dataclass
 class Projection:
-    """points = G(z*, c) [N, ...]; residuals = ‖G(z*, c) − x‖₂/√n [N]; converged [N] bool."""
+    """points = G(z*, c) [N, ...]; residuals = ‖G(z*, c) − x‖₂/√n [N]; converged [N] bool (a check
+    round passed both tolerances); of the round that passed (else the last one): movement [N],
+    how far it moved G(z), relative to ‖G(z*, c) − x‖, and objective_fall [N], the larger relative
+    fall of the objective in its restart or line search."""
 
     latents: np.ndarray
     points: np.ndarray
     residuals: np.ndarray
+    movement: np.ndarray
+    objective_fall: np.ndarray
     converged: np.ndarray
 
 
-def project(generator: ConditionalGenerator, x, classes, settings: ProjectionSettings = ProjectionSettings()):
-    """Projects each x [N, ...] onto class classes[n]'s generator manifold; a Projection."""
-    x = tf.cast(x, tf.float32)
-    if tuple(x.shape[1:]) != generator.data_shape:
-        raise ValueError(f"Inputs of shape {tuple(x.shape[1:])} cannot be projected onto a generator of outputs "
-                         f"{generator.data_shape}.")
-    classes = tf.constant(generator.check_classes(classes))
-    n = int(np.prod(generator.data_shape))
-    z = tf.Variable(tf.zeros([x.shape[0], generator.latent_dim]))
+class Projector:
+    """Projects batches onto one generator with fixed settings; one traced function for all classes
+    and batches of the same size."""
 
-    def objective():
-        error = tf.reshape(generator(z, classes) - x, [x.shape[0], -1])
-        return tf.reduce_sum(tf.square(error), 1) / n + settings.prior_weight * tf.reduce_sum(
-            tf.square(z), 1) / generator.latent_dim
+    def __init__(self, generator: ConditionalGenerator, settings: ProjectionSettings = ProjectionSettings()):
+        self.generator, self.settings = generator, settings
+        self._main_fn = tf.function(self._main, reduce_retracing=True)
+        self._check_fn = tf.function(self._check, reduce_retracing=True)
 
-    @tf.function
-    def run():
+    def _objective(self, z, x, classes):
+        """mean((G(z, c) − x)²) + prior_weight·‖z‖²/d per sample, [N]."""
+        error = tf.reshape(self.generator(z, classes) - x, [tf.shape(x)[0], -1])
+        return (tf.reduce_mean(tf.square(error), 1)
+                + self.settings.prior_weight * tf.reduce_mean(tf.square(z), 1))
+
+    def _adam(self, z, x, classes, steps: int, learning_rate: float):
+        """`steps` Adam steps on the summed objective, learning rate cosine-decayed to 0."""
         beta1, beta2 = 0.9, 0.999
         m, v = tf.zeros_like(z), tf.zeros_like(z)
-        start_window = settings.steps - max(1, int(round(settings.window * settings.steps)))
-        before = tf.zeros([x.shape[0]])
-        for step in tf.range(1, settings.steps + 1):
+        for step in tf.range(1, steps + 1):
             with tf.GradientTape() as tape:
-                loss = objective()
-                total = tf.reduce_sum(loss)
+                tape.watch(z)
+                total = tf.reduce_sum(self._objective(z, x, classes))
             gradient = tape.gradient(total, z)
             m = beta1 * m + (1 - beta1) * gradient
             v = beta2 * v + (1 - beta2) * tf.square(gradient)
             t = tf.cast(step, tf.float32)
-            z.assign_sub(settings.learning_rate * (m / (1 - beta1 ** t)) / (tf.sqrt(v / (1 - beta2 ** t)) + 1e-8))
-            if step == start_window:
-                before = loss
-        return before, objective()
+            rate = learning_rate * 0.5 * (1 + tf.cos(np.pi * (t - 1) / steps))
+            z = z - rate * (m / (1 - beta1 ** t)) / (tf.sqrt(v / (1 - beta2 ** t)) + 1e-8)
+        return z
 
-    before, after = run()
-    points = generator(z, classes)
-    residuals = tf.norm(tf.reshape(points - x, [x.shape[0], -1]), axis=1) / np.sqrt(n)
-    converged = (before - after) <= settings.tolerance * tf.maximum(after, 1e-12)
-    return Projection(z.numpy(), points.numpy(), residuals.numpy(), converged.numpy())
+    def _steepest_descent_fall(self, z, x, classes):
+        """The largest relative fall of the objective along −∇ over steps 10⁻⁶…10⁶ [N]: a test of
+        stationarity that does not depend on the learning rate."""
+        with tf.GradientTape() as tape:
+            tape.watch(z)
+            objective = self._objective(z, x, classes)
+            total = tf.reduce_sum(objective)
+        gradient = tape.gradient(total, z)
+        best = objective
+        for exponent in range(-6, 7):
+            best = tf.minimum(best, self._objective(z - 10.0 ** exponent * gradient, x, classes))
+        return (objective - best) / tf.maximum(objective, 1e-12)
+
+    def _main(self, x, classes):
+        start = tf.zeros([tf.shape(x)[0], self.generator.latent_dim])
+        return self._adam(start, x, classes, self.settings.steps, self.settings.learning_rate)
+
+    def _check(self, z, x, classes):
+        """One check round from z: (the restarted z, its movement [N], the objective's fall [N])."""
+        s = self.settings
+        restarted = self._adam(z, x, classes, s.check_steps, s.learning_rate * s.restart_ratio)
+        before, after = self._objective(z, x, classes), self._objective(restarted, x, classes)
+        fall = tf.maximum((before - after) / tf.maximum(after, 1e-12),
+                          self._steepest_descent_fall(restarted, x, classes))
+        flat = lambda t: tf.reshape(t, [tf.shape(x)[0], -1])  # noqa: E731
+        points = self.generator(restarted, classes)
+        # Relative to ‖G(z) − x‖, floored at an RMS of 1e-3 so a point on the manifold is not
+        # refused for moving by rounding noise.
+        floor = 1e-3 * tf.sqrt(tf.cast(tf.shape(flat(x))[1], tf.float32))
+        movement = tf.norm(flat(points - self.generator(z, classes)), axis=1) / tf.maximum(
+            tf.norm(flat(points - x), axis=1), floor)
+        return restarted, movement, fall
+
+    def __call__(self, x, classes) -> Projection:
+        """Projects each x [N, ...] onto class classes[n]'s generator manifold."""
+        generator, s = self.generator, self.settings
+        x = tf.cast(x, tf.float32)
+        if tuple(x.shape[1:]) != generator.data_shape:
+            raise ValueError(f"Inputs of shape {tuple(x.shape[1:])} cannot be projected onto a generator of "
+                             f"outputs {generator.data_shape}.")
+        classes = tf.constant(generator.check_classes(classes))
+        z = self._main_fn(x, classes)
+        latents = np.zeros(z.shape, np.float32)
+        movement, fall = np.zeros(len(latents), np.float32), np.zeros(len(latents), np.float32)
+        done = np.zeros(len(latents), bool)
+        for _ in range(s.checks):
+            restarted, moved, fell = (t.numpy() for t in self._check_fn(z, x, classes))
+            latents[~done], movement[~done], fall[~done] = restarted[~done], moved[~done], fell[~done]
+            done |= (moved <= s.tolerance) & (fell <= s.objective_tolerance)
+            if done.all():
+                break
+            z = tf.constant(restarted)
+        points = generator(tf.constant(latents), classes)
+        n = int(np.prod(generator.data_shape))
+        residuals = tf.norm(tf.reshape(points - x, [x.shape[0], -1]), axis=1) / np.sqrt(n)
+        return Projection(latents, points.numpy(), residuals.numpy(), movement, fall, done)
+
+
+def project(generator: ConditionalGenerator, x, classes, settings: ProjectionSettings = ProjectionSettings()):
+    """Projects each x [N, ...] onto class classes[n]'s generator manifold; a Projection."""
+    return Projector(generator, settings)(x, classes)
 
 
 @dataclasses.dataclass
 class ProjectionTable:
     """Every test sample projected onto every class: inputs [N, ...], points [N, K, ...],
-    residuals [N, K] (‖G(z*, c) − x‖₂/√n). TabulatedDirectionAlignment reads Δx from it."""
+    residuals [N, K] (‖G(z*, c) − x‖₂/√n), movement [N, K] (Projection.movement); describe()
+    summarises the movement over the wrong classes only (own-class points are never a Δx).
+    TabulatedDirectionAlignment reads Δx from it."""
 
     inputs: np.ndarray
     points: np.ndarray
     residuals: np.ndarray
+    movement: np.ndarray
     labels: np.ndarray
     settings: dict
 
     def describe(self) -> dict:
         own = self.residuals[np.arange(len(self.labels)), self.labels]
+        wrong = self.movement[np.arange(self.movement.shape[1])[None, :] != self.labels[:, None]]  # the Δx candidates
         return {"projection": self.settings, "mean_residual_own_class": float(own.mean()),
                 "mean_residual_other_classes": float((self.residuals.sum(1) - own).mean()
-                                                     / max(1, self.residuals.shape[1] - 1))}
+                                                     / max(1, self.residuals.shape[1] - 1)),
+                "median_movement_in_check": float(np.median(wrong)), "max_movement_in_check": float(wrong.max())}
 
 
-def _refuse_unconverged(converged: np.ndarray, residuals: np.ndarray, settings: ProjectionSettings) -> None:
-    if converged.all():
+def _refuse_unconverged(converged: np.ndarray, candidates: np.ndarray, residuals: np.ndarray, movement: np.ndarray,
+                        fall: np.ndarray, settings: ProjectionSettings) -> None:
+    """ProjectionError naming the first few of the `candidates` [N, K] (bool) that did not converge."""
+    failed = candidates & ~converged
+    if not failed.any():
         return
-    rows, cols = np.nonzero(~converged)
-    worst = ", ".join(f"sample {r} → class {c}: residual {residuals[r, c]:.4f}" for r, c in zip(rows[:5], cols[:5]))
+    rows, cols = np.nonzero(failed)
+    worst = "; ".join(f"sample {r} → class {c}: residual {residuals[r, c]:.4f}, moved {movement[r, c]:.1%}, "
+                      f"objective fell {fall[r, c]:.2%}" for r, c in zip(rows[:5], cols[:5]))
     raise ProjectionError(
-        f"{rows.size} of {converged.size} projections did not converge (objective still falling by more than "
-        f"{settings.tolerance:g} over the last {settings.window:.0%} of {settings.steps} steps): {worst}. "
-        "Use more steps or a larger learning rate; their Δx would be wrong.")
+        f"{rows.size} of {candidates.sum()} projections did not converge ({settings.checks} restarts of Adam for "
+        f"{settings.check_steps} steps each still moved G(z) by more than {settings.tolerance:.1%} of "
+        f"‖G(z) − x‖ or lowered the objective by more than {settings.objective_tolerance:.1%}): {worst}. Use "
+        "more steps or checks, or a larger prior_weight (a flatter objective drifts); their Δx would be wrong.")
 
 
 def _data_fingerprint(inputs: np.ndarray, labels: np.ndarray) -> str:
@@ -202,7 +289,8 @@ def project_dataset(generator: ConditionalGenerator, dataset, settings: Projecti
 
     With `cache_path` (an .npz) a table computed with the same data, generator weights and
     settings is reloaded instead; another one there is recomputed and overwritten. Raises
-    ProjectionError if any projection did not converge (nothing is cached then).
+    ProjectionError if any projection onto a wrong class did not converge (nothing is cached then;
+    projections onto the own class are never a Δx and only enter the reported residuals).
     """
     xs, ys = zip(*[(np.asarray(x, np.float32), np.asarray(y, np.int32).reshape(-1)) for x, y in dataset])
     inputs, labels = np.concatenate(xs), np.concatenate(ys)
@@ -215,24 +303,28 @@ def project_dataset(generator: ConditionalGenerator, dataset, settings: Projecti
         with np.load(cache_path) as cached:
             if str(cached["key"]) == repr(sorted(key.items())):
                 log.info("Reusing the projections cached in %s", cache_path)
-                return ProjectionTable(cached["inputs"], cached["points"], cached["residuals"], cached["labels"],
-                                       dataclasses.asdict(settings))
+                return ProjectionTable(cached["inputs"], cached["points"], cached["residuals"], cached["movement"],
+                                       cached["labels"], dataclasses.asdict(settings))
         log.info("%s holds projections of other data, generator or settings; recomputing.", cache_path)
     num = generator.num_classes
     points = np.zeros((len(inputs), num) + generator.data_shape, np.float32)
-    residuals = np.zeros((len(inputs), num), np.float32)
+    residuals, movement, fall = (np.zeros((len(inputs), num), np.float32) for _ in range(3))
     converged = np.zeros((len(inputs), num), bool)
+    projector = Projector(generator, settings)
     for c in range(num):
-        log.info("Projecting %d samples onto class %d of %d (%d steps)", len(inputs), c + 1, num, settings.steps)
+        log.info("Projecting %d samples onto class %d of %d (%d + %d steps)", len(inputs), c + 1, num, settings.steps,
+                 settings.check_steps)
         for start in range(0, len(inputs), len(xs[0])):
             batch = slice(start, start + len(xs[0]))
-            result = project(generator, inputs[batch], np.full(len(inputs[batch]), c), settings)
+            result = projector(inputs[batch], np.full(len(inputs[batch]), c))
             points[batch, c], residuals[batch, c], converged[batch, c] = (result.points, result.residuals,
                                                                           result.converged)
-    _refuse_unconverged(converged, residuals, settings)
-    table = ProjectionTable(inputs, points, residuals, labels, dataclasses.asdict(settings))
+            movement[batch, c], fall[batch, c] = result.movement, result.objective_fall
+    wrong_class = np.arange(num)[None, :] != labels[:, None]  # the own class is never a Δx (c̃ ≠ y)
+    _refuse_unconverged(converged, wrong_class, residuals, movement, fall, settings)
+    table = ProjectionTable(inputs, points, residuals, movement, labels, dataclasses.asdict(settings))
     if cache_path:
         os.makedirs(os.path.dirname(os.path.abspath(cache_path)), exist_ok=True)
-        np.savez(cache_path, inputs=inputs, points=points, residuals=residuals, labels=labels,
+        np.savez(cache_path, inputs=inputs, points=points, residuals=residuals, movement=movement, labels=labels,
                  key=repr(sorted(key.items())))
     return table

@@ -8,19 +8,19 @@ Steps (each reloaded from OUTPUT_DIR when it is there):
 2. two small CNNs: plain cross-entropy (baseline) and PGDAT (L∞ PGD-5, ε = 8/255 reached after a
    linear warm-up over 3 epochs);
 3. every test image projected onto every class's generator manifold (igdtf.generative.project_dataset,
-   cached in OUTPUT_DIR/projections.npz); a projection that did not converge stops the recipe;
+   ProjectionSettings' defaults, cached in OUTPUT_DIR/projections.npz); a projection onto a wrong class
+   that did not converge stops the recipe (exit code 2);
 4. the Table 2 columns, ᾱ_Δx with Δx = G(z*, c̃(x)) − x, c̃ the closest wrong class of each model.
-The report adds the projection residuals and how often the baseline classifies the generator's
-samples as the class they were drawn for. Writes OUTPUT_DIR/report.json and report.md.
+The report adds the projection residuals and check movements, and how often the baseline
+classifies the generator's samples as the class they were drawn for. Writes
+OUTPUT_DIR/report.json and report.md.
 
 Command:       python -m igdtf.recipes.alignment_metrics_shapes --output_dir=runs/alignment_metrics_shapes
 Hardware:      a 2-core CPU.
-Expected time: GAN 4-7 minutes, models 1-3 minutes, projections about 5 minutes on 2 shared
-cores (--smoke: about a minute).
-Expected numbers: the paper's claim ᾱ_Δx(PGDAT) > ᾱ_Δx(baseline) is checked in report.json
-"checks". Measured so far: with these settings 85 of 500 projections still do not converge
-(more steps or another learning rate did not help), so the recipe stops with a one-line
-ProjectionError, exit code 2 (see the README's "Gradient-direction metrics").
+Expected time: about 7 minutes on 2 idle cores (GAN 2, models 1, projections 4); --smoke: a minute.
+Expected numbers (two fresh runs, identical): accuracy 95.0 / 91.0 %, ε50% L∞ 0.0108 / 0.0238,
+ε50% L2 0.112 / 0.250, ᾱ_Δx 0.150 / 0.291, ᾱ_x 0.056 / 0.113 (baseline / PGDAT); report.json
+"checks" tests the paper's claim ᾱ_Δx(PGDAT) > ᾱ_Δx(baseline).
 """
 
 import dataclasses
@@ -77,8 +77,8 @@ class ShapesAlignmentConfig:
 
 def config(smoke: bool = False) -> ShapesAlignmentConfig:
     """The recipe's settings; `smoke` shrinks data, training, projections and attacks to seconds
-    (and accepts projections whose objective still falls by up to 5 % at the end: its barely
-    trained generator's numbers are meaningless anyway)."""
+    (and accepts projections that the check still moves by up to 20 % or improves by up to 5 %:
+    its barely trained generator's numbers are meaningless anyway)."""
     common = dict(arch="small_cnn", arch_options={"width": 4 if smoke else 16}, batch_size=64, optimizer="adam",
                   learning_rate=1e-3, weight_decay=0.0, epochs=1 if smoke else 10)
     models = {"baseline": TrainConfig(method="standard", **common),
@@ -86,12 +86,10 @@ def config(smoke: bool = False) -> ShapesAlignmentConfig:
                                    **common)}  # without the warm-up PGDAT stays at chance accuracy
     if smoke:
         return ShapesAlignmentConfig(8, 256, 20, GANConfig(steps=10, batch_size=32, latent_dim=4, width=4), models,
-                                     ProjectionSettings(steps=300, tolerance=0.05), eval_steps=2,
+                                     ProjectionSettings(steps=300, tolerance=0.2, objective_tolerance=0.05),
+                                     eval_steps=2,
                                      l2_epsilons=(0.25, 1.0), linf_epsilons=(4 / 255,))
-    # Projections still falling at the end (50 test images × 10 classes unless said): 500 steps at learning
-    # rate 0.05 (the defaults): 510 of 1 000 (100 images); 1 000 at 0.1: 85; 2 000 at 0.1: 83; 2 000 at 0.02: 81.
-    return ShapesAlignmentConfig(16, 5000, 50, GANConfig(), models, ProjectionSettings(steps=1000, learning_rate=0.1),
-                                 eval_steps=20)
+    return ShapesAlignmentConfig(16, 5000, 100, GANConfig(), models, ProjectionSettings(), eval_steps=20)
 
 
 def gray_shapes_info(image_size: int):
@@ -145,7 +143,10 @@ def markdown(table: dict, projections: dict, samples_correct: float, checked: di
              alignment_markdown(table),
              "Projections (‖G(z*, c) − x‖₂/√n, pixels): "
              f"{projections['mean_residual_own_class']:.4f} onto the "
-             f"image's own class, {projections['mean_residual_other_classes']:.4f} onto the other classes.",
+             f"image's own class, {projections['mean_residual_other_classes']:.4f} onto the other classes; "
+             f"the last check moved G(z*) by a median {projections['median_movement_in_check']:.2%} of "
+             f"‖G(z*) − x‖ (at most {projections['max_movement_in_check']:.1%}; wrong classes, the Δx "
+             "candidates).",
              f"Generator samples classified as their class by the baseline: {100 * samples_correct:.1f} %.", "",
              "Checks: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in checked.items())]
     return "\n".join(lines) + "\n"

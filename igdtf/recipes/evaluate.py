@@ -75,7 +75,8 @@ flags.DEFINE_string("delta_x_projection_cache", None, ".npz file caching the pro
                     "(reused for the same data, generator weights and settings).")
 flags.DEFINE_multi_string("delta_x_projection", [], "KEY=VALUE settings of the projections onto "
                           "--delta_x_generator (igdtf.generative.ProjectionSettings: steps, learning_rate, "
-                          "prior_weight, tolerance, window); repeat for several.")
+                          "prior_weight, tolerance, objective_tolerance, window, restart_ratio, checks); repeat "
+                          "for several.")
 flags.DEFINE_enum("autoattack_version", "standard", list(VERSIONS), "AutoAttack version (autoattack suite).")
 flags.DEFINE_enum("autoattack_norm", "linf", ["linf", "l2"], "AutoAttack threat model (autoattack suite).")
 flags.DEFINE_float("autoattack_epsilon", None, "AutoAttack radius in 1/255 units (default: --epsilon; "
@@ -243,7 +244,7 @@ def estimated_alignment(generator, settings, data, info) -> TabulatedDirectionAl
     try:
         table = project_dataset(generator, data, settings, FLAGS.delta_x_projection_cache)
     except ProjectionError as error:
-        raise ConfigError(f"{error} (--delta_x_projection steps=N or learning_rate=R)") from error
+        raise ConfigError(f"{error} (--delta_x_projection steps=N, learning_rate=R or prior_weight=W)") from error
     return TabulatedDirectionAlignment(table, name="alpha_dx" if info.delta_x is None else "alpha_dx_estimated")
 
 

@@ -1,3 +1,5 @@
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -73,11 +75,13 @@ def test_a_projection_that_did_not_converge_is_refused_with_its_residual(tmp_pat
     generator = ConditionalGenerator(linear_generator(), (DIM,))
     x = (RNG.normal(size=(3, LATENT)) @ A + B[1]).astype("float32")
     data = tf.data.Dataset.from_tensor_slices((x, np.ones(3, "int32"))).batch(3)
-    hasty = ProjectionSettings(steps=10, learning_rate=1e-3, tolerance=1e-3)
-    assert not project(generator, x, [1, 1, 1], hasty).converged.any()
+    hasty = ProjectionSettings(steps=10, learning_rate=1e-3)  # the restart barely moves: the line search sees it
+    result = project(generator, x, [1, 1, 1], hasty)
+    assert not result.converged.any() and (result.movement < hasty.tolerance).all()
+    assert (result.objective_fall > 0.3).all()
     cache = tmp_path / "p.npz"
-    with pytest.raises(ProjectionError, match=r"9 of 9 projections did not converge.*sample 0 → class 0: residual "
-                                              r"\d\.\d{4}"):
+    with pytest.raises(ProjectionError, match=r"6 of 6 projections did not converge.*sample 0 → class 0: residual "
+                                              r"\d\.\d{4}, moved \d+\.\d%, objective fell"):
         project_dataset(generator, data, hasty, cache_path=str(cache))
     assert not cache.exists()
 
@@ -122,3 +126,17 @@ def test_projected_delta_x_feeds_alpha_dx_for_the_closest_wrong_class_of_three()
     expected = (gradient * direction).sum(1) / np.linalg.norm(gradient, axis=1) / np.linalg.norm(direction, axis=1)
     np.testing.assert_allclose(got, expected, rtol=1e-4)
     assert (target != labels).all()
+
+
+def test_a_projection_that_the_restart_still_moves_is_refused_unless_later_rounds_settle_it():
+    generator = ConditionalGenerator(linear_generator(), (DIM,))
+    x = (RNG.normal(size=(3, LATENT)) @ A + B[0]).astype("float32")  # projected onto another class
+    # A short main phase, then one restart at the full learning rate that is as long: G(z) moves.
+    drifting = ProjectionSettings(steps=20, learning_rate=0.05, window=1.0, restart_ratio=1.0, checks=1,
+                                  tolerance=0.01, objective_tolerance=1e9)
+    result = project(generator, x, [2, 2, 2], drifting)
+    assert (result.movement > 0.01).all() and not result.converged.any()
+    # More check rounds continue the descent until a round no longer moves it: the closed form.
+    settled = project(generator, x, [2, 2, 2], dataclasses.replace(drifting, checks=200))
+    assert (settled.movement <= 0.01).all() and settled.converged.all()
+    np.testing.assert_allclose(settled.latents, ridge(x, 2, drifting.prior_weight), atol=0.05)

@@ -31,7 +31,8 @@ def test_bad_generator_settings_are_refused_before_any_model_loads(tmp_path):
         "The generator outputs shape (8, 8, 1), but the data has shape (32, 32, 3)":
             alignment + [f"--delta_x_generator={_generator(str(tmp_path / 'g8.keras'), shape=(8, 8, 1))}"],
         "--delta_x_projection must be KEY=VALUE with KEY one of steps, learning_rate, prior_weight, tolerance, "
-        "window; received 'rate=1'": alignment + [f"--delta_x_generator={good}", "--delta_x_projection=rate=1"],
+        "objective_tolerance, window, restart_ratio, checks; received 'rate=1'":
+            alignment + [f"--delta_x_generator={good}", "--delta_x_projection=rate=1"],
         "--delta_x_projection steps takes an integer, received '1.5'":
             alignment + [f"--delta_x_generator={good}", "--delta_x_projection=steps=1.5"],
         "projection window must be in (0, 1]": alignment + [f"--delta_x_generator={good}",
@@ -68,7 +69,7 @@ def test_alignment_suite_measures_alpha_dx_with_a_generator_and_caches_the_proje
     assert projection["projection"]["steps"] == 200 and projection["mean_residual_own_class"] > 0
     with np.load(cache) as cached:
         assert cached["points"].shape == (10, 10, 32, 32, 3)
-    # Projections still falling at their end are refused, with the residuals (exit code 2).
+    # Projections that the check's restart still moves are refused, with the residuals (exit code 2).
     done = _run("igdtf.evaluate", *common, "--delta_x_projection=steps=10", "--delta_x_projection=tolerance=0",
                 f"--output_dir={tmp_path / 'eval2'}")
     assert done.returncode == 2, done.stderr[-3000:]
