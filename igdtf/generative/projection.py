@@ -176,8 +176,8 @@ class Projector:
         return z
 
     def _steepest_descent_fall(self, z, x, classes):
-        """The largest relative fall of the objective along −∇ over steps 10⁻⁶…10⁶ [N]: a test of
-        stationarity that does not depend on the learning rate."""
+        """(the objective at z [N], its largest relative fall along −∇ over steps 10⁻⁶…10⁶ [N]): a
+        test of stationarity that does not depend on the learning rate."""
         with tf.GradientTape() as tape:
             tape.watch(z)
             objective = self._objective(z, x, classes)
@@ -186,7 +186,7 @@ class Projector:
         best = objective
         for exponent in range(-6, 7):
             best = tf.minimum(best, self._objective(z - 10.0 ** exponent * gradient, x, classes))
-        return (objective - best) / tf.maximum(objective, 1e-12)
+        return objective, (objective - best) / tf.maximum(objective, 1e-12)
 
     def _main(self, x, classes):
         start = tf.zeros([tf.shape(x)[0], self.generator.latent_dim])
@@ -196,9 +196,8 @@ class Projector:
         """One check round from z: (the restarted z, its movement [N], the objective's fall [N])."""
         s = self.settings
         restarted = self._adam(z, x, classes, s.check_steps, s.learning_rate * s.restart_ratio)
-        before, after = self._objective(z, x, classes), self._objective(restarted, x, classes)
-        fall = tf.maximum((before - after) / tf.maximum(after, 1e-12),
-                          self._steepest_descent_fall(restarted, x, classes))
+        after, line_search_fall = self._steepest_descent_fall(restarted, x, classes)
+        fall = tf.maximum((self._objective(z, x, classes) - after) / tf.maximum(after, 1e-12), line_search_fall)
         flat = lambda t: tf.reshape(t, [tf.shape(x)[0], -1])  # noqa: E731
         points = self.generator(restarted, classes)
         # Relative to ‖G(z) − x‖, floored at an RMS of 1e-3 so a point on the manifold is not
@@ -254,11 +253,16 @@ class ProjectionTable:
 
     def describe(self) -> dict:
         own = self.residuals[np.arange(len(self.labels)), self.labels]
-        wrong = self.movement[np.arange(self.movement.shape[1])[None, :] != self.labels[:, None]]  # the Δx candidates
+        wrong = self.movement[_wrong_classes(self.labels, self.movement.shape[1])]
         return {"projection": self.settings, "mean_residual_own_class": float(own.mean()),
                 "mean_residual_other_classes": float((self.residuals.sum(1) - own).mean()
                                                      / max(1, self.residuals.shape[1] - 1)),
                 "median_movement_in_check": float(np.median(wrong)), "max_movement_in_check": float(wrong.max())}
+
+
+def _wrong_classes(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """[N, K] bool: True where class k is not sample n's label, the only classes that can be its c̃."""
+    return np.arange(num_classes)[None, :] != labels[:, None]
 
 
 def _refuse_unconverged(converged: np.ndarray, candidates: np.ndarray, residuals: np.ndarray, movement: np.ndarray,
@@ -320,8 +324,7 @@ def project_dataset(generator: ConditionalGenerator, dataset, settings: Projecti
             points[batch, c], residuals[batch, c], converged[batch, c] = (result.points, result.residuals,
                                                                           result.converged)
             movement[batch, c], fall[batch, c] = result.movement, result.objective_fall
-    wrong_class = np.arange(num)[None, :] != labels[:, None]  # the own class is never a Δx (c̃ ≠ y)
-    _refuse_unconverged(converged, wrong_class, residuals, movement, fall, settings)
+    _refuse_unconverged(converged, _wrong_classes(labels, num), residuals, movement, fall, settings)
     table = ProjectionTable(inputs, points, residuals, movement, labels, dataclasses.asdict(settings))
     if cache_path:
         os.makedirs(os.path.dirname(os.path.abspath(cache_path)), exist_ok=True)
