@@ -7,7 +7,7 @@ from collections.abc import Callable
 import tensorflow as tf
 
 from igdtf.data import (
-    downloadable, imagenet100, imagenet_c, line_modes, shapes, spheres, squares, tinyimagenet,
+    downloadable, specs, imagenet100, imagenet_c, line_modes, shapes, spheres, squares, tinyimagenet,
 )
 from igdtf.data.preprocess import AsStored, LargeImages, SmallImages, Vectors
 from igdtf.validation import check_choice, check_positive_int
@@ -45,6 +45,7 @@ class DatasetInfo:
     shuffle_buffer: int = 50_000
     bounds: tuple[float, float] | None = (0.0, 1.0)
     delta_x: Callable | None = None
+    statistics_file: str | None = None  # where mean/std measured on the data are cached (specs.py)
 
     def with_image_size(self, size: int | None) -> "DatasetInfo":
         """The same dataset preprocessed to size×size (None: unchanged); the regional-Gini
@@ -56,10 +57,17 @@ class DatasetInfo:
         if len(self.image_shape) != 3:
             raise ValueError(f"{self.name} holds vectors of shape {self.image_shape}, not images; "
                              "it cannot be resized.")
-        block = max(1, round(self.gini_block * size / self.image_shape[0]))
-        while size % block:
-            block -= 1
-        return dataclasses.replace(self, image_shape=(size, size, self.image_shape[2]), gini_block=block)
+        return dataclasses.replace(self, image_shape=(size, size, self.image_shape[2]),
+                                   gini_block=scaled_block(self.gini_block, self.image_shape[0], size))
+
+
+def scaled_block(block: int, side: int, size: int) -> int:
+    """A regional-Gini block of `block` px on `side`-px images, scaled to `size`-px images (the
+    nearest size that divides `size`, rounding down)."""
+    scaled = max(1, round(block * size / side))
+    while size % scaled:
+        scaled -= 1
+    return scaled
 
 
 def _load_shapes(split: str, num_samples: int | None = None, texture_amplitude: float = 4 / 255):
@@ -154,17 +162,30 @@ DATASETS = {
 }
 
 
-def dataset_info(name: str) -> DatasetInfo:
-    """The DatasetInfo of `name`; raises ValueError listing the known datasets otherwise."""
-    check_choice("dataset", name, DATASETS)
+def dataset_info(name: str, **options) -> DatasetInfo:
+    """The DatasetInfo of a dataset spec: a built-in name, folder:PATH, npz:PATH or
+    tfds:NAME[/CONFIG] (specs.py; these are opened with `options` and measured, e.g.
+    holdout=0.1, data_dir, download, image_key, label_key). Built-in names ignore `options`.
+    Raises ValueError for an unknown name or form, MissingDataError / DataError for bad data."""
+    if specs.is_spec(name):
+        return specs.spec_info(name, **options)
+    if name not in DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}. Allowed: a built-in name ({', '.join(sorted(DATASETS))}), "
+                         f"{specs.FORMS}.")
     return DATASETS[name]
 
 
+def dataset_loader(name: str) -> Callable:
+    """The function whose keyword parameters are the options of dataset spec `name` (its
+    loader, or for folder:/npz:/tfds: specs the function opening them)."""
+    return specs.opener(name) if specs.is_spec(name) else dataset_info(name).loader
+
+
 def load_split(name: str, split: str, image_size: int | None = None, **options) -> tf.data.Dataset:
-    """Unbatched (image float32 [H, W, C] in [0, 1], label int32) of one split, preprocessed for
-    evaluation (no augmentation) at image_size (default: the dataset's); `options` go to the
-    dataset's loader (e.g. manual_dir, data_dir)."""
-    info = dataset_info(name).with_image_size(image_size)
+    """Unbatched (image float32 [H, W, C] in [0, 1], label int32) of one split of a dataset spec
+    (see dataset_info), preprocessed for evaluation (no augmentation) at image_size (default:
+    the dataset's); `options` go to the dataset's loader (e.g. manual_dir, data_dir, holdout)."""
+    info = dataset_info(name, **options).with_image_size(image_size)
     check_choice(f"split of {name}", split, info.splits)
     size = info.image_shape[0]
     loaded = info.loader(split, **options)
