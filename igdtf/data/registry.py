@@ -47,6 +47,13 @@ class DatasetInfo:
     delta_x: Callable | None = None
     statistics_file: str | None = None  # where mean/std measured on the data are cached (specs.py)
 
+    def describe(self) -> dict:
+        """What reports record of the data: spec, classes, input shape and the normalisation
+        statistics (with the file caching them, for datasets measured from their files)."""
+        return {"spec": self.name, "num_classes": self.num_classes, "class_names": self.class_names,
+                "image_shape": list(self.image_shape), "mean": list(self.mean), "std": list(self.std),
+                "statistics_file": self.statistics_file}
+
     def with_image_size(self, size: int | None) -> "DatasetInfo":
         """The same dataset preprocessed to size×size (None: unchanged); the regional-Gini
         block scales along (to the nearest size that divides the side, rounding down) so that

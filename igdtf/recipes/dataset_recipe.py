@@ -26,17 +26,19 @@ from absl import flags
 from igdtf.attacks import PGD, AutoAttack
 from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE, check_run_directory
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
-from igdtf.data.registry import DatasetInfo, dataset_info, load_split
+from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info, load_split
+from igdtf.data.specs import FORMS
 from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError
 from igdtf.evaluation import (
     AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks, add_robustness_checks,
     build_report, compare_models, markdown_report, write_report,
 )
-from igdtf.export import export_saved_model
+from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import TEACHER_METHODS, load_teacher
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
+from igdtf.recipes.dataset_options import dataset_options
 from igdtf.recipes.runner import checked
 from igdtf.training import MODEL_FILE, TensorBoardOptions, train_model
 from igdtf.validation import check_fraction, check_positive_int
@@ -46,37 +48,50 @@ log = logging.getLogger("igdtf.recipes")
 
 SANITY_GRID = (0.0, 0.5, 1.0)  # multiples of the evaluation ε for the sanity checks' PGD runs
 
-# Loader options beyond manual_dir and data_dir, per dataset.
+# Loader options beyond manual_dir and data_dir, per dataset (None: the general entry, any spec).
 _EXTRA_DATA_FLAGS = {"cifar10": ("download",), "cifar100": ("download",), "stl10": ("download",),
-                     "imagenet100": ("class_list",), "tinyimagenet": ()}
+                     "imagenet100": ("class_list",), "tinyimagenet": (), None: ("download", "class_list")}
+_DATA_FLAGS = ("manual_dir", "data_dir", "download", "class_list")
 
 
-def define_flags(dataset: str, defaults: dict) -> None:
-    """Defines the shared training flags (with this dataset's `defaults`) and the data flags."""
-    info = dataset_info(dataset)
+def define_flags(dataset: str | None, defaults: dict) -> None:
+    """Defines the shared training flags (with this dataset's `defaults`) and the data flags;
+    dataset None (igdtf.recipes.train) adds --dataset=SPEC and --dataset_option."""
     training_flags.define_training_flags(defaults)
-    flags.DEFINE_string("output_dir", f"runs/{dataset}", "Run directory (checkpoints, logs, report, export).")
+    if dataset is None:
+        flags.DEFINE_string("dataset", None, f"Dataset spec: a built-in name ({', '.join(sorted(DATASETS))}), "
+                            f"{FORMS} (README: Your own data).")
+        flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE option of the dataset (Python literal values), "
+                                  "e.g. holdout=0.1 for folder:, image_key=NAME for tfds:; repeat for several.")
+        flags.mark_flag_as_required("dataset")
+        image_size, image_size_default = None, "default: the dataset's"
+    else:
+        image_size = dataset_info(dataset).image_shape[0]
+        image_size_default = f"default {image_size}"
+    flags.DEFINE_string("output_dir", f"runs/{dataset or 'train'}", "Run directory (checkpoints, logs, report, "
+                        "export).")
     flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory for the built records "
                         "(default: ~/tensorflow_datasets).")
     flags.DEFINE_string("manual_dir", None, "Folder holding the dataset's archive(s); see BUILD.md "
                         "(default: ~/tensorflow_datasets/downloads/manual).")
-    flags.DEFINE_integer("image_size", info.image_shape[0], "Side of the (square) training images in pixels.")
+    flags.DEFINE_integer("image_size", image_size, f"Side of the (square) training images in pixels, resized "
+                         f"with the dataset's evaluation preprocessing ({image_size_default}).")
     flags.DEFINE_bool("prepare_only", False, "Build or check the dataset's records, then exit (run this "
                       "once before a multi-worker run).")
     if "download" in _EXTRA_DATA_FLAGS[dataset]:
         flags.DEFINE_bool("download", False, "Let tensorflow-datasets download the archive if it is not in "
-                          "--manual_dir.")
+                          "--manual_dir (or a tfds: dataset that is not prepared in --data_dir).")
     if "class_list" in _EXTRA_DATA_FLAGS[dataset]:
         flags.DEFINE_string("class_list", None, "File of 100 ILSVRC2012 WNIDs, one per line (default: the "
                             "CMC list shipped as igdtf/data/imagenet100_wnids.txt).")
 
 
-def recipe_main(dataset: str):
-    """The absl main function of `dataset`'s recipe."""
+def recipe_main(dataset: str | None):
+    """The absl main function of `dataset`'s recipe (None: of the spec --dataset names)."""
 
     def main(argv):
         del argv
-        run_recipe(dataset)
+        run_recipe(dataset or FLAGS.dataset)
 
     return main
 
@@ -114,17 +129,17 @@ def _evaluation_settings(config) -> _Evaluation:
 
 
 def _data_options(dataset: str) -> dict:
-    options = {"manual_dir": FLAGS.manual_dir, "data_dir": FLAGS.data_dir}
-    for name in _EXTRA_DATA_FLAGS[dataset]:
-        options[name] = FLAGS[name].value
-    return options
+    """--dataset_option (general entry) and the data flags the dataset's loader takes."""
+    values = {name: FLAGS[name].value for name in _DATA_FLAGS if name in FLAGS}
+    return dataset_options(dataset, FLAGS["dataset_option"].value if "dataset_option" in FLAGS else [], **values)
 
 
 def run_recipe(dataset: str) -> None:
     strategy = checked(make_strategy, FLAGS.strategy)  # first: multi_worker must precede other TF ops
     config = training_flags.config_from_flags(FLAGS)
     evaluation = _evaluation_settings(config)
-    info = checked(dataset_info(dataset).with_image_size, FLAGS.image_size)
+    options = _data_options(dataset)
+    info = checked(checked(dataset_info, dataset, **options).with_image_size, FLAGS.image_size)
     if FLAGS.teacher and not os.path.exists(FLAGS.teacher):
         raise ConfigError(f"--teacher={FLAGS.teacher} does not exist.")
     if FLAGS.teacher_epochs is not None:
@@ -136,7 +151,6 @@ def run_recipe(dataset: str) -> None:
         check_run_directory(os.path.join(output_dir, "teacher"), teacher_config.identity(info), FLAGS.resume)
     if FLAGS.deterministic:
         tf.config.experimental.enable_op_determinism()
-    options = _data_options(dataset)
     examples = info.loader("train", **options)  # builds the records if needed; fails fast on bad data
     held_out = load_split(dataset, info.evaluation_split, image_size=info.image_shape[0], **options)
     if FLAGS.prepare_only:
@@ -154,7 +168,7 @@ def run_recipe(dataset: str) -> None:
     tensorboard = TensorBoardOptions(
         probe=_probe(held_out, FLAGS.probe_examples), evaluators=(AttributionGini(block=info.gini_block),),
         every_steps=FLAGS.tensorboard_every_steps,
-        hparams={**dataclasses.asdict(config), "dataset": dataset, "image_size": size, "strategy": FLAGS.strategy,
+        hparams={**dataclasses.asdict(config), "dataset": info.name, "image_size": size, "strategy": FLAGS.strategy,
                  "replicas": strategy.num_replicas_in_sync},
     )
     teacher = _teacher(config, teacher_config, info, train, held_out_batches, strategy, tensorboard, output_dir)
@@ -230,12 +244,13 @@ def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, 
             stack.enter_context(float32_compute(model))
         comparison = compare_models(models, held_out, evaluators)
     report = build_report(comparison, evaluators, dataset=dataset, split=info.evaluation_split,
-                          image_size=info.image_shape[0], checkpoints=checkpoints,
+                          image_size=info.image_shape[0], data=info.describe(), checkpoints=checkpoints,
                           training=dataclasses.asdict(config))
     if evaluation.sanity_checks:  # a standard student, and a teacher this run trained, are undefended
         undefended = [name for name in models if name == "standard" or (name == "teacher" and not FLAGS.teacher)]
         add_robustness_checks(report, undefended=undefended)  # logs every failed check loudly
     write_report(report, comparison, output_dir)
     print(markdown_report(report))
-    path = export_saved_model(student, os.path.join(output_dir, "export", config.method), overwrite=True)
+    path = export_saved_model(student, os.path.join(output_dir, "export", config.method), overwrite=True,
+                              class_names=info.class_names, preprocessing=ImagePreprocessing.for_dataset(info))
     print(f"Report: {os.path.join(output_dir, 'report.md')}\nSavedModel for TF Serving: {path}")

@@ -12,15 +12,11 @@ took about 10 minutes per quickstart model on 1000 Shapes images (IOA, IG and PG
 Every setting is checked before a model is loaded: a bad flag exits at once with code 2.
 """
 
-import ast
 import dataclasses
-import functools
-import inspect
 import logging
 import os
 import re
 import sys
-import typing
 
 import numpy as np
 from absl import flags
@@ -30,6 +26,7 @@ from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
 from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import DATASETS, dataset_info, load_split
+from igdtf.data.specs import FORMS
 from igdtf.errors import ConfigError
 from igdtf.evaluation import (
     INA_FRACTIONS, RN_FRACTIONS, SUITES, SuiteSettings, add_robustness_checks, build_evaluators, build_report,
@@ -42,16 +39,24 @@ from igdtf.evaluation.alignment import TabulatedDirectionAlignment
 from igdtf.evaluation.suites import DEFAULT_SUITES, ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
 from igdtf.generative import ProjectionError, ProjectionSettings, load_conditional_generator, project_dataset
 from igdtf.methods.teacher import load_teacher
+from igdtf.recipes.dataset_options import dataset_options
 from igdtf.recipes.runner import checked, run
 from igdtf.validation import check_choice
 
 flags.DEFINE_multi_string("model", None, "NAME=PATH of a model to compare (.keras file or SavedModel "
                           "folder); repeat for every model.")
-flags.DEFINE_string("dataset", None, f"Registry dataset name ({', '.join(DATASETS)}).")
+flags.DEFINE_string("dataset", None, f"Dataset spec: a built-in name ({', '.join(DATASETS)}), {FORMS} "
+                    "(README: Your own data).")
+flags.DEFINE_integer("image_size", None, "Resize the images to this side with the dataset's evaluation "
+                     "preprocessing (default: the models' input size).")
+flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory of tfds: specs and built-in datasets "
+                    "(default: ~/tensorflow_datasets).")
+flags.DEFINE_bool("download", False, "Let tensorflow-datasets download a tfds: or built-in dataset that is not "
+                  "prepared.")
 flags.DEFINE_string("split", None, "Dataset split (default: the dataset's evaluation split: test, or "
                     "validation where there is no labelled test split).")
 flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE passed to the dataset's loader (Python literal "
-                          "values), e.g. num_samples=1000; repeat for several.")
+                          "values), e.g. num_samples=1000 or holdout=0.1; repeat for several.")
 flags.DEFINE_integer("max_samples", None, "Evaluate only the first N samples of the split.")
 flags.DEFINE_integer("batch_size", 250, "Evaluation batch size. Random draws are seeded per batch, so "
                      "this is part of the protocol (recorded in the report).")
@@ -124,49 +129,9 @@ def parse_models(specs) -> dict[str, str]:
     return models
 
 
-def parse_options(specs, loader) -> dict:
-    """{key: value} from KEY=VALUE specs (values as Python literals, else strings), checked
-    against the parameters of the dataset's loader."""
-    parameters = inspect.signature(loader).parameters
-    open_ended = any(p.kind == p.VAR_KEYWORD for p in parameters.values())
-    allowed = [n for n, p in parameters.items() if n != "split" and p.kind == p.POSITIONAL_OR_KEYWORD]
-    options = {}
-    for spec in specs:
-        key, sep, raw = spec.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--dataset_option must be KEY=VALUE, received {spec!r}.")
-        if not open_ended and key not in allowed:
-            raise ConfigError(f"Unknown --dataset_option {key!r}. Allowed: {', '.join(allowed) or 'none'}.")
-        try:
-            options[key] = ast.literal_eval(raw)
-        except (ValueError, SyntaxError):
-            options[key] = raw
-        expected = _option_types(loader, key)
-        if expected and not isinstance(options[key], expected):
-            names = " or ".join("None" if t is type(None) else t.__name__ for t in expected)
-            raise ConfigError(f"--dataset_option {key} takes {names} (a Python literal, e.g. 0.0157 not 4/255), "
-                              f"received {raw!r}.")
-    return options
-
-
 def image_datasets() -> list[str]:
     """The registry datasets whose inputs are images [H, W, C]."""
     return [name for name, info in DATASETS.items() if len(info.image_shape) == 3]
-
-
-def _option_types(loader, key) -> tuple[type, ...]:
-    """The types a loader parameter accepts, from its annotation (int also passes for float);
-    empty if the annotation does not say."""
-    while isinstance(loader, functools.partial):
-        loader = loader.func
-    try:
-        annotation = typing.get_type_hints(loader).get(key)
-    except (NameError, TypeError):
-        return ()
-    types = typing.get_args(annotation) if typing.get_args(annotation) else (annotation,)
-    if not all(isinstance(t, type) for t in types):
-        return ()
-    return types + ((int,) if float in types and int not in types else ())
 
 
 def _numbers(name, values, kind):
@@ -248,6 +213,19 @@ def estimated_alignment(generator, settings, data, info) -> TabulatedDirectionAl
     return TabulatedDirectionAlignment(table, name="alpha_dx" if info.delta_x is None else "alpha_dx_estimated")
 
 
+def fit_image_size(models: dict, info):
+    """`info` at the models' input side, or at --image_size if given (ConfigError naming both
+    sizes when the models take another); vector datasets unchanged."""
+    shape = tuple(next(iter(models.values())).input_shape[1:])
+    if len(info.image_shape) != 3 or len(shape) != 3:
+        return info
+    if FLAGS.image_size is not None and FLAGS.image_size != shape[0]:
+        raise ConfigError(f"--image_size={FLAGS.image_size} resizes {info.name} to {FLAGS.image_size}x"
+                          f"{FLAGS.image_size}, but the models take {shape[0]}x{shape[1]} images; drop --image_size "
+                          f"(the default is the models' size) or pass --image_size={shape[0]}.")
+    return checked(info.with_image_size, shape[0])
+
+
 def check_models_fit(models: dict, info) -> None:
     """ConfigError unless every model takes the dataset's images and predicts its classes."""
     checked(check_comparable, models)
@@ -282,8 +260,11 @@ def main(argv):
     if not FLAGS.output_dir:
         raise ConfigError("--output_dir is required.")
     if not FLAGS.dataset:
-        raise ConfigError(f"--dataset is required; one of {', '.join(DATASETS)}.")
-    info = checked(dataset_info, FLAGS.dataset)
+        raise ConfigError(f"--dataset is required: a built-in name ({', '.join(DATASETS)}), {FORMS}.")
+    options = dataset_options(FLAGS.dataset, FLAGS.dataset_option, data_dir=FLAGS.data_dir, download=FLAGS.download)
+    info = checked(dataset_info, FLAGS.dataset, **options)
+    if FLAGS.image_size is not None:
+        info = checked(info.with_image_size, FLAGS.image_size)
     suites = checked(check_suites, FLAGS.suite)
     is_image = len(info.image_shape) == 3
     if not is_image and not set(suites) <= set(VECTOR_SUITES):
@@ -292,7 +273,6 @@ def main(argv):
                           f"--suite={','.join(VECTOR_SUITES)}; image datasets: {', '.join(image_datasets())}.")
     split = FLAGS.split or info.evaluation_split
     checked(check_choice, f"split of {info.name}", split, info.splits)
-    options = parse_options(FLAGS.dataset_option, info.loader)
     if any(name in suites for name in ROBUSTNESS_SUITES) and "sanity" not in suites:
         suites += ("sanity",)  # no robustness number without its sanity checks
     settings = settings_from_flags(info)
@@ -309,8 +289,16 @@ def main(argv):
     evaluators = checked(build_evaluators, suites, settings)
     generator, projection = delta_x_generator_from_flags(info, suites)
 
-    samples = checked(load_split, info.name, split, **options)  # missing data fails before models load
+    samples = checked(load_split, info.name, split, image_size=info.image_shape[0], **options)  # fails fast
     models = {name: load_teacher(path) for name, path in model_paths.items()}
+    checked(check_comparable, models)
+    sized = fit_image_size(models, info)
+    if sized is not info:  # the settings and Δx generator of the models' size
+        info = sized
+        settings = settings_from_flags(info)
+        evaluators = checked(build_evaluators, suites, settings)
+        generator, projection = delta_x_generator_from_flags(info, suites)
+        samples = checked(load_split, info.name, split, image_size=info.image_shape[0], **options)
     check_models_fit(models, info)
     if FLAGS.max_samples:
         samples = samples.take(FLAGS.max_samples)
@@ -320,7 +308,7 @@ def main(argv):
 
     comparison = compare_models(models, data, evaluators, progress=FLAGS.progress)
     report = build_report(
-        comparison, evaluators, dataset=info.name, split=split, dataset_options=options,
+        comparison, evaluators, dataset=info.name, split=split, dataset_options=options, data=info.describe(),
         max_samples=FLAGS.max_samples, batch_size=FLAGS.batch_size, seed=FLAGS.seed, models=model_paths,
         suites=list(suites), settings=dataclasses.asdict(settings), command=sys.argv,
         delta_x_generator=FLAGS.delta_x_generator,

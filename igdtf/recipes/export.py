@@ -1,7 +1,7 @@
 """Export a trained classifier for TF Serving.
 
 Command:
-  python -m igdtf.export --checkpoint PATH --output BASE [--version N] [--overwrite] [--dataset NAME]
+  python -m igdtf.export --checkpoint PATH --output BASE [--version N] [--overwrite] [--dataset SPEC]
 PATH: a .keras model, or a run directory of igdtf.training (its model.keras, or the latest
 checkpoint of an unfinished run). Writes BASE/<version>/ (see export/README.md for serving).
 Only the classifier is exported, never a teacher or a trainer.
@@ -11,17 +11,25 @@ Hardware: any; seconds on a CPU.
 from absl import flags
 
 from igdtf.data.registry import DATASETS, dataset_info
+from igdtf.data.specs import FORMS, is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.export.source import load_classifier
+from igdtf.recipes.dataset_options import dataset_options
 from igdtf.recipes.runner import run
 
 flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
 flags.DEFINE_string("output", None, "Model base path for TF Serving; the model goes to OUTPUT/VERSION/.")
 flags.DEFINE_integer("version", 1, "Version folder (an integer >= 1).")
 flags.DEFINE_bool("overwrite", False, "Replace OUTPUT/VERSION/ if it exists (refused otherwise).")
-flags.DEFINE_enum("dataset", None, sorted(DATASETS), "Dataset the model was trained on: its class names "
-                  "and serving resize/crop. Default: the one the run directory records, if any.")
+flags.DEFINE_string("dataset", None, f"Dataset spec the model was trained on (a built-in name: "
+                    f"{', '.join(sorted(DATASETS))}; or {FORMS}): its class names and evaluation resize/crop "
+                    "for serving. Default: the one the run directory records, if any.")
+flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE option of the dataset (e.g. holdout=0.1); repeat for "
+                          "several.")
+flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory of a tfds: spec.")
+flags.DEFINE_integer("image_size", None, "Image side the model was trained at (default: the model's input size; "
+                     "must match it).")
 flags.DEFINE_integer("top_k", 5, "How many classes the classification signatures rank.")
 flags.mark_flags_as_required(["checkpoint", "output"])
 FLAGS = flags.FLAGS
@@ -33,19 +41,33 @@ def main(argv):
         loaded = load_classifier(FLAGS.checkpoint)
         options = {}
         # A run may record a dataset that is not in the registry (library use): names default then.
-        dataset = FLAGS.dataset or (loaded.dataset if loaded.dataset in DATASETS else None)
+        recorded = loaded.dataset if loaded.dataset in DATASETS or is_spec(loaded.dataset or "") else None
+        dataset = FLAGS.dataset or recorded
         if dataset is not None:
-            info = dataset_info(dataset)
-            model_shape, model_classes = tuple(loaded.model.input_shape[1:]), loaded.model.output_shape[-1]
-            if (tuple(info.image_shape), info.num_classes) != (model_shape, model_classes):
-                raise ValueError(f"--dataset={dataset} has {info.num_classes} classes of {info.image_shape} "
-                                 f"images, but the model takes {model_shape} and has {model_classes} classes.")
+            info = fitted_dataset(dataset, loaded.model)
             options = dict(class_names=info.class_names, preprocessing=ImagePreprocessing.for_dataset(info))
         path = export_saved_model(loaded.model, FLAGS.output, FLAGS.version, FLAGS.overwrite,
                                   top_k=FLAGS.top_k, **options)
     except (FileNotFoundError, FileExistsError, TypeError, ValueError) as error:
         raise ConfigError(str(error)) from error
     print(f"Exported {loaded.source} (dataset: {dataset or 'unknown, classes named class_<i>'}) to {path}")
+
+
+def fitted_dataset(dataset: str, model):
+    """The DatasetInfo of spec `dataset` at the model's input size; ValueError naming what
+    disagrees (and the flag that fixes it)."""
+    options = dataset_options(dataset, FLAGS.dataset_option, data_dir=FLAGS.data_dir)
+    info = dataset_info(dataset, **options)
+    model_shape, model_classes = tuple(model.input_shape[1:]), model.output_shape[-1]
+    if FLAGS.image_size is not None and FLAGS.image_size != model_shape[0]:
+        raise ValueError(f"--image_size={FLAGS.image_size}, but the model takes {model_shape[0]}x{model_shape[1]} "
+                         f"images; drop --image_size (the default is the model's size) or pass "
+                         f"--image_size={model_shape[0]}.")
+    info = info.with_image_size(model_shape[0])
+    if (tuple(info.image_shape), info.num_classes) != (model_shape, model_classes):
+        raise ValueError(f"--dataset={dataset} has {info.num_classes} classes of {info.image_shape[2]}-channel "
+                         f"images, but the model takes {model_shape} and has {model_classes} classes.")
+    return info
 
 
 if __name__ == "__main__":

@@ -1,0 +1,30 @@
+"""Train any method on any dataset spec: a built-in name, folder:PATH, npz:PATH or
+tfds:NAME[/CONFIG] (README: Your own data).
+
+Command:
+  python -m igdtf.recipes.train --dataset=folder:/data/flowers --method=igd --output_dir=runs/flowers_igd
+  (the flags of the dataset recipes, e.g. --arch, --epochs, --image_size, --teacher; and
+  --dataset_option KEY=VALUE, e.g. holdout=0.1)
+Hardware: as the dataset's size calls for (CPU for small folders; GPUs as the dataset recipes).
+Expected time: the first run of a folder decodes every image once to check it and measure the
+  training split's mean and std (cached beside the data); then as the dataset recipes per image.
+Expected numbers: none fixed; the report's sanity checks say whether PGD and the robustness
+  numbers can be trusted.
+Defaults: the dataset recipes' (ResNet-18, SGD 0.1, wd 5e-4, plateau 10, 150 epochs, PGD-10
+  8/255, lambda=2); images at the data's own size unless --image_size.
+Writes OUTPUT_DIR as the dataset recipes (igdtf/recipes/dataset_recipe.py): checkpoints,
+TensorBoard, report.json/.md (with the dataset's class names, mean and std), export/<method>/1/.
+"""
+
+from absl import flags
+
+from igdtf.recipes import dataset_recipe, training_flags
+from igdtf.recipes.dataset_recipe import define_flags, recipe_main
+from igdtf.recipes.runner import run
+
+define_flags(None, {"method": "igd", "epochs": 150, "batch_size": 128, "learning_rate": 0.1})
+flags.adopt_module_key_flags(training_flags)  # list the shared flags in --help
+flags.adopt_module_key_flags(dataset_recipe)
+
+if __name__ == "__main__":
+    run(recipe_main(None))
