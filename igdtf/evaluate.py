@@ -1,9 +1,13 @@
-"""`python -m igdtf.evaluate --model NAME=PATH ... --dataset D --output_dir DIR`: compare models on
+"""`python -m igdtf.evaluate --model NAME=PATH ... --dataset SPEC --output_dir DIR`: compare models on
 the robustness suite. The command line lives in igdtf/recipes/evaluate.py (flags are defined only
 in recipes); run with --help for every flag."""
 
-if __name__ == "__main__":
-    from igdtf.recipes.evaluate import main
-    from igdtf.recipes.runner import run
+from absl import flags
 
-    run(main)
+from igdtf.recipes import evaluate as evaluate_recipe
+from igdtf.recipes.runner import run
+
+flags.adopt_module_key_flags(evaluate_recipe)  # list its flags in --help
+
+if __name__ == "__main__":
+    run(evaluate_recipe.main)

@@ -20,6 +20,11 @@ def prepare_from_manual_dir(builder, manual_dir: str) -> None:
     builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=manual_dir))
 
 
+def label_names(builder) -> tuple[str, ...]:
+    """The class names of a builder's "label" feature (its prepared records' names once built)."""
+    return tuple(builder.info.features["label"].names)
+
+
 def read_split(builder, split: str, encoded_images: bool) -> tf.data.Dataset:
     """Unbatched (image, label int64) of one prepared split, in the fixed order of its records.
 

@@ -9,7 +9,7 @@ fails at once with a message naming the file, rather than after a network timeou
 import dataclasses
 import os
 
-from igdtf.data.builders import DEFAULT_MANUAL_DIR, manual_directory, read_split
+from igdtf.data.builders import DEFAULT_MANUAL_DIR, label_names, manual_directory, read_split
 from igdtf.data.tfds_compat import tfds
 from igdtf.errors import DataError, MissingDataError
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError  # not exported by tfds
@@ -64,6 +64,11 @@ def prepare(name: str, builder, manual_dir: str | None, download: bool) -> None:
             f"{archive} is not the official {spec.archive}: its size or SHA-256 differs from the "
             f"registered one (an interrupted download?). Download it again from {spec.url}."
         ) from None
+
+
+def class_names(name: str, data_dir: str | None = None, **unused) -> tuple[str, ...]:
+    """The class names tensorflow-datasets' builder of `name` declares (other loader options unused)."""
+    return label_names(tfds.builder(DOWNLOADABLE[name].tfds_name, data_dir=data_dir))
 
 
 def load_split(name: str, split: str, manual_dir: str | None = None, data_dir: str | None = None,

@@ -126,6 +126,11 @@ def builder(data_dir: str | None = None, class_list: str | None = None) -> Image
     return Imagenet100(data_dir=data_dir, config=builder_config(class_list))
 
 
+def class_names(class_list: str | None = None, **unused) -> tuple[str, ...]:
+    """The WNIDs of `class_list` (default: the CMC list) in label order."""
+    return tuple(class_wnids(class_list))
+
+
 def load_split(split: str, manual_dir: str | None = None, data_dir: str | None = None,
                class_list: str | None = None):
     """Unbatched (JPEG bytes, label) of one split, in record order.

@@ -46,6 +46,14 @@ class DatasetInfo:
     bounds: tuple[float, float] | None = (0.0, 1.0)
     delta_x: Callable | None = None
     statistics_file: str | None = None  # where mean/std measured on the data are cached (specs.py)
+    recorded_class_names: Callable[..., tuple[str, ...]] | None = None  # fn(**loader options)
+
+    def with_recorded_class_names(self, **options) -> "DatasetInfo":
+        """The same dataset with the class names its records hold (datasets whose names live in
+        their tensorflow-datasets records; call after the loader built them)."""
+        if self.class_names is not None or self.recorded_class_names is None:
+            return self
+        return dataclasses.replace(self, class_names=tuple(self.recorded_class_names(**options)))
 
     def describe(self) -> dict:
         """What reports record of the data: spec, classes, input shape and the normalisation
@@ -120,22 +128,22 @@ DATASETS = {
     "cifar10": DatasetInfo(
         "cifar10", 10, (32, 32, 3), (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), 4,
         ("train", "test"), functools.partial(downloadable.load_split, "cifar10"),
-        preprocess=SmallImages(pad=4),
+        preprocess=SmallImages(pad=4), recorded_class_names=functools.partial(downloadable.class_names, "cifar10"),
     ),
     "cifar100": DatasetInfo(
         "cifar100", 100, (32, 32, 3), (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762), 4,
         ("train", "test"), functools.partial(downloadable.load_split, "cifar100"),
-        preprocess=SmallImages(pad=4),
+        preprocess=SmallImages(pad=4), recorded_class_names=functools.partial(downloadable.class_names, "cifar100"),
     ),
     "stl10": DatasetInfo(
         "stl10", 10, (96, 96, 3), (0.4467, 0.4398, 0.4066), (0.2603, 0.2566, 0.2713), 12,
         ("train", "test"), functools.partial(downloadable.load_split, "stl10"),
-        preprocess=SmallImages(pad=12),
+        preprocess=SmallImages(pad=12), recorded_class_names=functools.partial(downloadable.class_names, "stl10"),
     ),
     "tinyimagenet": DatasetInfo(
         "tinyimagenet", tinyimagenet.NUM_CLASSES, (64, 64, 3), (0.4802, 0.4481, 0.3975),
         (0.2302, 0.2265, 0.2262), 8, tinyimagenet.SPLITS, tinyimagenet.load_split,
-        preprocess=SmallImages(pad=4), evaluation_split="validation",
+        preprocess=SmallImages(pad=4), evaluation_split="validation", recorded_class_names=tinyimagenet.class_names,
     ),
     "spheres": DatasetInfo(
         "spheres", 2, (spheres.DIMENSIONS,), (0.0,), (1.15 / spheres.DIMENSIONS ** 0.5,), None,
@@ -153,7 +161,7 @@ DATASETS = {
     "imagenet100": DatasetInfo(
         "imagenet100", imagenet100.NUM_CLASSES, (224, 224, 3), _IMAGENET_MEAN, _IMAGENET_STD, 16,
         imagenet100.SPLITS, imagenet100.load_split, preprocess=LargeImages(),
-        evaluation_split="validation", shuffle_buffer=20_000,
+        evaluation_split="validation", shuffle_buffer=20_000, recorded_class_names=imagenet100.class_names,
     ),
     # ImageNet-C noise images (Hendrycks & Dietterich 2019) of the ImageNet-100 classes, from the
     # user's ImageNet-C folder; splits "<corruption>_<severity>", e.g. "gaussian_noise_3".

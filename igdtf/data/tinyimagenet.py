@@ -12,7 +12,9 @@ The test folder has no labels and is not read. Corrupt images are skipped and co
 import os
 import zipfile
 
-from igdtf.data.builders import DEFAULT_MANUAL_DIR, manual_directory, prepare_from_manual_dir, read_split
+from igdtf.data.builders import (
+    DEFAULT_MANUAL_DIR, label_names, manual_directory, prepare_from_manual_dir, read_split,
+)
 from igdtf.data.images import CorruptImage, SkipCounter, rgb_jpeg
 from igdtf.data.tfds_compat import tfds
 from igdtf.errors import DataError, MissingDataError
@@ -132,6 +134,11 @@ class TinyImagenet(tfds.core.GeneratorBasedBuilder, skip_registration=True):
                 kept += 1
                 yield name, {"image": jpeg, "label": label[wnid], "file_name": name}
             skipped.summary(kept)
+
+
+def class_names(data_dir: str | None = None, **unused) -> tuple[str, ...]:
+    """The 200 WNIDs in label order, as the prepared records in data_dir store them."""
+    return label_names(TinyImagenet(data_dir=data_dir))
 
 
 def load_split(split: str, manual_dir: str | None = None, data_dir: str | None = None):

@@ -152,6 +152,7 @@ def run_recipe(dataset: str) -> None:
     if FLAGS.deterministic:
         tf.config.experimental.enable_op_determinism()
     examples = info.loader("train", **options)  # builds the records if needed; fails fast on bad data
+    info = info.with_recorded_class_names(**options)
     held_out = load_split(dataset, info.evaluation_split, image_size=info.image_shape[0], **options)
     if FLAGS.prepare_only:
         log.info("%s: records ready (%d training examples).", dataset, int(examples.cardinality()))

@@ -57,7 +57,7 @@ def fitted_dataset(dataset: str, model):
     """The DatasetInfo of spec `dataset` at the model's input size; ValueError naming what
     disagrees (and the flag that fixes it)."""
     options = dataset_options(dataset, FLAGS.dataset_option, data_dir=FLAGS.data_dir)
-    info = dataset_info(dataset, **options)
+    info = dataset_info(dataset, **options).with_recorded_class_names(**options)
     model_shape, model_classes = tuple(model.input_shape[1:]), model.output_shape[-1]
     if FLAGS.image_size is not None and FLAGS.image_size != model_shape[0]:
         raise ValueError(f"--image_size={FLAGS.image_size}, but the model takes {model_shape[0]}x{model_shape[1]} "

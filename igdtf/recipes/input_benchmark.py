@@ -3,8 +3,12 @@
   python -m igdtf.recipes.input_benchmark --fake_imagenet
 """
 
-from igdtf.benchmarks.input_pipeline import main
+from absl import flags
+
+from igdtf.benchmarks import input_pipeline
 from igdtf.recipes.runner import run
 
+flags.adopt_module_key_flags(input_pipeline)  # list its flags in --help
+
 if __name__ == "__main__":
-    run(main)
+    run(input_pipeline.main)

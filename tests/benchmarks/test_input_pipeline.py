@@ -28,4 +28,12 @@ def test_fake_cifar_prints_images_per_second(module):
 def test_two_fake_datasets_are_refused():
     done = _run("igdtf.benchmarks.input_pipeline", "--fake_cifar", "--fake_imagenet")
     assert done.returncode == 2
-    assert "at most one of --fake_cifar and --fake_imagenet" in done.stderr
+    assert "at most one of --fake_cifar, --fake_imagenet and --folder_vs_npz" in done.stderr
+
+
+def test_folder_vs_npz_measures_the_same_images_both_ways():
+    done = _run("igdtf.benchmarks.input_pipeline", "--folder_vs_npz", "--fake_images=40", "--image_size=16",
+                "--batch_size=8", "--batches=3", "--warmup_batches=1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    for form in (r"folder:\S+ \(generated JPEG files\)", r"npz:\S+ \(the same images as arrays\)"):
+        assert re.search(rf"^{form}: \d+ training images/s at 16x16, batch 8", done.stdout, re.MULTILINE), done.stdout
