@@ -48,8 +48,9 @@ def npz_file(path: str, train: int = 12, test: int = 6, size: int = 8, **overrid
     return path
 
 
-class TinyColours(tfds.core.GeneratorBasedBuilder):
-    """Class-coloured 8x8 images; `extra_image` adds a second image feature (ambiguous)."""
+class TinyColours(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+    """Class-coloured 8x8 images; config two_images adds a second image feature (ambiguous).
+    Not registered: tfds reads it back from its prepared files, as a user's own builder."""
 
     VERSION = tfds.core.Version("1.0.0")
     BUILDER_CONFIGS = [tfds.core.BuilderConfig(name="plain"), tfds.core.BuilderConfig(name="two_images")]
