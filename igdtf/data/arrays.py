@@ -26,13 +26,14 @@ def open_npz(path: str) -> Source:
         raise MissingDataError(f"npz:{path}: no such file (expected a .npz with keys {', '.join(REQUIRED_KEYS)}).")
     try:
         with np.load(path, allow_pickle=False) as stored:
-            missing = [key for key in REQUIRED_KEYS if key not in stored.files]
-            if missing:
-                raise DataError(f"npz:{path}: missing key(s) {', '.join(missing)}; it has {', '.join(stored.files)}. "
-                                f"Required: {', '.join(REQUIRED_KEYS)} (optional: class_names).")
             arrays = {key: stored[key] for key in stored.files if key in REQUIRED_KEYS + ("class_names",)}
+            keys = stored.files
     except (OSError, ValueError) as error:
         raise DataError(f"npz:{path}: not a readable .npz file ({error}).") from None
+    missing = [key for key in REQUIRED_KEYS if key not in arrays]
+    if missing:
+        raise DataError(f"npz:{path}: missing key(s) {', '.join(missing)}; it has {', '.join(keys)}. "
+                        f"Required: {', '.join(REQUIRED_KEYS)} (optional: class_names).")
     images = {split: _images(path, f"x_{split}", arrays[f"x_{split}"]) for split in ("train", "test")}
     shapes = {split: x.shape[1:] for split, x in images.items()}
     if shapes["train"] != shapes["test"]:

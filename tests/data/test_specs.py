@@ -116,13 +116,14 @@ def test_tfds_builder_in_a_data_dir_features_found_or_picked(tmp_path):
     assert info.class_names == CLASSES and info.image_shape == (8, 8, 3) and info.splits == ("train", "test")
     x, y = _arrays(load_split(info.name, "test", data_dir=data_dir))
     assert x.shape == (6, 8, 8, 3) and sorted(y) == [0, 0, 1, 1, 2, 2]
-    with pytest.raises(DataError, match=r"2 Image features; features: picture \(Image\), kind \(ClassLabel\), "
-                                        r"mask \(Image\). Pick one with --dataset_option image_key=KEY"):
+    with pytest.raises(DataError, match="2 Image features; features: ") as ambiguous:
         dataset_info("tfds:tiny_colours/two_images", data_dir=data_dir)
+    for part in ("picture (Image)", "mask (Image)", "kind (ClassLabel)", "Pick one with --dataset_option image_key=KEY"):
+        assert part in str(ambiguous.value)
     assert dataset_info("tfds:tiny_colours/two_images", data_dir=data_dir, image_key="picture").num_classes == 3
     with pytest.raises(MissingDataError, match="not prepared in .*or pass --download"):
         dataset_info("tfds:mnist", data_dir=data_dir)
-    with pytest.raises(ValueError, match="Allowed: a built-in name .*folder:PATH, npz:PATH or tfds:NAME"):
+    with pytest.raises(ValueError, match="give a built-in name, folder:PATH, npz:PATH or tfds:NAME"):
         dataset_info("csv:table.csv")
 
 
