@@ -24,8 +24,10 @@ import os
 
 from absl import flags
 
+from igdtf.atomic import atomic_path
 from igdtf.attacks import PGD
 from igdtf.data.registry import load_split
+from igdtf.errors import UnreadableFileError
 from igdtf.evaluation import (
     DirectionAlignment, alignment_evaluators, alignment_markdown, alignment_table, build_report, compare_models,
     correlations,
@@ -90,14 +92,18 @@ def delta_x_estimate(cfg: GeneratorConfig, info, out: str, num_train: int) -> Di
     if os.path.exists(path):
         log.info("Loading the Δx generator %s", path)
         generator = residual_generator(info.image_shape, info.num_classes, cfg.width)
-        generator.load_weights(path)
+        try:
+            generator.load_weights(path)
+        except (OSError, ValueError) as error:
+            raise UnreadableFileError(f"{path} cannot be read ({type(error).__name__}); delete it to train the "
+                                      "generator again.") from None
         return DirectDeltaX(generator, info.image_shape, info.bounds)
     log.info("Training the direct Δx generator for %d steps", cfg.steps)
     data = load_split(info.name, "train", num_samples=num_train).shuffle(num_train, seed=0)
     estimate, _ = train_direct_estimator(data.batch(cfg.batch_size, drop_remainder=True), info.image_shape, cfg.steps,
                                          cfg.norm_weight, info.bounds, cfg.width, cfg.learning_rate)
-    os.makedirs(out, exist_ok=True)
-    estimate.generator.save_weights(path)
+    with atomic_path(path) as temporary:
+        estimate.generator.save_weights(temporary)
     return estimate
 
 

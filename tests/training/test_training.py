@@ -9,7 +9,8 @@ import tensorflow as tf
 
 from igdtf.attacks import PGD
 from igdtf.attributions import class_logit_gradient
-from igdtf.checkpointing import PlateauSchedule, RunState, check_run_directory, write_run_file
+from igdtf.checkpointing import PlateauSchedule, RunState
+from igdtf.run_record import check_run_directory, write_run_file
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DatasetInfo
 from igdtf.errors import ConfigError
