@@ -408,7 +408,7 @@ def _finished_model(output_dir: str, config: TrainConfig, name: str, strategy) -
         if not tf.train.latest_checkpoint(os.path.join(output_dir, "checkpoints")):
             raise UnreadableFileError(f"{error} There is no checkpoint to rebuild it from: delete {output_dir} "
                                       "and train again.") from None
-        log.warning("%s; rebuilding it from the last checkpoint.", error)
+        log.warning("%s Rebuilding it from the last checkpoint.", error)
         os.remove(final_path)
         return None
 

@@ -48,7 +48,7 @@ def load_classifier(path: str) -> LoadedClassifier:
         except UnreadableFileError as error:
             if checkpoint is None:
                 raise
-            log.warning("%s; exporting the latest checkpoint %s instead.", error, checkpoint)
+            log.warning("%s Exporting the latest checkpoint %s instead.", error, checkpoint)
     if checkpoint is None:
         raise FileNotFoundError(f"{path} holds neither {MODEL_FILE} nor a checkpoint in {CHECKPOINTS_DIR}/; "
                                 "expected a .keras file or a run directory of igdtf.training.")

@@ -34,7 +34,7 @@ from igdtf.evaluation import (
 )
 from igdtf.generative import mean_cosine, train_direct_estimator
 from igdtf.generative.direct import DirectDeltaX, residual_generator
-from igdtf.recipes.runner import run, write_recipe_report
+from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, paper_table, spheres_batches
 from igdtf.training import TrainConfig, train_model
 
@@ -134,6 +134,7 @@ def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
+    check_output_dir(out)
     info, train, test = spheres_batches(cfg.num_train, cfg.num_test, next(iter(cfg.models.values())).batch_size)
     models = {name: train_model(c, info, train, os.path.join(out, name), name=name) for name, c in cfg.models.items()}
     evaluators = alignment_evaluators(info, l2_epsilons=cfg.l2_epsilons, linf_epsilons=cfg.linf_epsilons,

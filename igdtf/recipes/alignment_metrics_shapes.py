@@ -41,7 +41,7 @@ from igdtf.evaluation import alignment_evaluators, alignment_markdown, alignment
 from igdtf.errors import ConfigError
 from igdtf.generative import ConditionalGenerator, ProjectionError, ProjectionSettings, project_dataset
 from igdtf.generative.conditional_gan import conditional_samples, train_conditional_gan
-from igdtf.recipes.runner import run, write_recipe_report
+from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics_shapes", "Where the generator, models and report go.")
@@ -157,6 +157,7 @@ def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
+    check_output_dir(out)
     info = gray_shapes_info(cfg.image_size)
     generator = conditional_generator(cfg, info, out)
     batch_size = next(iter(cfg.models.values())).batch_size
