@@ -101,14 +101,16 @@ def check_run_directory(output_dir: str, identity: dict, resume: bool, settings:
 
 
 def _check_settings(output_dir: str, record: dict, settings: dict, extend_epochs: bool) -> None:
-    recorded = _flat(record.get("settings", {}))
+    recorded_settings = record.get("settings", {})
+    recorded = _flat(recorded_settings)
     current = {key: value for key, value in _flat(_normalised(settings)).items()
                if key not in NOT_RESULT_SETTINGS and key != _EPOCHS}
-    unrecorded = sorted(key for key in current if key not in recorded)
+    # Skipped: settings an older igdtf did not record (their top-level name is missing).
+    unrecorded = sorted(key for key in current if key.split(".")[0] not in recorded_settings)
     if unrecorded:
         log.warning("%s/%s does not record %s (an older igdtf); not checked.", output_dir, RUN_FILE,
                     ", ".join(unrecorded))
-    differences = _differences(recorded, {key: current[key] for key in current if key in recorded})
+    differences = _differences(recorded, {key: current[key] for key in current if key not in unrecorded})
     there, now = recorded_epochs(record), settings.get(_EPOCHS)
     if there is not None and now is not None and now != there and not (extend_epochs and now > there):
         hint = " (add --extend_epochs to train it on)" if now > there else ""

@@ -398,7 +398,7 @@ def _finished_model(output_dir: str, config: TrainConfig, name: str, strategy) -
     record = read_run_file(output_dir)
     if record is not None and (recorded_epochs(record) or config.epochs) < config.epochs:
         log.info("%s: extending the finished run from %d to %d epochs.", name, recorded_epochs(record), config.epochs)
-        os.remove(final_path)
+        _remove_on_chief(final_path, strategy)
         return None
     log.info("%s: %s exists, training is finished; loading it.", name, final_path)
     try:
@@ -409,8 +409,15 @@ def _finished_model(output_dir: str, config: TrainConfig, name: str, strategy) -
             raise UnreadableFileError(f"{error} There is no checkpoint to rebuild it from: delete {output_dir} "
                                       "and train again.") from None
         log.warning("%s Rebuilding it from the last checkpoint.", error)
-        os.remove(final_path)
+        _remove_on_chief(final_path, strategy)
         return None
+
+
+def _remove_on_chief(path: str, strategy) -> None:
+    """Removes a file of the run directory (only the chief writes there)."""
+    if is_chief(strategy):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
 
 
 class _Run:

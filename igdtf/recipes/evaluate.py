@@ -280,8 +280,7 @@ def example_images(dataset, keep: np.ndarray, count: int):
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise ConfigError(f"Unexpected arguments {argv[1:]}; every setting is a --flag.")
+    del argv  # runner.run refuses positional arguments
     # Everything is checked before the first model is loaded.
     if not FLAGS.output_dir:
         raise ConfigError("--output_dir is required.")

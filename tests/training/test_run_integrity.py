@@ -18,6 +18,7 @@ from igdtf.evaluation import load_comparison
 from igdtf.export.source import load_classifier
 from igdtf.methods import load_teacher
 from igdtf.recipes.dataset_recipe import _load_for_evaluation
+from igdtf.run_record import check_run_directory, write_run_file
 
 from tests.conftest import tiny_cnn
 from tests.training.test_training import INFO, _config, _train_batches
@@ -187,3 +188,15 @@ def test_report_artefacts_that_cannot_be_read_are_named_with_the_remedy(tmp_path
     model, selected = _load_for_evaluation(str(tmp_path))
     assert selected == {"checkpoint": "final", "segments": []}
 
+
+
+def test_a_setting_an_older_run_json_lacks_is_skipped_with_a_warning(tmp_path, caplog):
+    identity = _config().identity(INFO)
+    write_run_file(str(tmp_path), identity, {"epochs": 1, "learning_rate": 0.05, "eval_attack": None})
+    with caplog.at_level(logging.WARNING, logger="igdtf.training"):
+        check_run_directory(str(tmp_path), identity, True, {"epochs": 1, "learning_rate": 0.05, "eval_attack": None,
+                                                            "data": {"pipeline_cutout": 4}})
+    assert "does not record data.pipeline_cutout (an older igdtf); not checked" in caplog.text
+    attack = {"epsilon": 0.1, "steps": 2}  # recorded as None: a difference, not an unrecorded setting
+    with pytest.raises(ConfigError, match=r"eval_attack.epsilon: None there, 0.1 now; eval_attack.steps: None there"):
+        check_run_directory(str(tmp_path), identity, True, {"epochs": 1, "learning_rate": 0.05, "eval_attack": attack})
