@@ -35,7 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import PGD
-from igdtf.artefacts import load_keras_file
+from igdtf.artefacts import error_summary, load_keras_file
 from igdtf.atomic import atomic_path, save_model
 from igdtf.checkpointing import BestModel, PlateauSchedule, RunCheckpoint, RunState
 from igdtf.data.pipeline import EpochBatches
@@ -317,7 +317,7 @@ def _finetuned_teacher(teacher_path: str, adapter: InputAdapter, adapter_path: s
             adapter.layer.load_weights(adapter_path)
     except (UnreadableFileError, OSError, ValueError) as error:
         log.warning("igam: %s cannot be read (%s); finetuning the teacher again.", teacher_path,
-                    str(error).splitlines()[0][:300])
+                    error_summary(error))
         return None
     log.info("igam: loaded the finetuned teacher %s", teacher_path)
     return finetuned
@@ -513,20 +513,23 @@ class _Run:
 
 def _restore_latest(checkpoint: tf.train.Checkpoint, directory: str) -> str | None:
     """Restores `checkpoint` from the newest readable checkpoint in `directory` (a corrupt one
-    is skipped with a warning) and returns its path; None if there is none. ConfigError if
-    the checkpoints exist but none can be read, or belong to another configuration."""
-    state = tf.train.get_checkpoint_state(directory)
-    paths = list(reversed(state.all_model_checkpoint_paths)) if state else []
-    for path in paths:
-        path = path if os.path.isabs(path) else os.path.join(directory, path)
+    is skipped with a warning) and returns its path; None if there is none. The checkpoints are
+    those the `checkpoint` state file lists or, if it cannot be read, the ckpt-N files there.
+    UnreadableFileError if none can be read; ConfigError if they belong to another configuration."""
+    state = tf.train.get_checkpoint_state(directory)  # None (with a warning) for a corrupt state file
+    if state is not None:
+        paths = [p if os.path.isabs(p) else os.path.join(directory, p) for p in state.all_model_checkpoint_paths]
+    else:
+        paths = sorted((name[:-len(".index")] for name in tf.io.gfile.glob(os.path.join(directory, "ckpt-*.index"))),
+                       key=lambda prefix: int(prefix.rsplit("-", 1)[1]))
+    for path in reversed(paths):
         try:
             _restore(checkpoint, path)
             return path
         except ConfigError:
             raise
         except Exception as error:  # a corrupt index raises OpError, corrupt data IndexError...
-            log.warning("Checkpoint %s cannot be read (%s); trying the one before it.", path,
-                        str(error).strip().splitlines()[0][:300])
+            log.warning("Checkpoint %s cannot be read (%s); trying the one before it.", path, error_summary(error))
     if paths:
         raise UnreadableFileError(f"No checkpoint in {directory} can be read ({', '.join(paths)}): delete "
                                   f"{os.path.dirname(directory)} and train again.")

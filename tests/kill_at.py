@@ -18,6 +18,7 @@ import sys
 import tensorflow as tf
 
 import igdtf.atomic
+import igdtf.export.saved_model
 
 
 def _kill() -> None:
@@ -36,9 +37,7 @@ def install(hook: str) -> None:
                 _kill()
 
         igdtf.atomic.fsync_tree = fsync_then_maybe_kill
-        import igdtf.export.saved_model  # binds fsync_tree by name
-
-        igdtf.export.saved_model.fsync_tree = fsync_then_maybe_kill
+        igdtf.export.saved_model.fsync_tree = fsync_then_maybe_kill  # imported by name there
     elif kind == "checkpoint":
         record = tf.train.CheckpointManager._record_state
         calls = []

@@ -58,8 +58,9 @@ def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None
     except OSError as error:
         raise ConfigError(f"--{flag}={path} cannot be written ({error.strerror or error}); choose a folder you "
                           "can write to.") from None
-    if overwrite is False and os.listdir(path):
-        held = ", ".join(sorted(os.listdir(path))[:5])
+    names = sorted(os.listdir(path))
+    if overwrite is False and names:
+        held = ", ".join(([name for name in names if not name.startswith(".")] or names)[:5])
         raise ConfigError(f"--{flag}={path} is not empty (it holds {held}); pass --overwrite to replace its "
                           "files, or choose an empty or new folder.")
 

@@ -127,6 +127,12 @@ def test_a_corrupt_checkpoint_falls_back_to_the_one_before_it(tmp_path, caplog):
     assert f"Checkpoint {latest} cannot be read" in caplog.text and "(epoch 0, step 2)" in caplog.text
     _assert_same_weights(resumed, trained)
     os.remove(tmp_path / "model.keras")
+    (tmp_path / "checkpoints" / "checkpoint").write_text("model_checkpoint_path: {")  # a corrupt state file
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="igdtf.training"):
+        _assert_same_weights(_train(tmp_path, config), trained)  # the ckpt-N files are found without it
+    assert f"resuming from {latest} (epoch 1, step 0)" in caplog.text
+    os.remove(tmp_path / "model.keras")
     for name in tf.io.gfile.glob(str(tmp_path / "checkpoints" / "ckpt-*.index")):
         with open(name, "wb"):
             pass
