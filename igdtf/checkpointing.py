@@ -1,4 +1,5 @@
-"""What makes a run resumable exactly: its identity, its state, and the callbacks that keep both.
+"""What makes a run resumable exactly: its state, and the callbacks that keep it (its identity and
+settings are in run_record.py).
 
 RunState holds, as tf.Variables saved in every checkpoint, everything about a run that is not a
 weight or an optimizer slot: the data position (epoch, step within it), the learning-rate
@@ -8,7 +9,6 @@ from the seed and the optimizer's step counter (in the checkpoint), and data ord
 augmentation from (seed, epoch, element index) (pipeline.EpochBatches).
 """
 
-import json
 import logging
 import os
 
@@ -16,11 +16,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from igdtf.errors import ConfigError
+from igdtf.atomic import save_model, write_json
 
 log = logging.getLogger("igdtf.training")
 
-RUN_FILE = "run.json"
 BEST_MODEL_FILE = "best.keras"
 BEST_FILE = "best.json"
 
@@ -40,46 +39,6 @@ class RunState(tf.Module):
     def position(self) -> tuple[int, int]:
         """(epoch, step within it) of the next training step."""
         return int(self.epoch.numpy()), int(self.step.numpy())
-
-
-def _normalised(value):
-    return json.loads(json.dumps(value))
-
-
-def check_run_directory(output_dir: str, identity: dict, resume: bool) -> None:
-    """Refuses a run directory that belongs to another run, or holds a checkpoint when resuming
-    is off; call before any work starts.
-
-    identity: the settings a checkpoint cannot change (method, architecture, dataset, ...).
-    Raises ConfigError naming each differing setting, or how to proceed.
-    """
-    path = os.path.join(output_dir, RUN_FILE)
-    if os.path.isfile(path):
-        with open(path) as f:
-            recorded = json.load(f)["identity"]
-        current = _normalised(identity)
-        differences = [f"{key}: {recorded.get(key)!r} there, {current[key]!r} now"
-                       for key in current if recorded.get(key) != current[key]]
-        if differences:
-            raise ConfigError(
-                f"{output_dir} holds a checkpoint of a different run ({'; '.join(differences)}). "
-                "Choose another --output_dir, or delete that one to start over."
-            )
-    if not resume and (tf.train.latest_checkpoint(os.path.join(output_dir, "checkpoints"))
-                       or os.path.exists(os.path.join(output_dir, "model.keras"))):
-        raise ConfigError(
-            f"{output_dir} holds a checkpoint and resuming is off (--noresume). Resume it (the "
-            "default), or choose another --output_dir."
-        )
-
-
-def write_run_file(output_dir: str, identity: dict, settings: dict) -> None:
-    """Records the run's identity (checked on resume) and all its settings in run.json."""
-    path = os.path.join(output_dir, RUN_FILE)
-    if not os.path.isfile(path):
-        with open(path, "w") as f:
-            json.dump({"identity": _normalised(identity), "settings": _normalised(settings)}, f, indent=2,
-                      default=str)
 
 
 class PlateauSchedule(keras.callbacks.Callback):
@@ -128,9 +87,9 @@ class BestModel(keras.callbacks.Callback):
         self.state.best_value.assign(current)
         self.state.best_epoch.assign(epoch + 1)
         os.makedirs(self.directory, exist_ok=True)
-        self.student.save(os.path.join(self.directory, BEST_MODEL_FILE))
-        with open(os.path.join(self.directory, BEST_FILE), "w") as f:
-            json.dump({"epoch": epoch + 1, "metric": self.monitor, "value": current}, f, indent=2)
+        save_model(self.student, os.path.join(self.directory, BEST_MODEL_FILE))
+        write_json(os.path.join(self.directory, BEST_FILE), {"epoch": epoch + 1, "metric": self.monitor,
+                                                             "value": current})
         log.info("New best %s = %.4f at epoch %d: saved %s.", self.monitor, current, epoch + 1, BEST_MODEL_FILE)
 
 

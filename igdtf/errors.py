@@ -12,3 +12,8 @@ class DataError(ValueError):
 
 class ConfigError(ValueError):
     """A recipe's settings are invalid; the message says what was received and what is allowed."""
+
+
+class UnreadableFileError(DataError):
+    """A file that exists cannot be read (empty, truncated, another format); the message names it
+    and what to do."""

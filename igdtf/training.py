@@ -1,8 +1,9 @@
 """Training one method end to end: config → trainer → fit with checkpoints → model.keras.
 
 A run directory holds:
-  run.json       the run's identity (method, architecture, dataset, batch, seed, precision)
-                 and settings; a directory is resumed only by the same run
+  run.json       the run's identity (method, architecture, dataset, batch, seed, precision),
+                 settings and epoch segments; a directory is resumed only by the same run with
+                 the same settings (run_record.py)
   checkpoints/   tf.train checkpoints (the last two) after every epoch and, with
                  checkpoint_every_steps, within epochs: weights, optimizer slots, learning rate,
                  loss scale, step counter, partial-epoch metric sums and the RunState (data
@@ -14,6 +15,9 @@ A run directory holds:
   best.json      (val_pgd_acc for adversarial methods, val_acc otherwise) and that epoch
   tensorboard/   with tensorboard options: event files (evaluation/tensorboard.py)
   model.keras    the trained classifier after the last epoch (written last; means "done")
+Every file is written atomically (atomic.py): a kill leaves the old file or the new one. A
+model.keras that cannot be read is rebuilt from the last checkpoint; a corrupt checkpoint
+falls back to the one before it.
 Running again on the same directory resumes from the last checkpoint. With EpochBatches
 training data (pipeline.py) the resumed run sees the same batches and draws the same random
 numbers as an uninterrupted one, so in deterministic mode it ends with the same weights.
@@ -31,13 +35,13 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import PGD
-from igdtf.checkpointing import (
-    BestModel, PlateauSchedule, RunCheckpoint, RunState, check_run_directory, write_run_file,
-)
+from igdtf.artefacts import error_summary, load_keras_file
+from igdtf.atomic import atomic_path, save_model
+from igdtf.checkpointing import BestModel, PlateauSchedule, RunCheckpoint, RunState
 from igdtf.data.pipeline import EpochBatches
 from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation.tensorboard import TensorBoardLogger
 from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHODS, PAG_SOURCES, build_trainer
 from igdtf.methods.adapters import InputAdapter
@@ -46,6 +50,7 @@ from igdtf.methods.igam_teacher import FINETUNE_STEPS, finetune_teacher
 from igdtf.methods.pag import pag_targets
 from igdtf.models import ARCHITECTURES, MODEL_SPEC_FILE, ModelSpec
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
+from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
 
 log = logging.getLogger("igdtf.training")
@@ -288,21 +293,34 @@ def prepare_method(config: TrainConfig, info: DatasetInfo, train_data: tf.data.D
     teacher_path = os.path.join(output_dir, FINETUNED_TEACHER_FILE)
     adapter_path = os.path.join(output_dir, ADAPTER_WEIGHTS_FILE)
     with strategy.scope():
-        if os.path.exists(teacher_path):
-            log.info("igam: loading the finetuned teacher %s", teacher_path)
-            finetuned = keras.models.load_model(teacher_path, compile=False)
-            if adapter.layer is not None:
-                adapter.layer.load_weights(adapter_path)
-        else:
+        finetuned = _finetuned_teacher(teacher_path, adapter, adapter_path)
+        if finetuned is None:
             log.info("igam: finetuning the teacher's logit layer for %d steps", config.igam_finetune_steps)
             finetuned = finetune_teacher(teacher, info.num_classes, train_data, adapter, config.igam_finetune_steps,
                                          seed=config.seed)
-            os.makedirs(output_dir, exist_ok=True)
             if adapter.layer is not None:
-                adapter.layer.save_weights(adapter_path)
-            finetuned.save(teacher_path)
+                with atomic_path(adapter_path) as temporary:
+                    adapter.layer.save_weights(temporary)
+            save_model(finetuned, teacher_path)  # last: its existence means the first stage is done
         finetuned.trainable = False
     return finetuned, {"adapter": adapter}
+
+
+def _finetuned_teacher(teacher_path: str, adapter: InputAdapter, adapter_path: str) -> keras.Model | None:
+    """IGAM's saved first stage (loading the adapter's weights), or None if there is none or it
+    cannot be read (it is then computed again, deterministically from the seed)."""
+    if not os.path.exists(teacher_path):
+        return None
+    try:
+        finetuned = load_keras_file(teacher_path)
+        if adapter.layer is not None:
+            adapter.layer.load_weights(adapter_path)
+    except (UnreadableFileError, OSError, ValueError) as error:
+        log.warning("igam: %s cannot be read (%s); finetuning the teacher again.", teacher_path,
+                    error_summary(error))
+        return None
+    log.info("igam: loaded the finetuned teacher %s", teacher_path)
+    return finetuned
 
 
 def train_model(
@@ -317,6 +335,8 @@ def train_model(
     resume: bool = True,
     tensorboard: TensorBoardOptions | None = None,
     callbacks: tuple = (),
+    settings: dict | None = None,
+    extend_epochs: bool = False,
 ) -> keras.Model:
     """Trains (or resumes, or reloads if finished) `config.method`.
 
@@ -334,18 +354,20 @@ def train_model(
         finetuned here first) and for pag with pag_source="rigd".
       tensorboard: options of the TensorBoard logs; None writes none.
       callbacks: more Keras callbacks, run after the run's own (before its checkpoint).
+      settings: more settings that change the result (data options, the teacher), recorded in
+        run.json with the config's and compared with them on resume (run_record.py).
+      extend_epochs: a run recorded with fewer epochs than config.epochs trains on (even when
+        finished) instead of being refused; run.json records the new segment.
     Returns:
       The trained student classifier (after the last epoch; best.keras holds the best one).
     """
     name = name or config.method
     strategy = strategy or tf.distribute.get_strategy()
-    identity = config.identity(info)
-    check_run_directory(output_dir, identity, resume)
-    final_path = os.path.join(output_dir, MODEL_FILE)
-    if os.path.exists(final_path):
-        log.info("%s: %s exists, training is finished; loading it.", name, final_path)
-        with strategy.scope():
-            return keras.models.load_model(final_path, compile=False)
+    identity, all_settings = config.identity(info), run_settings(config, info, settings)
+    check_run_directory(output_dir, identity, resume, all_settings, extend_epochs)
+    finished = _finished_model(output_dir, config, name, strategy)
+    if finished is not None:
+        return finished
     if config.plateau_patience is not None and validation_data is None:
         raise ConfigError("A plateau schedule (plateau_patience) needs validation data.")
     check_attack_bounds(config, info)
@@ -356,9 +378,46 @@ def train_model(
     run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard, callbacks)
     run.build(teacher, method_inputs)
     if is_chief(strategy):
-        write_run_file(output_dir, identity, {**dataclasses.asdict(config), "dataset": info.name})
+        write_run_file(output_dir, identity, all_settings)
         run.model_spec().save(os.path.join(output_dir, MODEL_SPEC_FILE))
     return run.train()
+
+
+def run_settings(config: TrainConfig, info: DatasetInfo, settings: dict | None = None) -> dict:
+    """What run.json records as the run's settings: the config, the dataset, and `settings`."""
+    return {**dataclasses.asdict(config), "dataset": info.name, **(settings or {})}
+
+
+def _finished_model(output_dir: str, config: TrainConfig, name: str, strategy) -> keras.Model | None:
+    """The run's model.keras if training is finished, else None: when the run is being extended
+    to more epochs (the file is removed, the last checkpoint continues), or when model.keras
+    cannot be read but a checkpoint can rebuild it. UnreadableFileError when nothing can."""
+    final_path = os.path.join(output_dir, MODEL_FILE)
+    if not os.path.exists(final_path):
+        return None
+    record = read_run_file(output_dir)
+    if record is not None and (recorded_epochs(record) or config.epochs) < config.epochs:
+        log.info("%s: extending the finished run from %d to %d epochs.", name, recorded_epochs(record), config.epochs)
+        _remove_on_chief(final_path, strategy)
+        return None
+    log.info("%s: %s exists, training is finished; loading it.", name, final_path)
+    try:
+        with strategy.scope():
+            return load_keras_file(final_path)
+    except UnreadableFileError as error:
+        if not tf.train.latest_checkpoint(os.path.join(output_dir, "checkpoints")):
+            raise UnreadableFileError(f"{error} There is no checkpoint to rebuild it from: delete {output_dir} "
+                                      "and train again.") from None
+        log.warning("%s Rebuilding it from the last checkpoint.", error)
+        _remove_on_chief(final_path, strategy)
+        return None
+
+
+def _remove_on_chief(path: str, strategy) -> None:
+    """Removes a file of the run directory (only the chief writes there)."""
+    if is_chief(strategy):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
 
 
 class _Run:
@@ -399,10 +458,9 @@ class _Run:
                                                   max_to_keep=2)
 
     def train(self) -> keras.Model:
-        latest = tf.train.latest_checkpoint(os.path.join(self.output_dir, "checkpoints"))
+        latest = _restore_latest(self.checkpoint, os.path.join(self.output_dir, "checkpoints"))
         restore_metrics = None
         if latest:
-            _restore(self.checkpoint, latest)
             log.info("%s: resuming from %s (epoch %d, step %d).", self.name, latest, *self.state.position())
 
             def restore_metrics():  # the partial-epoch sums of a mid-epoch checkpoint
@@ -422,7 +480,7 @@ class _Run:
             self.trainer.fit(data, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=steps,
                              validation_data=self.validation_data, callbacks=callbacks, verbose=0)
             step = 0
-        self.student.save(os.path.join(self.files, MODEL_FILE))
+        save_model(self.student, os.path.join(self.files, MODEL_FILE))
         if is_chief(self.strategy):
             log.info("%s: saved %s", self.name, os.path.join(self.output_dir, MODEL_FILE))
         else:  # remove this run's scratch copy, and the scratch folder once empty
@@ -451,6 +509,31 @@ class _Run:
             RunCheckpoint(self.manager, self.state, self.trainer.optimizer, self.batches.steps_per_epoch,
                           config.checkpoint_every_steps, restore_metrics=restore_metrics),
         ]
+
+
+def _restore_latest(checkpoint: tf.train.Checkpoint, directory: str) -> str | None:
+    """Restores `checkpoint` from the newest readable checkpoint in `directory` (a corrupt one
+    is skipped with a warning) and returns its path; None if there is none. The checkpoints are
+    those the `checkpoint` state file lists or, if it cannot be read, the ckpt-N files there.
+    UnreadableFileError if none can be read; ConfigError if they belong to another configuration."""
+    state = tf.train.get_checkpoint_state(directory)  # None (with a warning) for a corrupt state file
+    if state is not None:
+        paths = [p if os.path.isabs(p) else os.path.join(directory, p) for p in state.all_model_checkpoint_paths]
+    else:
+        paths = sorted((name[:-len(".index")] for name in tf.io.gfile.glob(os.path.join(directory, "ckpt-*.index"))),
+                       key=lambda prefix: int(prefix.rsplit("-", 1)[1]))
+    for path in reversed(paths):
+        try:
+            _restore(checkpoint, path)
+            return path
+        except ConfigError:
+            raise
+        except Exception as error:  # a corrupt index raises OpError, corrupt data IndexError...
+            log.warning("Checkpoint %s cannot be read (%s); trying the one before it.", path, error_summary(error))
+    if paths:
+        raise UnreadableFileError(f"No checkpoint in {directory} can be read ({', '.join(paths)}): delete "
+                                  f"{os.path.dirname(directory)} and train again.")
+    return None
 
 
 def _restore(checkpoint: tf.train.Checkpoint, path: str) -> None:

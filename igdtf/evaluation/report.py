@@ -4,18 +4,22 @@
 import json
 import os
 import platform
+import zipfile
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 import igdtf
+from igdtf.atomic import save_npz, write_json, write_text
+from igdtf.errors import UnreadableFileError
 from igdtf.evaluation.outcomes import PerSample
 from igdtf.evaluation.protocol import Comparison, evaluator_label, from_outcomes
 from igdtf.evaluation.tables import markdown_report
 
 __all__ = ["build_report", "load_comparison", "markdown_report", "outcome_kinds", "write_report"]
 
+OUTCOMES_FILE = "outcomes.npz"
 _KINDS_KEY = "__summaries__"  # outcomes.npz entry: JSON {outcome name: summary kind}
 
 
@@ -49,12 +53,8 @@ def build_report(comparison: Comparison, evaluators, **context) -> dict:
 
 
 def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
-    """Writes report.json, report.md and outcomes.npz (per-sample values) into output_dir."""
-    os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "report.json"), "w") as f:
-        json.dump(report, f, indent=2)
-    with open(os.path.join(output_dir, "report.md"), "w") as f:
-        f.write(markdown_report(report))
+    """Writes outcomes.npz (per-sample values), report.md and, last, report.json into output_dir,
+    each atomically (igdtf.atomic)."""
     arrays = {"correct_by_all": comparison.correct_by_all}
     kinds = {}
     for model_name, outcomes in comparison.outcomes.items():
@@ -62,18 +62,25 @@ def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
             arrays[f"{model_name}/{name}"] = np.asarray(outcome.values)
             kinds[name] = outcome.summary
     arrays[_KINDS_KEY] = np.array(json.dumps(kinds))
-    np.savez_compressed(os.path.join(output_dir, "outcomes.npz"), **arrays)
+    save_npz(os.path.join(output_dir, OUTCOMES_FILE), compressed=True, **arrays)
+    write_text(os.path.join(output_dir, "report.md"), markdown_report(report))
+    write_json(os.path.join(output_dir, "report.json"), report)
 
 
 def load_comparison(output_dir: str) -> Comparison:
     """The Comparison saved in output_dir/outcomes.npz: summaries and the correct-by-all set are
-    recomputed from the per-sample values."""
-    with np.load(os.path.join(output_dir, "outcomes.npz")) as saved:
-        kinds = json.loads(str(saved[_KINDS_KEY]))
-        outcomes: dict[str, dict[str, PerSample]] = {}
-        for key in saved.files:
-            if key in (_KINDS_KEY, "correct_by_all"):
-                continue
-            model_name, _, name = key.partition("/")
-            outcomes.setdefault(model_name, {})[name] = PerSample(saved[key], kinds[name])
+    recomputed from the per-sample values. UnreadableFileError if the file cannot be read."""
+    path = os.path.join(output_dir, OUTCOMES_FILE)
+    try:
+        with np.load(path) as saved:
+            kinds = json.loads(str(saved[_KINDS_KEY]))
+            outcomes: dict[str, dict[str, PerSample]] = {}
+            for key in saved.files:
+                if key in (_KINDS_KEY, "correct_by_all"):
+                    continue
+                model_name, _, name = key.partition("/")
+                outcomes.setdefault(model_name, {})[name] = PerSample(saved[key], kinds[name])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
+        raise UnreadableFileError(f"{path} cannot be read ({type(error).__name__}: {str(error)[:200]}); "
+                                  "evaluate again to rewrite it.") from None
     return from_outcomes(outcomes)

@@ -9,6 +9,7 @@ Only the classifier passed in is saved: a trainer, and with it a teacher or a di
 is refused, and the SavedModel holds exactly the variables the signatures read.
 """
 
+import glob
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
+from igdtf.atomic import fsync_tree
 from igdtf.export.preprocessing import ImagePreprocessing
 from igdtf.export.signatures import ServingSignatures
 from igdtf.export.warmup import warmup_requests, write_warmup_requests
@@ -94,7 +96,9 @@ def export_saved_model(
       model_name: model name written into the warm-up requests (default: BASE's folder name).
     Raises:
       TypeError / ValueError for a non-classifier or bad options; FileExistsError if
-      BASE/<version>/ exists and overwrite is False. Nothing is written when an error is raised.
+      BASE/<version>/ exists and overwrite is False; OSError (PermissionError...) if BASE cannot
+      be written. Nothing is written when an error is raised, and a process killed at any point
+      leaves the previous version or the new one, never a partial one.
     """
     image_shape, num_classes = check_classifier(model)
     names = check_class_names(class_names, num_classes)
@@ -110,7 +114,10 @@ def export_saved_model(
     os.makedirs(base_dir, exist_ok=True)
     # Staged in a hidden folder beside the versions (TF Serving ignores non-numeric names) and
     # renamed into place at the end, so a server never sees a half-written version.
-    staging = tempfile.mkdtemp(prefix=f".export-{version}-", dir=base_dir)
+    prefix = f".export-{version}-"
+    for stale in glob.glob(os.path.join(glob.escape(base_dir), prefix + "*")):  # left by a killed export
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = tempfile.mkdtemp(prefix=prefix, dir=base_dir)
     try:
         names_file = os.path.join(staging, CLASS_NAMES_FILE)
         with open(names_file, "w", encoding="utf-8") as f:
@@ -126,8 +133,9 @@ def export_saved_model(
         archive.write_out(staged, verbose=False)
         name = model_name or os.path.basename(os.path.normpath(base_dir))
         write_warmup_requests(staged, warmup_requests(name, image_shape))
-        if os.path.exists(path):
-            shutil.rmtree(path)
+        fsync_tree(staged)
+        if os.path.exists(path):  # moved into the staging folder, removed with it below
+            os.rename(path, os.path.join(staging, "previous"))
         os.rename(staged, path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

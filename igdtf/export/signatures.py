@@ -7,6 +7,7 @@
   saliency(images, class_ids)    class_ids: int32 [N] in [0, K)
       → saliency [N, H, W, C] = |∂logit_c/∂x|, saliency_map [N, H, W] (max over channels)
 
+An empty request (N = 0) gets empty outputs ([0, K], [0, k], [0, H, W, C], ...).
 Every input is checked inside the graph with tf.debugging assertions, so a server answers a bad
 request with an error naming what was wrong, what is allowed and what it received, instead of
 computing garbage (a signature's declared shape is not enforced when a request is fed in).
@@ -135,7 +136,7 @@ class ServingSignatures:
 
     def classify(self, images: tf.Tensor) -> dict[str, tf.Tensor]:
         """The classification outputs (see module docstring) for checked images."""
-        logits = tf.cast(self.model(images, training=False), tf.float32)
+        logits = _unpadded(tf.cast(self.model(_padded(images), training=False), tf.float32), tf.shape(images)[0])
         probabilities = tf.nn.softmax(logits)
         top_probabilities, top_classes = tf.math.top_k(probabilities, k=self.top_k)
         return {
@@ -158,6 +159,19 @@ class ServingSignatures:
 
     def saliency(self, images, class_ids):
         images = check_images(images, self.image_shape)
-        class_ids = check_class_ids(class_ids, tf.shape(images)[0], self.num_classes)
-        maps = saliency(self.model, images, class_ids)
+        count = tf.shape(images)[0]
+        class_ids = check_class_ids(class_ids, count, self.num_classes)
+        maps = _unpadded(saliency(self.model, _padded(images), _padded(class_ids)), count)
         return {"saliency": maps, "saliency_map": tf.reduce_max(maps, axis=-1)}
+
+
+def _padded(batch: tf.Tensor) -> tf.Tensor:
+    """`batch` [N, ...], with one zero element appended when N = 0 (convolutions refuse empty
+    batches); _unpadded(outputs, N) removes its outputs again."""
+    missing = tf.maximum(1 - tf.shape(batch)[0], 0)
+    padding = tf.zeros(tf.concat([[missing], tf.shape(batch)[1:]], axis=0), batch.dtype)
+    return tf.concat([batch, padding], axis=0)
+
+
+def _unpadded(outputs: tf.Tensor, count: tf.Tensor) -> tf.Tensor:
+    return outputs[:count]

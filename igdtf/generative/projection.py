@@ -15,11 +15,13 @@ import dataclasses
 import hashlib
 import logging
 import os
+import zipfile
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from igdtf.atomic import save_npz
 from igdtf.validation import check_fraction, check_non_negative, check_positive_int
 
 log = logging.getLogger("igdtf.generative")
@@ -304,12 +306,9 @@ def project_dataset(generator: ConditionalGenerator, dataset, settings: Projecti
     key = {**dataclasses.asdict(settings), "data": _data_fingerprint(inputs, labels),
            "generator": generator.fingerprint()}
     if cache_path and os.path.exists(cache_path):
-        with np.load(cache_path) as cached:
-            if str(cached["key"]) == repr(sorted(key.items())):
-                log.info("Reusing the projections cached in %s", cache_path)
-                return ProjectionTable(cached["inputs"], cached["points"], cached["residuals"], cached["movement"],
-                                       cached["labels"], dataclasses.asdict(settings))
-        log.info("%s holds projections of other data, generator or settings; recomputing.", cache_path)
+        table = _cached_table(cache_path, repr(sorted(key.items())), settings)
+        if table is not None:
+            return table
     num = generator.num_classes
     points = np.zeros((len(inputs), num) + generator.data_shape, np.float32)
     residuals, movement, fall = (np.zeros((len(inputs), num), np.float32) for _ in range(3))
@@ -327,7 +326,23 @@ def project_dataset(generator: ConditionalGenerator, dataset, settings: Projecti
     _refuse_unconverged(converged, _wrong_classes(labels, num), residuals, movement, fall, settings)
     table = ProjectionTable(inputs, points, residuals, movement, labels, dataclasses.asdict(settings))
     if cache_path:
-        os.makedirs(os.path.dirname(os.path.abspath(cache_path)), exist_ok=True)
-        np.savez(cache_path, inputs=inputs, points=points, residuals=residuals, movement=movement, labels=labels,
+        save_npz(cache_path, inputs=inputs, points=points, residuals=residuals, movement=movement, labels=labels,
                  key=repr(sorted(key.items())))
     return table
+
+
+def _cached_table(cache_path: str, key: str, settings: ProjectionSettings) -> ProjectionTable | None:
+    """The ProjectionTable cached in `cache_path` under `key`, or None (logged) if it holds
+    another key or cannot be read (it is then recomputed and rewritten)."""
+    try:
+        with np.load(cache_path) as cached:
+            if str(cached["key"]) != key:
+                log.info("%s holds projections of other data, generator or settings; recomputing.", cache_path)
+                return None
+            log.info("Reusing the projections cached in %s", cache_path)
+            return ProjectionTable(cached["inputs"], cached["points"], cached["residuals"], cached["movement"],
+                                   cached["labels"], dataclasses.asdict(settings))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
+        log.warning("The projection cache %s cannot be read (%s: %s); recomputing it.", cache_path,
+                    type(error).__name__, str(error)[:200])
+        return None

@@ -5,19 +5,29 @@ import os
 import keras
 import tensorflow as tf
 
+from igdtf.artefacts import NOT_A_MODEL, error_summary, load_keras_file
+from igdtf.errors import UnreadableFileError
+
 
 def load_teacher(path: str) -> keras.Model:
     """Loads a frozen classifier from a `.keras` file or a SavedModel directory.
 
     A SavedModel's `serving_default` signature must return logits, either as its only output or
     under the key "logits" (igdtf's own exports do). The result has trainable=False.
+    UnreadableFileError ("not a readable Keras model or SavedModel: PATH") if it exists but
+    cannot be loaded.
     """
     if path.endswith(".keras"):
         if not os.path.isfile(path):
             raise FileNotFoundError(f"Teacher file {path!r} does not exist.")
-        model = keras.models.load_model(path, compile=False)
+        model = load_keras_file(path)
     elif os.path.isfile(os.path.join(path, "saved_model.pb")):
-        model = _wrap_saved_model(path)
+        try:
+            model = _wrap_saved_model(path)
+        except ValueError:
+            raise
+        except Exception as error:  # a truncated saved_model.pb or variables/ raise OpError, DecodeError...
+            raise UnreadableFileError(f"{NOT_A_MODEL}: {path} ({error_summary(error)}).") from None
     else:
         raise FileNotFoundError(
             f"Teacher {path!r} is neither a .keras file nor a SavedModel directory "

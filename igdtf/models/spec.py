@@ -6,10 +6,11 @@ rebuilt (and exported) from a run that never finished.
 """
 
 import dataclasses
-import json
 
 import keras
 
+from igdtf.artefacts import read_json
+from igdtf.atomic import write_json
 from igdtf.models.registry import build_model
 
 MODEL_SPEC_FILE = "model_spec.json"
@@ -32,14 +33,12 @@ class ModelSpec:
         return build_model(self.arch, self.input_shape, self.num_classes, self.mean, self.std, **self.options)
 
     def save(self, path: str) -> None:
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(dataclasses.asdict(self), f, indent=2)
+        write_json(path, dataclasses.asdict(self))
 
     @classmethod
     def load(cls, path: str) -> "ModelSpec":
         """Reads a spec written by `save`; raises ValueError naming the file if it is not one."""
-        with open(path, encoding="utf-8") as f:
-            fields = json.load(f)
+        fields = read_json(path)
         names = {field.name for field in dataclasses.fields(cls)}
         required = {field.name for field in dataclasses.fields(cls)
                     if field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING}

@@ -24,15 +24,17 @@ import os
 
 from absl import flags
 
+from igdtf.atomic import atomic_path
 from igdtf.attacks import PGD
 from igdtf.data.registry import load_split
+from igdtf.errors import UnreadableFileError
 from igdtf.evaluation import (
     DirectionAlignment, alignment_evaluators, alignment_markdown, alignment_table, build_report, compare_models,
     correlations,
 )
 from igdtf.generative import mean_cosine, train_direct_estimator
 from igdtf.generative.direct import DirectDeltaX, residual_generator
-from igdtf.recipes.runner import run, write_recipe_report
+from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, paper_table, spheres_batches
 from igdtf.training import TrainConfig, train_model
 
@@ -90,14 +92,18 @@ def delta_x_estimate(cfg: GeneratorConfig, info, out: str, num_train: int) -> Di
     if os.path.exists(path):
         log.info("Loading the Δx generator %s", path)
         generator = residual_generator(info.image_shape, info.num_classes, cfg.width)
-        generator.load_weights(path)
+        try:
+            generator.load_weights(path)
+        except (OSError, ValueError) as error:
+            raise UnreadableFileError(f"{path} cannot be read ({type(error).__name__}); delete it to train the "
+                                      "generator again.") from None
         return DirectDeltaX(generator, info.image_shape, info.bounds)
     log.info("Training the direct Δx generator for %d steps", cfg.steps)
     data = load_split(info.name, "train", num_samples=num_train).shuffle(num_train, seed=0)
     estimate, _ = train_direct_estimator(data.batch(cfg.batch_size, drop_remainder=True), info.image_shape, cfg.steps,
                                          cfg.norm_weight, info.bounds, cfg.width, cfg.learning_rate)
-    os.makedirs(out, exist_ok=True)
-    estimate.generator.save_weights(path)
+    with atomic_path(path) as temporary:
+        estimate.generator.save_weights(temporary)
     return estimate
 
 
@@ -128,6 +134,7 @@ def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
+    check_output_dir(out)
     info, train, test = spheres_batches(cfg.num_train, cfg.num_test, next(iter(cfg.models.values())).batch_size)
     models = {name: train_model(c, info, train, os.path.join(out, name), name=name) for name, c in cfg.models.items()}
     evaluators = alignment_evaluators(info, l2_epsilons=cfg.l2_epsilons, linf_epsilons=cfg.linf_epsilons,

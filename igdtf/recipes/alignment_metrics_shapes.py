@@ -32,6 +32,8 @@ import numpy as np
 import tensorflow as tf
 from absl import flags
 
+from igdtf.artefacts import load_keras_file
+from igdtf.atomic import save_model
 from igdtf.attacks import PGD
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
@@ -39,7 +41,7 @@ from igdtf.evaluation import alignment_evaluators, alignment_markdown, alignment
 from igdtf.errors import ConfigError
 from igdtf.generative import ConditionalGenerator, ProjectionError, ProjectionSettings, project_dataset
 from igdtf.generative.conditional_gan import conditional_samples, train_conditional_gan
-from igdtf.recipes.runner import run, write_recipe_report
+from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics_shapes", "Where the generator, models and report go.")
@@ -111,14 +113,13 @@ def conditional_generator(cfg: ShapesAlignmentConfig, info, out: str) -> keras.M
     path = os.path.join(out, GENERATOR_FILE)
     if os.path.exists(path):
         log.info("Loading the conditional generator %s", path)
-        return keras.models.load_model(path, compile=False)
+        return load_keras_file(path, "Delete it to train the generator again.")
     log.info("Training the conditional GAN for %d steps", cfg.gan.steps)
     data = gray_shapes("train", cfg.num_train, cfg.image_size).shuffle(cfg.num_train, seed=0)
     gan, _ = train_conditional_gan(data.batch(cfg.gan.batch_size, drop_remainder=True), info.image_shape,
                                    info.num_classes, cfg.gan.steps, cfg.gan.latent_dim, cfg.gan.width,
                                    cfg.gan.learning_rate)
-    os.makedirs(out, exist_ok=True)
-    gan.average_generator.save(path)
+    save_model(gan.average_generator, path)
     return gan.average_generator
 
 
@@ -156,6 +157,7 @@ def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
+    check_output_dir(out)
     info = gray_shapes_info(cfg.image_size)
     generator = conditional_generator(cfg, info, out)
     batch_size = next(iter(cfg.models.values())).batch_size

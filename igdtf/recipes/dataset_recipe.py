@@ -15,7 +15,6 @@ Run directory (--output_dir):
 
 import contextlib
 import dataclasses
-import json
 import logging
 import os
 
@@ -24,7 +23,8 @@ import tensorflow as tf
 from absl import flags
 
 from igdtf.attacks import PGD, AutoAttack
-from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE, check_run_directory
+from igdtf.artefacts import load_keras_file, read_json
+from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info, load_split
 from igdtf.data.specs import FORMS
@@ -39,8 +39,9 @@ from igdtf.methods import TEACHER_METHODS, load_teacher
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
 from igdtf.recipes.dataset_options import dataset_options
-from igdtf.recipes.runner import checked
-from igdtf.training import MODEL_FILE, TensorBoardOptions, train_model
+from igdtf.recipes.runner import check_output_dir, checked
+from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs
+from igdtf.training import MODEL_FILE, TensorBoardOptions, run_settings, train_model
 from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS
@@ -145,10 +146,15 @@ def run_recipe(dataset: str) -> None:
     if FLAGS.teacher_epochs is not None:
         checked(check_positive_int, "teacher_epochs", FLAGS.teacher_epochs)
     output_dir = FLAGS.output_dir
-    check_run_directory(output_dir, config.identity(info), FLAGS.resume)  # before any work
-    teacher_config = _teacher_config(config)
+    check_output_dir(output_dir)
+    teacher_config = _teacher_config(config, os.path.join(output_dir, "teacher"))
+    settings = _recorded_settings(dataset, info, teacher_config)
+    # Before any work: the directories must hold these runs with these settings (or nothing).
+    check_run_directory(output_dir, config.identity(info), FLAGS.resume, run_settings(config, info, settings),
+                        FLAGS.extend_epochs)
     if teacher_config is not None:
-        check_run_directory(os.path.join(output_dir, "teacher"), teacher_config.identity(info), FLAGS.resume)
+        check_run_directory(os.path.join(output_dir, "teacher"), teacher_config.identity(info), FLAGS.resume,
+                            run_settings(teacher_config, info, {"data": settings["data"]}))
     if FLAGS.deterministic:
         tf.config.experimental.enable_op_determinism()
     examples = info.loader("train", **options)  # builds the records if needed; fails fast on bad data
@@ -172,9 +178,11 @@ def run_recipe(dataset: str) -> None:
         hparams={**dataclasses.asdict(config), "dataset": info.name, "image_size": size, "strategy": FLAGS.strategy,
                  "replicas": strategy.num_replicas_in_sync},
     )
-    teacher = _teacher(config, teacher_config, info, train, held_out_batches, strategy, tensorboard, output_dir)
+    teacher = _teacher(config, teacher_config, info, train, held_out_batches, strategy, tensorboard, output_dir,
+                       settings)
     train_model(config, info, train, output_dir, validation_data=held_out_batches, teacher=teacher,
-                strategy=strategy, resume=FLAGS.resume, tensorboard=tensorboard)
+                strategy=strategy, resume=FLAGS.resume, tensorboard=tensorboard, settings=settings,
+                extend_epochs=FLAGS.extend_epochs)
     if is_chief(strategy):
         _report(dataset, config, info, output_dir, held_out_batches, evaluation)
 
@@ -186,16 +194,35 @@ def _probe(held_out: tf.data.Dataset, count: int):
     return images.numpy(), labels.numpy()
 
 
-def _teacher_config(config):
+def _teacher_config(config, teacher_dir: str):
     """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not
-    given: the student's settings, method standard, --teacher_epochs epochs; else None."""
+    given: the student's settings, method standard, --teacher_epochs epochs (default: --epochs;
+    with --extend_epochs, the epochs the teacher in `teacher_dir` was trained for: only the
+    student is extended); else None."""
     if config.method not in TEACHER_METHODS or FLAGS.teacher:
         return None
-    return dataclasses.replace(config, method="standard", eval_attack=None,
-                               epochs=FLAGS.teacher_epochs or config.epochs)
+    record = read_run_file(teacher_dir) if FLAGS.extend_epochs else None
+    epochs = FLAGS.teacher_epochs or (record and recorded_epochs(record)) or config.epochs
+    return dataclasses.replace(config, method="standard", eval_attack=None, epochs=epochs)
 
 
-def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strategy, tensorboard, output_dir):
+def _recorded_settings(dataset: str, info: DatasetInfo, teacher_config) -> dict:
+    """The recipe's settings that change the training result besides the TrainConfig, for run.json:
+    data options (augmentation, shuffling, class list, validation examples) and the teacher."""
+    data = {"pipeline_cutout": FLAGS.pipeline_cutout, "shuffle_buffer": FLAGS.shuffle_buffer or info.shuffle_buffer,
+            "validation_examples": FLAGS.eval_examples, "validation_batch_size": FLAGS.eval_batch_size}
+    if "class_list" in _EXTRA_DATA_FLAGS[dataset]:
+        data["class_list"] = FLAGS.class_list
+    teacher = None
+    if FLAGS.teacher:
+        teacher = FLAGS.teacher
+    elif teacher_config is not None:
+        teacher = f"standard, {teacher_config.epochs} epochs, in teacher/"
+    return {"data": data, "teacher": teacher}
+
+
+def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strategy, tensorboard, output_dir,
+             settings: dict):
     """The frozen teacher of a distillation method: --teacher, or a standard model trained into
     OUTPUT_DIR/teacher with `teacher_config`."""
     if config.method not in TEACHER_METHODS:
@@ -206,7 +233,7 @@ def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strat
     else:
         teacher = train_model(teacher_config, info, train, os.path.join(output_dir, "teacher"),
                               validation_data=validation, strategy=strategy, name="teacher",
-                              resume=FLAGS.resume, tensorboard=tensorboard)
+                              resume=FLAGS.resume, tensorboard=tensorboard, settings={"data": settings["data"]})
     teacher.trainable = False
     shape, classes = tuple(teacher.input_shape[1:]), teacher.output_shape[-1]
     if shape != tuple(info.image_shape) or classes != info.num_classes:
@@ -216,12 +243,17 @@ def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strat
 
 
 def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
-    """The best checkpoint of a run (or its final model) outside any strategy, and what it is."""
+    """The best checkpoint of a run (or its final model) outside any strategy, and what it is:
+    {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records}.
+    UnreadableFileError naming a file that cannot be read."""
     best = os.path.join(run_dir, BEST_MODEL_FILE)
+    segments = {"segments": (read_run_file(run_dir) or {}).get("segments", [])}
     if os.path.isfile(best):
-        with open(os.path.join(run_dir, BEST_FILE)) as f:
-            return keras.models.load_model(best, compile=False), {"checkpoint": "best", **json.load(f)}
-    return keras.models.load_model(os.path.join(run_dir, MODEL_FILE), compile=False), {"checkpoint": "final"}
+        remedy = (f"Delete {BEST_MODEL_FILE} and {BEST_FILE} to report the final {MODEL_FILE} instead, or train "
+                  "again into a new --output_dir.")
+        selected = read_json(os.path.join(run_dir, BEST_FILE), remedy)
+        return load_keras_file(best, remedy), {"checkpoint": "best", **selected, **segments}
+    return load_keras_file(os.path.join(run_dir, MODEL_FILE)), {"checkpoint": "final", **segments}
 
 
 def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, evaluation: _Evaluation) -> None:

@@ -9,7 +9,9 @@ Robustness error rates are measured on the test samples that every model classif
 Hardware: any. Expected time: on a shared 2-core CPU, every suite with saliency and IG maps
 took about 10 minutes per quickstart model on 1000 Shapes images (IOA, IG and PGD-20 dominate);
 --suite clean,pgd,gini,ina with saliency alone about 3 minutes.
-Every setting is checked before a model is loaded: a bad flag exits at once with code 2.
+Every setting is checked before a model is loaded: a bad flag exits at once with code 2, as does
+a --output_dir that cannot be written or already holds files (without --overwrite). report.json
+is written last, each file atomically: a killed evaluation leaves no report claiming to be whole.
 """
 
 import dataclasses
@@ -40,7 +42,7 @@ from igdtf.evaluation.suites import DEFAULT_SUITES, ROBUSTNESS_SUITES, VECTOR_SU
 from igdtf.generative import ProjectionError, ProjectionSettings, load_conditional_generator, project_dataset
 from igdtf.methods.teacher import load_teacher
 from igdtf.recipes.dataset_options import dataset_options
-from igdtf.recipes.runner import checked, run
+from igdtf.recipes.runner import check_output_dir, checked, run
 from igdtf.validation import check_choice
 
 flags.DEFINE_multi_string("model", None, "NAME=PATH of a model to compare (.keras file or SavedModel "
@@ -104,7 +106,9 @@ flags.DEFINE_string("corruption_class_folders", None, "File listing the class fo
 flags.DEFINE_integer("figure_images", 6, "Images per attribution-map grid (0: no grids).")
 flags.DEFINE_bool("gradcam", True, "Also draw tf-keras-vis GradCAM maps (models with conv layers).")
 flags.DEFINE_bool("progress", True, "Show a progress bar on stderr.")
-flags.DEFINE_string("output_dir", None, "Where report.json, report.md, outcomes.npz and figures go.")
+flags.DEFINE_string("output_dir", None, "Where report.json, report.md, outcomes.npz and figures go (a new or "
+                    "empty folder, unless --overwrite).")
+flags.DEFINE_bool("overwrite", False, "Write into a non-empty --output_dir, replacing an earlier report there.")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.evaluate")
 
@@ -254,8 +258,7 @@ def example_images(dataset, keep: np.ndarray, count: int):
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise ConfigError(f"Unexpected arguments {argv[1:]}; every setting is a --flag.")
+    del argv  # runner.run refuses positional arguments
     # Everything is checked before the first model is loaded.
     if not FLAGS.output_dir:
         raise ConfigError("--output_dir is required.")
@@ -288,9 +291,10 @@ def main(argv):
         raise ConfigError(f"--figure_images must be >= 0, received {FLAGS.figure_images}.")
     evaluators = checked(build_evaluators, suites, settings)
     generator, projection = delta_x_generator_from_flags(info, suites)
+    check_output_dir(FLAGS.output_dir, overwrite=FLAGS.overwrite)
 
     samples = checked(load_split, info.name, split, image_size=info.image_shape[0], **options)  # fails fast
-    models = {name: load_teacher(path) for name, path in model_paths.items()}
+    models = {name: checked(load_teacher, path) for name, path in model_paths.items()}
     checked(check_comparable, models)
     sized = fit_image_size(models, info)
     if sized is not info:  # the settings and Δx generator of the models' size
@@ -318,7 +322,6 @@ def main(argv):
         report["alignment"] = {"table": table, "correlations": correlations(table)}
     if "sanity" in suites:
         add_robustness_checks(report, undefended=FLAGS.undefended)  # logs every failed check loudly
-    os.makedirs(FLAGS.output_dir, exist_ok=True)
     report["figures"] = write_curve_figures(report, FLAGS.output_dir)
     images, labels = example_images(data, comparison.correct_by_all, FLAGS.figure_images if is_image else 0)
     if images is not None:

@@ -3,7 +3,7 @@
 Command:
   python -m igdtf.export --checkpoint PATH --output BASE [--version N] [--overwrite] [--dataset SPEC]
 PATH: a .keras model, or a run directory of igdtf.training (its model.keras, or the latest
-checkpoint of an unfinished run). Writes BASE/<version>/ (see export/README.md for serving).
+checkpoint of an unfinished run or of one whose model.keras cannot be read). Writes BASE/<version>/ (see export/README.md for serving).
 Only the classifier is exported, never a teacher or a trainer.
 Hardware: any; seconds on a CPU.
 """
@@ -16,7 +16,7 @@ from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.export.source import load_classifier
 from igdtf.recipes.dataset_options import dataset_options
-from igdtf.recipes.runner import run
+from igdtf.recipes.runner import check_output_dir, run
 
 flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
 flags.DEFINE_string("output", None, "Model base path for TF Serving; the model goes to OUTPUT/VERSION/.")
@@ -37,6 +37,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     del argv
+    check_output_dir(FLAGS.output, "output")
     try:
         loaded = load_classifier(FLAGS.checkpoint)
         options = {}

@@ -26,7 +26,7 @@ from absl import flags
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import RobustnessCurve, build_report, compare_models
-from igdtf.recipes.runner import run, write_recipe_report
+from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/pag_toy", "Where models and the report go.")
@@ -91,6 +91,7 @@ def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
+    check_output_dir(out)
     info = dataset_info("line_modes")
     batch_size = next(iter(cfg.methods.values())).batch_size
     train = training_pipeline(load_split("line_modes", "train", num_samples=cfg.num_train), batch_size, seed=0)

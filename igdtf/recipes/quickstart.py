@@ -26,7 +26,7 @@ from igdtf.evaluation import (
     add_robustness_checks, build_report, compare_models, markdown_report, write_report,
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.recipes.runner import run
+from igdtf.recipes.runner import check_output_dir, run
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/quickstart", "Where models, report and export go.")
@@ -78,6 +78,7 @@ def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
+    check_output_dir(out)
     info = dataset_info("shapes")
     shapes = dict(texture_amplitude=cfg.texture_amplitude)
     train = training_pipeline(load_split("shapes", "train", num_samples=cfg.num_train, **shapes),

@@ -1,14 +1,33 @@
-"""Running a recipe: logging to stderr, and known errors as one clear line with exit code 2."""
+"""Running a recipe: logging to stderr, and every bad input (a flag absl cannot parse, a stray
+positional argument, bad settings, bad or missing data, an unusable output folder) as one clear
+line with exit code 2."""
 
-import json
 import logging
 import os
 import sys
+import tempfile
 
-from absl import app
+from absl import app, flags
 from absl import logging as absl_logging
 
+from igdtf.atomic import write_json, write_text
 from igdtf.errors import ConfigError, DataError, MissingDataError
+
+BAD_INPUT = 2  # the exit code of every bad input
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(BAD_INPUT)
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl's flag parsing, with a flag error (unknown flag, bad value or type, missing required
+    flag) as one line and exit code 2 instead of absl's two lines and code 1."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        _fail(f"{' '.join(str(error).split())} (--helpfull lists every flag).")
 
 
 def run(main) -> None:
@@ -19,12 +38,31 @@ def run(main) -> None:
         logging.getLogger("igdtf").setLevel(logging.INFO)
         logging.getLogger("tensorflow").setLevel(logging.WARNING)
         try:
+            if len(argv) > 1:
+                raise ConfigError(f"Unexpected arguments {argv[1:]}; every setting is a --flag (e.g. "
+                                  "--output_dir=PATH).")
             main(argv)
         except (ConfigError, DataError, MissingDataError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            sys.exit(2)
+            _fail(str(error))
 
-    app.run(guarded)
+    app.run(guarded, flags_parser=parse_flags)
+
+
+def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None = None) -> None:
+    """Creates the folder `path` and checks that files can be written there; with overwrite=False
+    also refuses a folder that is not empty. ConfigError (naming --`flag`) otherwise."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise ConfigError(f"--{flag}={path} cannot be written ({error.strerror or error}); choose a folder you "
+                          "can write to.") from None
+    names = sorted(os.listdir(path))
+    if overwrite is False and names:
+        held = ", ".join(([name for name in names if not name.startswith(".")] or names)[:5])
+        raise ConfigError(f"--{flag}={path} is not empty (it holds {held}); pass --overwrite to replace its "
+                          "files, or choose an empty or new folder.")
 
 
 def checked(build, *args, **kwargs):
@@ -38,9 +76,6 @@ def checked(build, *args, **kwargs):
 def write_recipe_report(output_dir: str, report: dict, text: str) -> None:
     """Writes OUTPUT_DIR/report.json (`report`; values JSON cannot hold as strings) and report.md
     (`text`), and prints `text`."""
-    os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "report.json"), "w") as f:
-        json.dump(report, f, indent=2, default=str)
-    with open(os.path.join(output_dir, "report.md"), "w") as f:
-        f.write(text)
+    write_json(os.path.join(output_dir, "report.json"), report, default=str)
+    write_text(os.path.join(output_dir, "report.md"), text)
     print(text)

@@ -24,7 +24,7 @@ from absl import flags
 
 from igdtf.evaluation import DirectionAlignment, RobustnessCurve, build_report, compare_models, epsilon_50
 from igdtf.evaluation.alignment_suite import SPHERES_L2_EPSILONS, SPHERES_LINF_EPSILONS  # the authors' test grids
-from igdtf.recipes.runner import run, write_recipe_report
+from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, paper_table, spheres_batches
 from igdtf.training import TrainConfig, train_model
 
@@ -86,6 +86,7 @@ def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
+    check_output_dir(out)
     info, train, test = spheres_batches(cfg.num_train, cfg.num_test, next(iter(cfg.models.values())).batch_size)
     models = {name: train_model(c, info, train, os.path.join(out, name.split(" ")[0]), name=name)
               for name, c in cfg.models.items()}

@@ -89,6 +89,9 @@ def define_training_flags(defaults: dict) -> None:
                       "flags give the same weights (slower).")
     flags.DEFINE_bool("resume", True, "Continue the run in --output_dir if it holds a checkpoint "
                       "(--noresume refuses such a directory instead).")
+    flags.DEFINE_bool("extend_epochs", False, "Let a run recorded with fewer --epochs (even a finished one) "
+                      "train on to --epochs; run.json and the report record each segment. Without it a "
+                      "changed --epochs is refused like every other changed setting.")
     flags.DEFINE_integer("checkpoint_every_steps", None, "Also checkpoint every N steps within an epoch.")
     flags.DEFINE_integer("pipeline_cutout", None, "CutOut square side applied in the input pipeline, for "
                          "any method (default: none).")

@@ -123,6 +123,19 @@ def test_bad_requests_fail_with_a_clear_error(signatures, signature, inputs, mes
         signatures[signature](**feed)
 
 
+def test_an_empty_request_gets_empty_outputs(signatures):
+    empty = tf.zeros([0, *IMAGE_SHAPE])
+    feeds = {"serving_default": {"images": empty}, "serving_bytes": {"image_bytes": tf.constant([], tf.string)},
+             "saliency": {"images": empty, "class_ids": tf.zeros([0], tf.int32)}}
+    for name, feed in feeds.items():
+        outputs = signatures[name](**feed)
+        assert outputs and all(int(value.shape[0]) == 0 for value in outputs.values()), name
+    shapes = {key: tuple(value.shape) for key, value in signatures["serving_default"](images=empty).items()}
+    assert shapes["logits"] == (0, NUM_CLASSES) and shapes["top_k_names"] == (0, 2)
+    assert tuple(signatures["saliency"](images=empty, class_ids=tf.zeros([0], tf.int32))["saliency"].shape) == \
+        (0, *IMAGE_SHAPE)
+
+
 def test_serving_bytes_takes_jpeg_and_grey_or_rgba_png_and_crops_other_sizes(signatures, exported):
     _, student, _ = exported
     x = eight_bit_images(1)

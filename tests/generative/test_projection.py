@@ -66,6 +66,12 @@ def test_project_dataset_tabulates_every_class_and_caches(tmp_path):
     assert table.describe()["mean_residual_own_class"] < 0.02 < table.describe()["mean_residual_other_classes"]
     reloaded = project_dataset(generator, data, SETTINGS, cache_path=cache)
     np.testing.assert_array_equal(reloaded.points, table.points)
+    with open(cache, "r+b") as f:  # a cache truncated by a crash is recomputed and rewritten
+        f.truncate(100)
+    rewritten = project_dataset(generator, data, SETTINGS, cache_path=cache)
+    np.testing.assert_allclose(rewritten.points, table.points, atol=1e-6)
+    with np.load(cache) as cached:
+        np.testing.assert_array_equal(cached["points"], rewritten.points)
     other = ProjectionSettings(steps=1500, learning_rate=0.05, prior_weight=0.5, tolerance=1e-3)
     recomputed = project_dataset(generator, data, other, cache_path=cache)  # other settings: not the cache
     np.testing.assert_allclose(recomputed.points[:, 1], ridge(x, 1, 0.5) @ A + B[1], atol=5e-3)
