@@ -96,7 +96,7 @@ def make_step(student, teacher=None):
         optimizer.zero_grad(set_to_none=True)
         loss.mean().backward()
         optimizer.step()
-        return float(loss.mean())
+        return float(loss.mean().detach())
 
     return step
 

@@ -81,19 +81,24 @@ class TrainingAttack:
         check_choice("training attack", self.kind, TRAIN_ATTACKS)
         check_choice("attack precision", self.precision, ATTACK_PRECISIONS)
 
-    def plan(self, scale=None):
-        """(threat set, steps, step size, random start) at ε·scale (scale: None, a scalar
-        tensor or one broadcasting per example, as PGD's)."""
+    def ball(self, scale=None, radius: float = 1.0):
+        """The threat model of radius `radius`·ε·scale (scale: None, a scalar tensor or one
+        broadcasting per example, as PGD's), with the attack's norm and bounds."""
         pgd = self.pgd
         epsilon = pgd.epsilon if scale is None else pgd.epsilon * scale
-        threat = threat_model(pgd.norm, epsilon, pgd.bounds)
+        return threat_model(pgd.norm, radius * epsilon, pgd.bounds)
+
+    def plan(self, scale=None):
+        """(threat set, steps, step size, random start) at ε·scale."""
+        pgd = self.pgd
+        threat = self.ball(scale)
+        epsilon = threat.epsilon
         if self.kind == "pgd":
             step_size = pgd.step_size if scale is None else pgd.step_size * scale
             return threat, pgd.steps, step_size, pgd.random_start
         if self.kind == "fgsm_rs":
             return threat, 1, FGSM_RS_STEP * epsilon, True
-        noise = threat_model(pgd.norm, N_FGSM_NOISE * epsilon, pgd.bounds)
-        reach = threat_model(pgd.norm, (N_FGSM_NOISE + N_FGSM_STEP) * epsilon, pgd.bounds)
+        noise, reach = self.ball(scale, N_FGSM_NOISE), self.ball(scale, N_FGSM_NOISE + N_FGSM_STEP)
         return _NoiseStart(threat, noise, reach), 1, N_FGSM_STEP * epsilon, True
 
     def __call__(self, model, x, y, seed, loss_fn=cross_entropy, scale=None, start=None) -> tf.Tensor:

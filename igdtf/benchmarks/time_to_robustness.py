@@ -4,7 +4,7 @@ PGD-10, FGSM-RS and N-FGSM training of PGDAT and IGD on the quickstart's Shapes 
 Command (BUILD.md, "Fast training"):
   python -m igdtf.benchmarks.time_to_robustness --output_dir=runs/time_to_robustness
   python -m igdtf.benchmarks.time_to_robustness --smoke --output_dir=/tmp/ttr   # seconds, numbers meaningless
-The quickstart's models, data, optimizer and ε warm-up (recipes/quickstart.py config()), except
+The quickstart's models, data, optimizer and ε warm-up (recipes/quickstart_config.py), except
 the training attack: "pgd" here is PGD-10 with step 2/255 (the papers'), and every run is
 validated after each epoch with PGD-20 (ε 8/255, step 2/255) on --num_validation held-out
 images. IGD's standard teacher is trained once. Each run's epoch times exclude validation
@@ -26,7 +26,7 @@ from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.errors import ConfigError
 from igdtf.overfitting_guard import read_overfitting
-from igdtf.recipes import quickstart
+from igdtf.recipes.quickstart_config import EPSILON, config
 from igdtf.recipes.runner import checked, run
 from igdtf.training import train_model
 from igdtf.validation import check_choice, check_positive_int
@@ -36,6 +36,7 @@ flags.DEFINE_list("method", ["pgdat", "igd"], "Methods among pgdat, igd.")
 flags.DEFINE_list("train_attack", list(TRAIN_ATTACKS), f"Training attacks among {', '.join(TRAIN_ATTACKS)}.")
 flags.DEFINE_enum("attack_precision", "float32", list(ATTACK_PRECISIONS), "Compute precision of the training attacks.")
 flags.DEFINE_integer("epochs", None, "Epochs of every adversarial run (default: the quickstart's).")
+flags.DEFINE_integer("num_train", None, "Training images (default: the quickstart's).")
 flags.DEFINE_integer("num_validation", 250, "Held-out images of the per-epoch PGD-20 validation.")
 flags.DEFINE_bool("smoke", False, "Tiny data, models and epochs (seconds; numbers meaningless).")
 FLAGS = flags.FLAGS
@@ -46,8 +47,8 @@ TARGET_MARGIN = 0.02  # a run reaches its method's robustness when within 2 poin
 
 def _runs(cfg, methods, attacks, epochs):
     """{label: TrainConfig} for every method and training attack."""
-    validation_attack = PGD(steps=2) if FLAGS.smoke else PGD(epsilon=quickstart.EPSILON, step_size=2 / 255, steps=20)
-    pgd10 = cfg.pgdat.attack if FLAGS.smoke else PGD(epsilon=quickstart.EPSILON, step_size=2 / 255, steps=10)
+    validation_attack = PGD(steps=2) if FLAGS.smoke else PGD(epsilon=EPSILON, step_size=2 / 255, steps=20)
+    pgd10 = cfg.pgdat.attack if FLAGS.smoke else PGD(epsilon=EPSILON, step_size=2 / 255, steps=10)
     runs = {}
     for method in methods:
         base = getattr(cfg, method)
@@ -68,7 +69,9 @@ def main(argv):
     if FLAGS.epochs is not None:
         checked(check_positive_int, "epochs", FLAGS.epochs)
     checked(check_positive_int, "num_validation", FLAGS.num_validation)
-    cfg = quickstart.config(FLAGS.smoke)
+    cfg = config(FLAGS.smoke)
+    if FLAGS.num_train is not None:
+        cfg = dataclasses.replace(cfg, num_train=checked(check_positive_int, "num_train", FLAGS.num_train))
     out = FLAGS.output_dir
     info = dataset_info("shapes")
     shapes = dict(texture_amplitude=cfg.texture_amplitude)
@@ -79,12 +82,12 @@ def main(argv):
     teacher = train_model(cfg.standard, info, train, os.path.join(out, "standard")) if "igd" in methods else None
     load_before = load_average()
     results = {}
-    for label, config in _runs(cfg, methods, attacks, FLAGS.epochs).items():
+    for label, run_config in _runs(cfg, methods, attacks, FLAGS.epochs).items():
         run_dir = os.path.join(out, label)
-        train_model(config, info, train, run_dir, validation_data=validation, name=label,
-                    teacher=teacher if config.method == "igd" else None, callbacks=(EpochClock(run_dir),))
+        train_model(run_config, info, train, run_dir, validation_data=validation, name=label,
+                    teacher=teacher if run_config.method == "igd" else None, callbacks=(EpochClock(run_dir),))
         accuracies = _history_column(run_dir, "val_pgd_acc")
-        results[label] = {"method": config.method, "train_attack": config.train_attack,
+        results[label] = {"method": run_config.method, "train_attack": run_config.train_attack,
                           "points": timeline(read_epoch_seconds(run_dir), accuracies),
                           "catastrophic_overfitting": read_overfitting(run_dir)}
     targets = {method: results[f"{method}+pgd10"]["points"][-1][1] - TARGET_MARGIN for method in methods}

@@ -2,7 +2,7 @@
 
 import tensorflow as tf
 
-from igdtf.attacks import PGD, TrainingAttack, threat_model
+from igdtf.attacks import PGD, TrainingAttack
 from igdtf.data.augment import cutout
 from igdtf.methods.base import Trainer, fold_seed
 from igdtf.methods.gradalign import gradalign_cosine
@@ -53,9 +53,7 @@ class PGDAT(Trainer):
     def regularizer(self, x, y, seed):
         if not self.gradalign_weight:
             return None, {}
-        scale = self.epsilon_scale()
-        epsilon = self.attack.epsilon if scale is None else self.attack.epsilon * scale
-        cosine = gradalign_cosine(self.student, x, y, threat_model(self.attack.norm, epsilon, self.attack.bounds), seed)
+        cosine = gradalign_cosine(self.student, x, y, self.training_attack.ball(self.epsilon_scale()), seed)
         return self.gradalign_weight * (1.0 - cosine), {"gradalign_cos": cosine}
 
 
