@@ -33,17 +33,25 @@ def computes_in_float32(model: keras.Layer) -> bool:
     return all(layer.compute_dtype == "float32" for layer in layers)
 
 
-@contextlib.contextmanager
 def float32_compute(model: keras.Layer):
     """Runs the block with every layer of `model` (itself and nested ones) computing in float32
     (weights unchanged and shared); restores each layer's policy afterwards."""
+    return compute_policy(model, "float32")
+
+
+@contextlib.contextmanager
+def compute_policy(model: keras.Layer, name: str):
+    """Runs the block with every layer of `model` under the dtype policy `name` ("float32",
+    "mixed_bfloat16", "mixed_float16": float32 weights, that compute dtype); restores each
+    layer's policy afterwards. Like float32_compute, inside a tf.function it acts at tracing."""
+    policy = keras.DTypePolicy(name)
     changed = [layer for layer in model._flatten_layers(include_self=True)  # noqa: SLF001 (no public walk)
-               if layer.compute_dtype != "float32"]
+               if layer.compute_dtype != policy.compute_dtype]
     saved = [layer.dtype_policy for layer in changed]
     for layer in changed:
-        layer.dtype_policy = keras.DTypePolicy("float32")
+        layer.dtype_policy = policy
     try:
         yield
     finally:
-        for layer, policy in zip(changed, saved):
-            layer.dtype_policy = policy
+        for layer, previous in zip(changed, saved):
+            layer.dtype_policy = previous

@@ -13,6 +13,7 @@ A run directory holds:
                  to rebuild the model around a checkpoint (igdtf.export)
   best.keras     with validation data: the student at its best validation metric
   best.json      (val_pgd_acc for adversarial methods, val_acc otherwise) and that epoch
+  overfitting.json  catastrophic-overfitting events, if any (overfitting_guard.py)
   tensorboard/   with tensorboard options: event files (evaluation/tensorboard.py)
   model.keras    the trained classifier after the last epoch (written last; means "done")
 Every file is written atomically (atomic.py): a kill leaves the old file or the new one. A
@@ -34,9 +35,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from igdtf.attacks import PGD
 from igdtf.artefacts import error_summary, load_keras_file
 from igdtf.atomic import atomic_path, save_model
+from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS
 from igdtf.checkpointing import BestModel, PlateauSchedule, RunCheckpoint, RunState
 from igdtf.data.pipeline import EpochBatches
 from igdtf.data.registry import DatasetInfo
@@ -49,6 +50,7 @@ from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT
 from igdtf.methods.igam_teacher import FINETUNE_STEPS, finetune_teacher
 from igdtf.methods.pag import pag_targets
 from igdtf.models import ARCHITECTURES, MODEL_SPEC_FILE, ModelSpec
+from igdtf.overfitting_guard import OVERFITTING_ACTIONS, OverfittingGuard
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
 from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
@@ -77,6 +79,11 @@ class TrainConfig:
     of the logit-layer finetuning), pag_* (PAG: λ, target source, nearest-neighbour pool size,
     classes aligned per example: None for all),
     alignment_penalty_weight (λ_α), gradient_norm_weight (Ross & Doshi-Velez's λ), trades_beta.
+
+    Training attack of every adversarial method (methods/pgdat.py): train_attack (pgd, fgsm_rs,
+    n_fgsm), attack_precision, gradalign_weight (GradAlign's λ, 0 = off); overfitting_action
+    (log, stop, pgd) is what the catastrophic-overfitting guard does, which runs whenever
+    validation PGD accuracy is measured (overfitting_guard.py).
     """
 
     method: str = "standard"
@@ -105,6 +112,10 @@ class TrainConfig:
     alignment_penalty_weight: float = 0.1
     gradient_norm_weight: float = 1.0
     trades_beta: float = 6.0
+    train_attack: str = "pgd"
+    attack_precision: str = "float32"
+    gradalign_weight: float = 0.0
+    overfitting_action: str = "log"
     seed: int = 0
     checkpoint_every_steps: int | None = None
     mixed_precision: bool = False
@@ -138,12 +149,21 @@ class TrainConfig:
         check_non_negative("alignment_penalty_weight (λ_α)", self.alignment_penalty_weight)
         check_non_negative("gradient_norm_weight (λ)", self.gradient_norm_weight)
         check_non_negative("trades_beta (β)", self.trades_beta)
+        check_choice("training attack", self.train_attack, TRAIN_ATTACKS)
+        check_choice("attack precision", self.attack_precision, ATTACK_PRECISIONS)
+        check_non_negative("gradalign_weight (λ)", self.gradalign_weight)
+        check_choice("overfitting action", self.overfitting_action, OVERFITTING_ACTIONS)
+        fast = (self.train_attack != "pgd", self.attack_precision != "float32", self.gradalign_weight > 0)
+        if any(fast) and self.method not in ADVERSARIAL_METHODS:
+            raise ValueError(f"train_attack, attack_precision and gradalign_weight apply to the adversarial methods "
+                             f"({', '.join(ADVERSARIAL_METHODS)}), not to {self.method}.")
 
     def trainer_options(self, steps_per_epoch: int | None = None) -> dict:
         """Keyword arguments of the method's trainer class (the ε warm-up needs steps_per_epoch)."""
         options = {"weight_decay": self.weight_decay, "eval_attack": self.eval_attack, "seed": self.seed}
         if self.method in ADVERSARIAL_METHODS:
-            options["attack"] = self.attack
+            options.update(attack=self.attack, train_attack=self.train_attack,
+                           attack_precision=self.attack_precision, gradalign_weight=self.gradalign_weight)
             if self.epsilon_warmup_epochs:
                 if not steps_per_epoch:
                     raise ValueError("An ε warm-up needs a training dataset of known length.")
@@ -480,6 +500,9 @@ class _Run:
             self.trainer.fit(data, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=steps,
                              validation_data=self.validation_data, callbacks=callbacks, verbose=0)
             step = 0
+            if self.trainer.stop_training:  # the overfitting guard's "stop"
+                log.warning("%s: training stopped after epoch %d.", self.name, epoch + 1)
+                break
         save_model(self.student, os.path.join(self.files, MODEL_FILE))
         if is_chief(self.strategy):
             log.info("%s: saved %s", self.name, os.path.join(self.output_dir, MODEL_FILE))
@@ -497,6 +520,8 @@ class _Run:
             callbacks.append(PlateauSchedule(self.state, config.monitor, config.plateau_patience))
         if self.validation_data is not None:
             callbacks.append(BestModel(self.state, self.student, config.monitor, self.files))
+            if config.eval_attack is not None and config.method in ADVERSARIAL_METHODS:
+                callbacks.append(OverfittingGuard(self.trainer, self.files, config.overfitting_action))
         if self.tensorboard is not None:
             options = self.tensorboard
             callbacks.append(TensorBoardLogger(

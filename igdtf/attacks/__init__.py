@@ -1,4 +1,5 @@
-"""Threat models, PGD and AutoAttack; attacks run with training=False and in float32."""
+"""Threat models, PGD, AutoAttack and the training attacks; attacks run with training=False, in
+float32 (a training attack optionally in bfloat16/float16, training_attacks.py)."""
 
 from igdtf.attacks.apgd import apgd_attack
 from igdtf.attacks.autoattack import ATTACKS, VERSIONS, AutoAttack, AutoAttackResult
@@ -7,9 +8,10 @@ from igdtf.attacks.losses import dlr_loss, dlr_targeted_loss, margin
 from igdtf.attacks.pgd import PGD, cross_entropy, pgd_attack
 from igdtf.attacks.square import square_attack
 from igdtf.attacks.threat_models import THREAT_MODELS, L2Ball, LinfBall, threat_model
+from igdtf.attacks.training_attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS, TrainingAttack
 
 __all__ = [
-    "ATTACKS", "VERSIONS", "AutoAttack", "AutoAttackResult", "PGD", "THREAT_MODELS", "L2Ball", "LinfBall",
-    "apgd_attack", "cross_entropy", "dlr_loss", "dlr_targeted_loss", "fab_attack", "margin", "pgd_attack",
+    "ATTACKS", "ATTACK_PRECISIONS", "TRAIN_ATTACKS", "VERSIONS", "AutoAttack", "AutoAttackResult", "PGD",
+    "THREAT_MODELS", "L2Ball", "LinfBall", "TrainingAttack", "apgd_attack", "cross_entropy", "dlr_loss", "dlr_targeted_loss", "fab_attack", "margin", "pgd_attack",
     "square_attack", "threat_model",
 ]

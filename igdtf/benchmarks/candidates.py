@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from igdtf.attacks import PGD
+from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS
 from igdtf.benchmarks.plain_steps import make_plain_step
 from igdtf.methods import build_trainer
 from igdtf.models import build_model
@@ -44,11 +44,13 @@ def _model(arch: str, image_size: int, seed: int, stock_layers: bool) -> keras.M
 
 
 def build_candidate(name: str, arch: str, image_size: int, batch: int, xla: bool, mixed_precision: bool = False,
-                    stock_layers: bool = False):
+                    stock_layers: bool = False, train_attack: str = "pgd", attack_precision: str = "float32"):
     """A callable that runs one training step of candidate `name` and waits for its result.
 
     stock_layers: build the models with Keras' ReLU and max-pooling instead of igdtf's
     first-order ones (models/first_order.py), to measure what those save.
+    train_attack, attack_precision: the adversarial trainers' training attack (plain_* steps
+    are PGD-10 in float32 only).
     """
     x, y = _fixed_batch(image_size, batch)
     teacher = _model(arch, image_size, 1, stock_layers) if name in ("igd", "plain_igd") else None
@@ -60,7 +62,7 @@ def build_candidate(name: str, arch: str, image_size: int, batch: int, xla: bool
         student = _model(arch, image_size, 0, stock_layers)
         options = {"teacher": teacher} if teacher is not None else {}
         if name != "standard":
-            options["attack"] = PGD()
+            options.update(attack=PGD(), train_attack=train_attack, attack_precision=attack_precision)
         trainer = build_trainer(name, student, weight_decay=5e-4, **options)
         trainer.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), jit_compile=xla)
         trainer.optimizer.build(student.trainable_variables)
@@ -71,18 +73,37 @@ def build_candidate(name: str, arch: str, image_size: int, batch: int, xla: bool
 
 def report(timings: dict, batch: int) -> list[str]:
     """One line per candidate: median/min/max ms per step, images/s, ratio to the PGDAT line of
-    the same XLA setting, peak device memory where a GPU is used."""
+    the same setting (XLA, layers, training attack), for a non-default training attack the
+    speed-up over the same method's default (PGD-10 float32) line, peak device memory where a
+    GPU is used. A label is a method then "+setting" parts, e.g. igd+n_fgsm+bfloat16."""
     lines = []
     for name, timing in timings.items():
-        setting = name[len(name.split("+")[0]):]  # "", "+stock", "+xla", "+stock+xla"
+        method = name.split("+")[0]
+        setting = name[len(method):]  # "", "+stock", "+xla", "+n_fgsm+bfloat16", ...
         reference = timings.get("pgdat" + setting)
         ms = [1000 * s for s in timing.seconds]
         line = (f"{name:<20} {timing.median * 1000:9.1f} ms/step (min {min(ms):.1f}, max {max(ms):.1f})  "
                 f"{batch / timing.median:8.1f} images/s")
         if reference is not None:
             line += f"  {timing.median / reference.median:5.2f}x pgdat"
+        default = timings.get(method + _without_attack(setting))
+        if default is not None and default is not timing:
+            line += f"  speed-up {default.median / timing.median:.2f}x vs {method + _without_attack(setting)}"
         line += f"  (warm-up {timing.warmup_seconds:.0f} s)"
         if timing.peak_device_bytes is not None:
             line += f"  peak GPU memory {timing.peak_device_bytes / 2**20:.0f} MiB"
         lines.append(line)
     return lines
+
+
+def attack_label(train_attack: str, attack_precision: str) -> str:
+    """The label part of a training attack: "" for the default PGD in float32, else
+    "+n_fgsm", "+bfloat16", "+fgsm_rs+float16", ..."""
+    parts = [part for part, default in ((train_attack, "pgd"), (attack_precision, "float32")) if part != default]
+    return "".join("+" + part for part in parts)
+
+
+def _without_attack(setting: str) -> str:
+    """A label's setting without its training-attack parts."""
+    attack_parts = set(TRAIN_ATTACKS + tuple(ATTACK_PRECISIONS))
+    return "".join("+" + part for part in setting.split("+")[1:] if part not in attack_parts)

@@ -2,6 +2,8 @@
 
 Command (the IGD/PGDAT target of BUILD.md, "Benchmarks"):
   python -m igdtf.benchmarks.train_step --method=all --arch=resnet18 --image_size=32 --batch=32
+Fast training attacks (every combination of the values listed, e.g. igd+n_fgsm+bfloat16 lines):
+  python -m igdtf.benchmarks.train_step --method=pgdat,igd --train_attack=pgd,n_fgsm --attack_precision=float32,bfloat16
 Each method trains on one fixed random batch (10 classes) with momentum SGD, weight decay 5e-4
 and the papers' PGD-10 (ε 8/255, step 2/255); IGD's teacher is a second, randomly initialised
 model of the same architecture. Candidates are warmed up (traced, compiled) once, then timed
@@ -14,12 +16,15 @@ same maths, as a reference for what the Trainer machinery costs.
 import tensorflow as tf
 from absl import flags
 
-from igdtf.benchmarks.candidates import ALL, CANDIDATES, PLAIN_METHODS, build_candidate, report, selected_candidates
+from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS
+from igdtf.benchmarks.candidates import (
+    ALL, CANDIDATES, PLAIN_METHODS, attack_label, build_candidate, report, selected_candidates,
+)
 from igdtf.benchmarks.timing import gpu_device, load_average, peak_host_rss_bytes, round_robin
 from igdtf.models import ARCHITECTURES
 from igdtf.precision import MIXED_FLOAT16
 from igdtf.recipes.runner import checked, run
-from igdtf.validation import check_positive_int
+from igdtf.validation import check_choice, check_positive_int
 
 flags.DEFINE_list("method", ["all"], f"Comma-separated candidates among {', '.join(CANDIDATES)}, or all "
                   f"(= {', '.join(ALL)}).")
@@ -35,6 +40,10 @@ flags.DEFINE_enum("layers", "first_order", ["first_order", "stock", "both"], "Re
                   "(same values and gradients, larger double-backprop graph), or both in the same run.")
 flags.DEFINE_bool("mixed_precision", False, "Student in mixed_float16 (attacks and gradient terms stay "
                   "float32); plain_* candidates are float32 only.")
+flags.DEFINE_list("train_attack", ["pgd"], f"Training attacks of the adversarial trainers, among "
+                  f"{', '.join(TRAIN_ATTACKS)} (pgd = PGD-10); several give one line each.")
+flags.DEFINE_list("attack_precision", ["float32"], f"Compute precisions of the training attack, among "
+                  f"{', '.join(ATTACK_PRECISIONS)}; several give one line each.")
 FLAGS = flags.FLAGS
 
 
@@ -47,21 +56,28 @@ def main(argv):
         names = tuple(name for name in names if name not in PLAIN_METHODS)
     xla_settings = {"on": (True,), "off": (False,), "both": (False, True)}[FLAGS.xla]
     layer_settings = {"first_order": (False,), "stock": (True,), "both": (False, True)}[FLAGS.layers]
+    attacks = [(checked(check_choice, "training attack", kind, TRAIN_ATTACKS),
+                checked(check_choice, "attack precision", precision, ATTACK_PRECISIONS))
+               for kind in FLAGS.train_attack for precision in FLAGS.attack_precision]
     candidates = {}
     for xla in xla_settings:
         for stock in layer_settings:
             for name in names:
-                label = (name + ("+stock" if stock and FLAGS.layers == "both" else "")
-                         + ("+xla" if xla and FLAGS.xla == "both" else ""))
-                candidates[label] = build_candidate(name, FLAGS.arch, FLAGS.image_size, FLAGS.batch, xla,
-                                                    FLAGS.mixed_precision, stock_layers=stock)
+                fixed_attack = name in PLAIN_METHODS or name == "standard"  # PGD-10 float32, or no attack
+                for kind, precision in [("pgd", "float32")] if fixed_attack else attacks:
+                    label = (name + attack_label(kind, precision) + ("+stock" if stock and FLAGS.layers == "both" else "")
+                             + ("+xla" if xla and FLAGS.xla == "both" else ""))
+                    candidates[label] = build_candidate(name, FLAGS.arch, FLAGS.image_size, FLAGS.batch, xla,
+                                                        FLAGS.mixed_precision, stock_layers=stock,
+                                                        train_attack=kind, attack_precision=precision)
     load_before = load_average()
     timings = round_robin(candidates, FLAGS.steps, FLAGS.warmup)
     precision = MIXED_FLOAT16 if FLAGS.mixed_precision else "float32"
     print(f"train_step: {FLAGS.arch} {FLAGS.image_size}x{FLAGS.image_size}x3, batch {FLAGS.batch}, "
           f"{FLAGS.steps} timed steps each (round-robin) after {FLAGS.warmup} warm-up, "
           f"device {gpu_device() or 'CPU'}, strategy {type(tf.distribute.get_strategy()).__name__}, "
-          f"XLA {FLAGS.xla}, layers {FLAGS.layers}, precision {precision}")
+          f"XLA {FLAGS.xla}, layers {FLAGS.layers}, precision {precision}, training attacks "
+          f"{', '.join(kind + '/' + attack_precision for kind, attack_precision in attacks)}")
     print(f"before: {load_before}; after: {load_average()}")
     for line in report(timings, FLAGS.batch):
         print(line)

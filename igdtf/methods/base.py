@@ -3,6 +3,7 @@
     x_train = training_inputs(x, y, seed)      # what CE is computed on (clean, PGD, CutOut+PGD)
     logits = f(x_train)                         # training mode
     per_example = CE(logits, y) + penalty(x, y, seed, logits)   # IGD, IGAM, PAG, TRADES, ...
+                  + regularizer(x, y, seed)                     # of the training attack (GradAlign)
 
 A method with an adversary (IGAM's discriminator) sets `adversary`, `adversary_optimizer` and
 `adversary_loss_metric`: the adversary is then updated in the same step, by its own optimizer,
@@ -27,7 +28,7 @@ from igdtf.distribute import in_multi_worker_mode
 from igdtf.precision import computes_in_float32, float32_compute
 from igdtf.validation import check_non_negative
 
-_ATTACK_STREAM, _PENALTY_STREAM, _EVAL_STREAM = 1, 2, 3
+_ATTACK_STREAM, _PENALTY_STREAM, _EVAL_STREAM, _REGULARIZER_STREAM = 1, 2, 3, 4
 
 
 def fold_seed(seed: tf.Tensor, data) -> tf.Tensor:
@@ -72,6 +73,7 @@ class Trainer(keras.Model):
       weight_decay: L2 coefficient added to the gradient of every trainable weight.
       eval_attack: PGD used by test_step for `pgd_acc` (e.g. to select the best checkpoint).
       seed: base seed of every random draw in training.
+      regularizer_metrics: names of the per-example metrics `regularizer` reports.
     """
 
     penalty_metrics: tuple = ()
@@ -80,13 +82,15 @@ class Trainer(keras.Model):
     adversary_optimizer: keras.optimizers.Optimizer | None = None
     adversary_loss_metric: str | None = None
 
-    def __init__(self, student, weight_decay=0.0, eval_attack: PGD | None = None, seed=0, **kwargs):
+    def __init__(self, student, weight_decay=0.0, eval_attack: PGD | None = None, seed=0,
+                 regularizer_metrics: tuple = (), **kwargs):
         super().__init__(**kwargs)
         self.student = student
         self.weight_decay = check_non_negative("weight_decay", weight_decay)
         self.eval_attack = eval_attack
         self.seed = int(seed)
-        names = ("loss", "ce", *self.penalty_metrics, "acc")
+        self.regularizer_metrics = tuple(regularizer_metrics)
+        names = ("loss", "ce", *self.penalty_metrics, *self.regularizer_metrics, "acc")
         self._train_trackers = {name: keras.metrics.Mean(name=name) for name in names}
         eval_names = ("loss", "ce", "acc") + (("pgd_acc",) if eval_attack else ())
         self._eval_trackers = {name: keras.metrics.Mean(name=f"eval_{name}") for name in eval_names}
@@ -109,6 +113,11 @@ class Trainer(keras.Model):
         x, y: the clean batch; logits: the student's training-mode logits on the CE inputs
         (differentiable; TRADES compares its adversarial logits with them).
         """
+        return None, {}
+
+    def regularizer(self, x, y, seed):
+        """([N] term added to CE besides the method's penalty, or None; {metric name: [N]}) on
+        the clean batch: a term of the training set-up rather than of the method (GradAlign)."""
         return None, {}
 
     def checkpoint_items(self) -> dict:
@@ -159,7 +168,11 @@ class Trainer(keras.Model):
             ce = cross_entropy(y, logits)
             with self._float32():
                 penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM), logits)
-            per_example = ce if penalty is None else ce + penalty
+                regularizer, regularizer_values = self.regularizer(x, y, fold_seed(seed, _REGULARIZER_STREAM))
+            per_example = ce
+            for term in (penalty, regularizer):
+                per_example = per_example if term is None else per_example + term
+            penalty_values = {**penalty_values, **regularizer_values}
             loss = tf.nn.compute_average_loss(per_example)
             loss += self._regularization_loss(self.student, variables)
             scaled_loss = self.optimizer.scale_loss(loss)

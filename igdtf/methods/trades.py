@@ -2,7 +2,6 @@
 
 import tensorflow as tf
 
-from igdtf.attacks import pgd_attack, threat_model
 from igdtf.methods.base import fold_seed, replica_invariant_normal
 from igdtf.methods.igd import attach_teacher, igd_term
 from igdtf.methods.pgdat import PGDAT
@@ -16,22 +15,6 @@ def kl_divergence(p_logits: tf.Tensor, q_logits: tf.Tensor) -> tf.Tensor:
     p_log = tf.nn.log_softmax(tf.cast(p_logits, tf.float32))
     q_log = tf.nn.log_softmax(tf.cast(q_logits, tf.float32))
     return tf.reduce_sum(tf.exp(p_log) * (p_log - q_log), axis=-1)
-
-
-class _FixedStart:
-    """A threat model whose random start is a given point (TRADES' x + 0.001·N(0, 1))."""
-
-    def __init__(self, threat, start: tf.Tensor):
-        self._threat, self._start = threat, start
-
-    def random_init(self, x, seed):
-        return self._start
-
-    def step(self, x_adv, grad, step_size):
-        return self._threat.step(x_adv, grad, step_size)
-
-    def project(self, x_adv, x):
-        return self._threat.project(x_adv, x)
 
 
 class TRADES(PGDAT):
@@ -60,17 +43,13 @@ class TRADES(PGDAT):
         return x  # CE on clean inputs; the adversarial point enters through the KL term
 
     def adversarial_inputs(self, x) -> tf.Tensor:
-        """x' maximising KL(f(x) ‖ f(x')) with PGD (training=False), no gradient."""
+        """x' maximising KL(f(x) ‖ f(x')) with the training attack (training=False), no gradient;
+        PGD starts at x + 0.001·N(0, 1), the single-step attacks from their own noise."""
         clean_logits = tf.stop_gradient(self.student(x, training=False))
         start_seed = fold_seed(self.step_seed(per_replica=False), _START_STREAM)
         start = x + self.start_noise * replica_invariant_normal(x, start_seed)
-        scale = self.epsilon_scale()
-        attack = self.attack
-        threat = attack.threat if scale is None else threat_model(attack.norm, attack.epsilon * scale, attack.bounds)
-        step_size = attack.step_size if scale is None else attack.step_size * scale
-        return pgd_attack(self.student, x, None, _FixedStart(threat, start), attack.steps, step_size,
-                          random_start=True, seed=start_seed,
-                          loss_fn=lambda _, logits: kl_divergence(clean_logits, logits))
+        return self.training_attack(self.student, x, None, start_seed, scale=self.epsilon_scale(), start=start,
+                                    loss_fn=lambda _, logits: kl_divergence(clean_logits, logits))
 
     def penalty(self, x, y, seed, logits):
         adversarial_logits = self.student(self.adversarial_inputs(x), training=True)

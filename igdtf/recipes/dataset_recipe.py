@@ -36,6 +36,7 @@ from igdtf.evaluation import (
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import TEACHER_METHODS, load_teacher
+from igdtf.overfitting_guard import read_overfitting
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
 from igdtf.recipes.dataset_options import dataset_options
@@ -278,7 +279,8 @@ def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, 
         comparison = compare_models(models, held_out, evaluators)
     report = build_report(comparison, evaluators, dataset=dataset, split=info.evaluation_split,
                           image_size=info.image_shape[0], data=info.describe(), checkpoints=checkpoints,
-                          training=dataclasses.asdict(config))
+                          training=dataclasses.asdict(config),
+                          catastrophic_overfitting={config.method: read_overfitting(output_dir)})
     if evaluation.sanity_checks:  # a standard student, and a teacher this run trained, are undefended
         undefended = [name for name in models if name == "standard" or (name == "teacher" and not FLAGS.teacher)]
         add_robustness_checks(report, undefended=undefended)  # logs every failed check loudly

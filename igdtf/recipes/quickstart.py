@@ -18,77 +18,48 @@ import os
 
 from absl import flags
 
-from igdtf.attacks import PGD, AutoAttack
+from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS, AutoAttack
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import (
-    INA_FRACTIONS, AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks,
+    AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks,
     add_robustness_checks, build_report, compare_models, markdown_report, write_report,
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.recipes.runner import check_output_dir, run
-from igdtf.training import TrainConfig, train_model
+from igdtf.overfitting_guard import read_overfitting
+from igdtf.recipes.quickstart_config import EPSILON, config
+from igdtf.recipes.runner import check_output_dir, checked, run
+from igdtf.training import train_model
 
 flags.DEFINE_string("output_dir", "runs/quickstart", "Where models, report and export go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
 flags.DEFINE_bool("autoattack", False, "Also run AutoAttack (standard, L∞ 8/255) on every test image: "
                   "hours on 2 CPU cores (about 3.5 s per image for a robust model); minutes on a GPU.")
+flags.DEFINE_enum("train_attack", "pgd", TRAIN_ATTACKS, "Training attack of PGDAT and IGD: pgd (the paper's "
+                  "multi-step PGD), or single-step fgsm_rs or n_fgsm (faster; see README, 'Fast training').")
+flags.DEFINE_enum("attack_precision", "float32", list(ATTACK_PRECISIONS), "Compute precision of the training "
+                  "attack (evaluation stays float32).")
+flags.DEFINE_float("igd_lambda", None, "IGD's lambda (default: the quickstart's, see config()).")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.quickstart")
 
-EPSILON = 8 / 255
-
-
-@dataclasses.dataclass(frozen=True)
-class QuickstartConfig:
-    num_train: int
-    num_test: int
-    texture_amplitude: float  # pixel units; below EPSILON, so it is a non-robust feature
-    standard: TrainConfig
-    pgdat: TrainConfig
-    igd: TrainConfig
-    eval_attack: PGD
-    ina_fractions: tuple
-    eval_batch_size: int = 250
-
-
-def config(smoke: bool = False) -> QuickstartConfig:
-    """The quickstart's settings; `smoke` shrinks data and epochs to seconds."""
-    train_attack = PGD(epsilon=EPSILON, step_size=2.5 * EPSILON / 5, steps=5)
-    common = dict(arch="small_cnn", arch_options={"width": 32}, batch_size=128, optimizer="adam",
-                  learning_rate=1e-3, weight_decay=0.0, attack=train_attack, epsilon_warmup_epochs=3)
-    epochs = {"standard": 4, "adversarial": 16}
-    if smoke:
-        common.update(arch_options={"width": 8}, batch_size=32, attack=PGD(steps=2))
-        epochs = {"standard": 1, "adversarial": 1}
-    return QuickstartConfig(
-        num_train=256 if smoke else 5_000,
-        num_test=64 if smoke else 1_000,
-        texture_amplitude=4 / 255,
-        standard=TrainConfig(method="standard", epochs=epochs["standard"], **common),
-        pgdat=TrainConfig(method="pgdat", epochs=epochs["adversarial"], **common),
-        igd=TrainConfig(method="igd", epochs=epochs["adversarial"], alignment_weight=2.0, **common),
-        eval_attack=PGD(steps=2) if smoke else PGD(epsilon=EPSILON, step_size=2 / 255, steps=20),
-        ina_fractions=(0.01, 0.02) if smoke else INA_FRACTIONS,
-        eval_batch_size=64 if smoke else 250,
-    )
-
-
 def main(argv):
     del argv
-    cfg = config(FLAGS.smoke)
+    cfg = checked(config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda)
     out = FLAGS.output_dir
     check_output_dir(out)
     info = dataset_info("shapes")
     shapes = dict(texture_amplitude=cfg.texture_amplitude)
     train = training_pipeline(load_split("shapes", "train", num_samples=cfg.num_train, **shapes),
                               cfg.standard.batch_size, seed=0)
+    validation = evaluation_pipeline(load_split("shapes", "validation", num_samples=cfg.num_validation, **shapes),
+                                     cfg.eval_batch_size)
     test = evaluation_pipeline(load_split("shapes", "test", num_samples=cfg.num_test, **shapes),
                                cfg.eval_batch_size)
 
     teacher = train_model(cfg.standard, info, train, os.path.join(out, "standard"))
-    pgdat = train_model(cfg.pgdat, info, train, os.path.join(out, "pgdat"))
-    igd = train_model(cfg.igd, info, train, os.path.join(out, "igd"), teacher=teacher)
+    pgdat = train_model(cfg.pgdat, info, train, os.path.join(out, "pgdat"), validation_data=validation)
+    igd = train_model(cfg.igd, info, train, os.path.join(out, "igd"), teacher=teacher, validation_data=validation)
 
     evaluators = [
         PGDAccuracy(cfg.eval_attack),
@@ -104,6 +75,7 @@ def main(argv):
         comparison, evaluators, dataset="shapes", texture_amplitude=cfg.texture_amplitude,
         training={name: dataclasses.asdict(c) for name, c in
                   (("standard", cfg.standard), ("pgdat", cfg.pgdat), ("igd", cfg.igd))},
+        catastrophic_overfitting={name: read_overfitting(os.path.join(out, name)) for name in ("pgdat", "igd")},
     )
     add_robustness_checks(report, undefended=("standard",))  # logs every failed check loudly
     write_report(report, comparison, out)

@@ -6,7 +6,7 @@ Distances (epsilon, step_size) are in units of 1/255 of the pixel range: --epsil
 
 from absl import flags
 
-from igdtf.attacks import PGD, VERSIONS
+from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS, VERSIONS
 from igdtf.distribute import STRATEGIES
 from igdtf.errors import ConfigError
 from igdtf.evaluation import INA_FRACTIONS
@@ -14,6 +14,7 @@ from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHOD_HELP, METHODS, P
 from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT
 from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.models import ARCHITECTURES
+from igdtf.overfitting_guard import OVERFITTING_ACTIONS
 from igdtf.recipes.runner import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
 
@@ -45,6 +46,17 @@ def define_training_flags(defaults: dict) -> None:
     flags.DEFINE_float("epsilon", defaults.get("epsilon", 8.0), "L-inf radius of PGD, in 1/255 units.")
     flags.DEFINE_float("step_size", defaults.get("step_size", 2.0), "PGD step size, in 1/255 units.")
     flags.DEFINE_integer("pgd_steps", defaults.get("pgd_steps", 10), "PGD steps in training and validation.")
+    flags.DEFINE_enum("train_attack", "pgd", TRAIN_ATTACKS, "Training attack of the adversarial methods: pgd "
+                      "(--pgd_steps of --step_size), fgsm_rs (Wong et al.: uniform start, one step of 1.25*eps) or "
+                      "n_fgsm (de Jorge et al.: noise 2*eps, one step of eps, no projection). Validation and "
+                      "evaluation attacks are PGD.")
+    flags.DEFINE_enum("attack_precision", "float32", list(ATTACK_PRECISIONS), "Compute precision of the "
+                      "training attack's forward and backward passes; evaluation stays float32.")
+    flags.DEFINE_float("gradalign_lambda", 0.0, "GradAlign's lambda (Andriushchenko & Flammarion: 0.2 at eps "
+                       "8/255) for the adversarial methods; 0 = off.")
+    flags.DEFINE_enum("overfitting_action", "log", OVERFITTING_ACTIONS, "What the catastrophic-overfitting guard "
+                      "does when validation PGD accuracy drops by > 0.2 while training accuracy rises: log (and "
+                      "record in overfitting.json and the report), stop training, or fall back to pgd.")
     flags.DEFINE_float("igd_lambda", defaults.get("igd_lambda", 2.0),
                        "lambda, weight of the IGD alignment term (paper: 1-4).")
     flags.DEFINE_integer("cutout_size", None, "CutOut square side in pixels of pgdat_cutout "
@@ -135,5 +147,7 @@ def config_from_flags(values) -> TrainConfig:
         pag_weight=values.pag_lambda, pag_source=values.pag_source, pag_pool_size=values.pag_pool_size,
         pag_classes_per_example=values.pag_classes_per_example,
         alignment_penalty_weight=values.alignment_penalty_lambda, gradient_norm_weight=values.grad_norm_lambda,
-        trades_beta=values.trades_beta, seed=values.seed,
+        trades_beta=values.trades_beta, train_attack=values.train_attack,
+        attack_precision=values.attack_precision, gradalign_weight=values.gradalign_lambda,
+        overfitting_action=values.overfitting_action, seed=values.seed,
     )

@@ -87,3 +87,24 @@ def test_xla_step_equals_the_default_step(method, batch):
         np.testing.assert_allclose(xla_logs[name], logs[name], rtol=1e-5, atol=1e-6)
     for default, compiled in zip(weights, xla_weights):
         np.testing.assert_allclose(compiled, default, atol=1e-5)
+
+
+def test_cli_times_every_training_attack_and_precision_with_the_method_in_each_line():
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run(
+        [sys.executable, "-m", "igdtf.benchmarks.train_step", "--method=pgdat,igd", "--arch=small_cnn",
+         "--image_size=8", "--batch=4", "--steps=1", "--train_attack=pgd,n_fgsm",
+         "--attack_precision=float32,bfloat16"],
+        capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert "training attacks pgd/float32, pgd/bfloat16, n_fgsm/float32, n_fgsm/bfloat16" in out
+    for method in ("pgdat", "igd"):
+        assert re.search(LINE.format(name=method), out, re.MULTILINE), (method, out)
+        for suffix in ("+bfloat16", "+n_fgsm", "+n_fgsm+bfloat16"):
+            label = re.escape(method + suffix)
+            assert re.search(rf"^{label}\s+[\d.]+ ms/step .* images/s\s+[\d.]+x pgdat  speed-up [\d.]+x vs {method}  "
+                             r"\(warm-up", out, re.MULTILINE), (label, out)
+    bad = subprocess.run([sys.executable, "-m", "igdtf.benchmarks.train_step", "--train_attack=fgsm"],
+                         capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+    assert bad.returncode == 2 and "Unknown training attack 'fgsm'. Allowed: fgsm_rs, n_fgsm, pgd" in bad.stderr

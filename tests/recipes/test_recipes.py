@@ -49,10 +49,22 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
     checks = {c["name"]: c["passed"] for c in report["robustness_checks"]["pgdat"]}
     assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
     assert "## Robustness sanity checks" in done.stdout
+    assert report["protocol"]["catastrophic_overfitting"] == {"pgdat": [], "igd": []}
+    assert "val_pgd_acc" in open(os.path.join(out, "pgdat", "history.csv")).readline()  # the guard's input
     again = _run("igdtf.recipes.quickstart", "--smoke", f"--output_dir={out}")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "training is finished; loading it" in again.stderr
     assert json.loads(open(os.path.join(out, "report.json")).read())["models"] == report["models"]
+
+
+def test_quickstart_train_attack_changes_only_the_adversarial_models_training_attack():
+    from igdtf.recipes.quickstart_config import IGD_LAMBDA, config
+    default, fast = config(), config(train_attack="n_fgsm", attack_precision="bfloat16", igd_lambda=1.0)
+    for name in ("pgdat", "igd"):
+        assert (getattr(fast, name).train_attack, getattr(fast, name).attack_precision) == ("n_fgsm", "bfloat16")
+        assert getattr(default, name).train_attack == "pgd" and getattr(default, name).eval_attack is not None
+    assert (default.igd.alignment_weight, fast.igd.alignment_weight) == (IGD_LAMBDA, 1.0)
+    assert fast.standard == default.standard and fast.eval_attack == default.eval_attack
 
 
 def test_imagenet100_help_lists_its_flags():

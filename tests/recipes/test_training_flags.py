@@ -15,7 +15,8 @@ def _values(**overrides):
                   checkpoint_every_steps=None, mixed_precision=False, igam_lambda_adv=2.0, igam_lambda_diff=1.0,
                   igam_adapter="none", igam_finetune_steps=100, pag_lambda=1.5, pag_source="nearest_neighbor",
                   pag_pool_size=64, pag_classes_per_example=None, alignment_penalty_lambda=0.1,
-                  grad_norm_lambda=1.0, trades_beta=6.0)
+                  grad_norm_lambda=1.0, trades_beta=6.0, train_attack="pgd", attack_precision="float32",
+                  gradalign_lambda=0.0, overfitting_action="log")
     return types.SimpleNamespace(**{**values, **overrides})
 
 
@@ -25,6 +26,20 @@ def test_scale_flags_reach_the_train_config():
     assert config.mixed_precision and config.checkpoint_every_steps == 50
     assert config.attack.epsilon == pytest.approx(8 / 255) and config.eval_attack == config.attack
     assert config_from_flags(_values(method="standard")).eval_attack is None  # best by clean accuracy
+
+
+def test_fast_training_flags_reach_the_config_and_apply_only_to_adversarial_methods():
+    config = config_from_flags(_values(method="trades_igd", train_attack="n_fgsm", attack_precision="bfloat16",
+                                       gradalign_lambda=0.2, overfitting_action="pgd"))
+    assert (config.train_attack, config.attack_precision, config.gradalign_weight, config.overfitting_action) == \
+        ("n_fgsm", "bfloat16", 0.2, "pgd")
+    options = config.trainer_options()
+    assert (options["train_attack"], options["attack_precision"], options["gradalign_weight"]) == ("n_fgsm", "bfloat16", 0.2)
+    assert config.eval_attack.steps == 10  # the evaluation attack stays PGD
+    with pytest.raises(ConfigError, match="apply to the adversarial methods .* not to standard"):
+        config_from_flags(_values(method="standard", train_attack="fgsm_rs"))
+    with pytest.raises(ConfigError, match="gradalign_weight .* must be a number >= 0"):
+        config_from_flags(_values(gradalign_lambda=-1.0))
 
 
 def test_synchronized_bn_needs_a_batchnorm_architecture():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.attacks import PGD
+from igdtf.attacks import PGD, pgd_attack, training_attacks
 from igdtf.attributions import class_logit_gradient
 from igdtf.checkpointing import PlateauSchedule, RunState
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
@@ -143,15 +143,27 @@ class _SpyPGD(PGD):
         return super().__call__(model, x, y, seed, **kwargs)
 
 
-def test_mixed_precision_training_keeps_attacks_in_float32(tmp_path):
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_mixed_precision_training_keeps_attacks_in_float32_unless_asked(precision, tmp_path, monkeypatch):
+    """The validation attack is float32; the training attack (training_attacks.pgd_attack) computes
+    in float32, or in the attack_precision asked for."""
     _SpyPGD.seen.clear()
+    training_dtypes = []
+
+    def spy_pgd_attack(model, x, *args, **kwargs):
+        training_dtypes.append(model(x, training=False).dtype)
+        return pgd_attack(model, x, *args, **kwargs)
+
+    monkeypatch.setattr(training_attacks, "pgd_attack", spy_pgd_attack)
     attack = _SpyPGD(steps=1)
-    config = _config(method="pgdat", attack=attack, eval_attack=attack, mixed_precision=True)
+    config = _config(method="pgdat", attack=attack, eval_attack=attack, mixed_precision=True,
+                     attack_precision=precision)
     images, labels = _data(16)
     validation = evaluation_pipeline(tf.data.Dataset.from_tensor_slices((images, labels)), 8)
     student = train_model(config, INFO, _train_batches(), str(tmp_path), validation_data=validation)
     assert student.compute_dtype == "float16" and student.dtype_policy.name == MIXED_FLOAT16
-    assert _SpyPGD.seen and set(_SpyPGD.seen) == {tf.float32}  # training and validation attacks
+    assert _SpyPGD.seen and set(_SpyPGD.seen) == {tf.float32}  # validation attack
+    assert training_dtypes and set(training_dtypes) == {tf.as_dtype(precision)}
     assert keras.config.dtype_policy().name == "float32"  # the global policy is restored
     reader = tf.train.load_checkpoint(str(tmp_path / "checkpoints"))
     assert any("dynamic_scale" in key for key in reader.get_variable_to_shape_map())  # loss scaling
@@ -167,3 +179,16 @@ def test_a_method_s_own_state_is_checkpointed(tmp_path, monkeypatch):
     train_model(_config(), INFO, _train_batches(), str(tmp_path))
     reader = tf.train.load_checkpoint(str(tmp_path / "checkpoints"))
     assert reader.get_tensor("discriminator_state/.ATTRIBUTES/VARIABLE_VALUE") == 3.0
+
+
+class _StopAfterFirstEpoch(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
+def test_a_stopped_run_ends_after_that_epoch_and_is_finished(tmp_path):
+    """The overfitting guard's "stop" sets stop_training; the run then saves model.keras."""
+    config = _config(method="pgdat", epochs=3, train_attack="fgsm_rs")
+    train_model(config, INFO, _train_batches(), str(tmp_path), callbacks=(_StopAfterFirstEpoch(),))
+    assert len((tmp_path / "history.csv").read_text().splitlines()) == 2  # header + one epoch
+    assert os.path.isfile(tmp_path / "model.keras")

@@ -1,0 +1,58 @@
+"""The quickstart's settings (data sizes, the three TrainConfigs, evaluation), flag-free so that
+benchmarks can reuse them (recipes/quickstart.py is the entry point)."""
+
+import dataclasses
+
+from igdtf.attacks import PGD
+from igdtf.evaluation import INA_FRACTIONS
+from igdtf.training import TrainConfig
+
+EPSILON = 8 / 255
+
+
+@dataclasses.dataclass(frozen=True)
+class QuickstartConfig:
+    num_train: int
+    num_validation: int  # held-out images checked with PGD after every epoch (overfitting guard)
+    num_test: int
+    texture_amplitude: float  # pixel units; below EPSILON, so it is a non-robust feature
+    standard: TrainConfig
+    pgdat: TrainConfig
+    igd: TrainConfig
+    eval_attack: PGD
+    ina_fractions: tuple
+    eval_batch_size: int = 250
+
+
+IGD_LAMBDA = 2.0
+
+
+def config(smoke: bool = False, train_attack: str = "pgd", attack_precision: str = "float32",
+           igd_lambda: float | None = None) -> QuickstartConfig:
+    """The quickstart's settings; `smoke` shrinks data and epochs to seconds. train_attack and
+    attack_precision set PGDAT's and IGD's training attack (validation and evaluation stay
+    float32 PGD); igd_lambda defaults to IGD_LAMBDA."""
+    attack = PGD(epsilon=EPSILON, step_size=2.5 * EPSILON / 5, steps=5)
+    validation_attack = PGD(epsilon=EPSILON, step_size=2 / 255, steps=10)
+    common = dict(arch="small_cnn", arch_options={"width": 32}, batch_size=128, optimizer="adam",
+                  learning_rate=1e-3, weight_decay=0.0, attack=attack, epsilon_warmup_epochs=3)
+    epochs = {"standard": 4, "adversarial": 8}
+    if smoke:
+        common.update(arch_options={"width": 8}, batch_size=32, attack=PGD(steps=2))
+        validation_attack = PGD(steps=2)
+        epochs = {"standard": 1, "adversarial": 1}
+    adversarial = dict(common, epochs=epochs["adversarial"], eval_attack=validation_attack,
+                       train_attack=train_attack, attack_precision=attack_precision)
+    return QuickstartConfig(
+        num_train=256 if smoke else 5_000,
+        num_validation=32 if smoke else 250,
+        num_test=64 if smoke else 1_000,
+        texture_amplitude=4 / 255,
+        standard=TrainConfig(method="standard", epochs=epochs["standard"], **common),
+        pgdat=TrainConfig(method="pgdat", **adversarial),
+        igd=TrainConfig(method="igd", alignment_weight=IGD_LAMBDA if igd_lambda is None else igd_lambda,
+                        **adversarial),
+        eval_attack=PGD(steps=2) if smoke else PGD(epsilon=EPSILON, step_size=2 / 255, steps=20),
+        ina_fractions=(0.01, 0.02) if smoke else INA_FRACTIONS,
+        eval_batch_size=64 if smoke else 250,
+    )
