@@ -12,6 +12,7 @@ import tensorflow as tf
 import igdtf
 from igdtf.evaluation.outcomes import PerSample
 from igdtf.evaluation.protocol import Comparison, evaluator_label, from_outcomes
+from igdtf.evaluation.robustbench import write_robustbench
 from igdtf.evaluation.tables import markdown_report
 
 __all__ = ["build_report", "load_comparison", "markdown_report", "outcome_kinds", "write_report"]
@@ -49,7 +50,8 @@ def build_report(comparison: Comparison, evaluators, **context) -> dict:
 
 
 def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
-    """Writes report.json, report.md and outcomes.npz (per-sample values) into output_dir."""
+    """Writes report.json, report.md and outcomes.npz (per-sample values) into output_dir, and
+    robustbench/<model>.json for the models AutoAttack was run on (robustbench.py)."""
     os.makedirs(output_dir, exist_ok=True)
     with open(os.path.join(output_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=2)
@@ -63,6 +65,7 @@ def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
             kinds[name] = outcome.summary
     arrays[_KINDS_KEY] = np.array(json.dumps(kinds))
     np.savez_compressed(os.path.join(output_dir, "outcomes.npz"), **arrays)
+    write_robustbench(report, output_dir)
 
 
 def load_comparison(output_dir: str) -> Comparison:
