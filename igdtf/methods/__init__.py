@@ -21,8 +21,8 @@ from igdtf.methods.trades import TRADES, TRADESIGD
 
 __all__ = [
     "ADAPTERS", "ADVERSARIAL_METHODS", "IGAM", "IGD", "IGDM", "KDIGA", "METHODS", "METHOD_HELP",
-    "OPTIONAL_TEACHER_METHODS", "PAG", "PAGTargets", "PAG_SOURCES", "PGDAT", "PGDATCutOut", "AlignmentPenalty", "InputAdapter",
-    "InputGradientNorm", "Standard", "TEACHER_METHODS", "TRADES", "TRADESIGD", "Trainer", "build_trainer",
-    "check_teacher_matches", "finetune_teacher", "load_teacher", "pag_targets",
+    "OPTIONAL_TEACHER_METHODS", "PAG", "PAGTargets", "PAG_SOURCES", "PGDAT", "PGDATCutOut", "AlignmentPenalty",
+    "InputAdapter", "InputGradientNorm", "Standard", "TEACHER_METHODS", "TRADES", "TRADESIGD", "Trainer",
+    "build_trainer", "check_teacher_matches", "finetune_teacher", "load_teacher", "pag_targets",
     "teacher_requirement",
 ]

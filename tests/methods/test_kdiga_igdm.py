@@ -94,7 +94,8 @@ def test_igdm_weight_grows_linearly_with_the_epoch_and_needs_a_known_epoch_lengt
 
 
 @pytest.mark.parametrize("call,message", [
-    (lambda: KDIGA(tiny_cnn(), tiny_cnn(), kdiga_kd_weight=1.5), r"kdiga_kd_weight \(α\) must be a number in \[0, 1\]"),
+    (lambda: KDIGA(tiny_cnn(), tiny_cnn(), kdiga_kd_weight=1.5),
+     r"kdiga_kd_weight \(α\) must be a number in \[0, 1\]"),
     (lambda: KDIGA(tiny_cnn(), tiny_cnn(), kdiga_temperature=0), r"kdiga_temperature \(τ\) must be a number > 0"),
     (lambda: IGDM(tiny_cnn(), tiny_cnn(), igdm_beta=-1), r"igdm_beta \(β\) must be a number >= 0"),
 ])

@@ -78,10 +78,11 @@ def test_autoattack_suite_reports_each_attack_the_ensemble_and_the_sanity_checks
         failed = [c["name"] for c in report["robustness_checks"][name] if c["passed"] is False]
         assert info == {
             "name": name, "dataset": "shapes", "threat_model": "Linf", "eps": "4/255",
-            "clean_acc": f"{100 * summary['clean_acc']:.2f}", "autoattack_acc": f"{100 * summary['autoattack_acc']:.2f}",
-            "n_examples": 12, "autoattack_version": "standard", "additional_data": False, "number_forward_passes": 1,
-            "unreliable": bool(failed), "failed_checks": failed, "igdtf_version": report["protocol"]["versions"]["igdtf"],
-            "command": info["command"]}
+            "clean_acc": f"{100 * summary['clean_acc']:.2f}",
+            "autoattack_acc": f"{100 * summary['autoattack_acc']:.2f}", "n_examples": 12,
+            "autoattack_version": "standard", "additional_data": False, "number_forward_passes": 1,
+            "unreliable": bool(failed), "failed_checks": failed,
+            "igdtf_version": report["protocol"]["versions"]["igdtf"], "command": info["command"]}
         assert "--suite=pgd,autoattack" in info["command"] and "--robustbench_protocol" in info["command"]
 
 
