@@ -112,3 +112,13 @@ def test_an_attack_clipping_to_0_1_on_unbounded_data_is_refused():
         train_model(config, info, load_split("spheres", "train", num_samples=20).batch(10), tempfile.mkdtemp())
     ok = dataclasses.replace(config, attack=PGD("l2", 0.1, 0.05, 2, bounds=None))
     train_model(ok, info, load_split("spheres", "train", num_samples=20).batch(10), tempfile.mkdtemp())
+
+
+@pytest.mark.parametrize("method,metric", [("kdiga", "grad_diff"), ("igdm", "igdm_kl")])
+def test_robust_teacher_distillation_trains_end_to_end_from_its_config(method, metric, tmp_path):
+    teacher = build_model("small_cnn", (8, 8, 3), 3, [0.5] * 3, [0.25] * 3, width=4)
+    config = TrainConfig(method=method, arch="small_cnn", arch_options={"width": 4}, epochs=1, batch_size=8,
+                         optimizer="adam", learning_rate=1e-3, attack=PGD(steps=1))
+    student = train_model(config, TINY, _images(), str(tmp_path / method), teacher=teacher)
+    assert metric in open(tmp_path / method / "history.csv").readline()
+    assert student.output_shape == (None, 3)
