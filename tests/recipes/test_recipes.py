@@ -198,6 +198,10 @@ def test_imagenet100_smoke_epoch_end_to_end_on_fake_archives(tmp_path, fake_ilsv
         checks = {c["name"]: c["passed"] for c in report["robustness_checks"][name]}
         assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
         assert ("undefended_model_broken_by_pgd" in checks) == (name == "teacher")
+        info = json.loads((out / "robustbench" / f"{name}.json").read_text())  # RobustBench-style model info
+        assert (info["dataset"], info["n_examples"], info["eps"]) == ("imagenet100", 32, "8/255")
+        assert info["autoattack_acc"] == f"{100 * summary['autoattack_acc']:.2f}"
+        assert "--eval_autoattack" in info["command"]
     assert "## Robustness sanity checks" in done.stdout
     assert report["protocol"]["num_samples"] == 32 and report["protocol"]["dataset"] == "imagenet100"
     assert report["protocol"]["checkpoints"]["igd"]["checkpoint"] == "best"
