@@ -73,7 +73,7 @@ class OverfittingGuard(keras.callbacks.Callback):
                       self.run_dir, OVERFITTING_FILE))
         self.events.append(event)
         os.makedirs(self.run_dir, exist_ok=True)
-        write_json(os.path.join(self.run_dir, OVERFITTING_FILE), {"events": self.events}, indent=1)
+        write_json(os.path.join(self.run_dir, OVERFITTING_FILE), {"events": self.events})
         if self.action == "stop":
             self.trainer.stop_training = True
         elif self.action == "pgd":

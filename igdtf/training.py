@@ -48,6 +48,7 @@ from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHODS, PAG_SOURCES, b
 from igdtf.methods.adapters import InputAdapter
 from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT
 from igdtf.methods.igam_teacher import FINETUNE_STEPS, finetune_teacher
+from igdtf.methods.kdiga import check_kd_weight, check_temperature
 from igdtf.methods.pag import pag_targets
 from igdtf.models import ARCHITECTURES, MODEL_SPEC_FILE, ModelSpec
 from igdtf.overfitting_guard import OVERFITTING_ACTIONS, OverfittingGuard
@@ -78,7 +79,8 @@ class TrainConfig:
     trades_igd), cutout_size (pgdat_cutout), igam_* (IGAM: λ_adv, λ_diff, input adapter, steps
     of the logit-layer finetuning), pag_* (PAG: λ, target source, nearest-neighbour pool size,
     classes aligned per example: None for all),
-    alignment_penalty_weight (λ_α), gradient_norm_weight (Ross & Doshi-Velez's λ), trades_beta.
+    alignment_penalty_weight (λ_α), gradient_norm_weight (Ross & Doshi-Velez's λ), trades_beta,
+    kdiga_* (KDIGA: α, τ, γ), igdm_* (IGDM: α, reached linearly at the last epoch, and β).
 
     Training attack of every adversarial method (methods/pgdat.py): train_attack (pgd, fgsm_rs,
     n_fgsm), attack_precision, gradalign_weight (GradAlign's λ, 0 = off); overfitting_action
@@ -116,6 +118,11 @@ class TrainConfig:
     attack_precision: str = "float32"
     gradalign_weight: float = 0.0
     overfitting_action: str = "log"
+    kdiga_kd_weight: float = 0.5
+    kdiga_temperature: float = 1.0
+    kdiga_gradient_weight: float = 1.0
+    igdm_weight: float = 20.0
+    igdm_beta: float = 1.0
     seed: int = 0
     checkpoint_every_steps: int | None = None
     mixed_precision: bool = False
@@ -157,6 +164,11 @@ class TrainConfig:
         if any(fast) and self.method not in ADVERSARIAL_METHODS:
             raise ValueError(f"train_attack, attack_precision and gradalign_weight apply to the adversarial methods "
                              f"({', '.join(ADVERSARIAL_METHODS)}), not to {self.method}.")
+        check_kd_weight(self.kdiga_kd_weight)
+        check_temperature(self.kdiga_temperature)
+        check_non_negative("kdiga_gradient_weight (γ)", self.kdiga_gradient_weight)
+        check_non_negative("igdm_weight (α)", self.igdm_weight)
+        check_non_negative("igdm_beta (β)", self.igdm_beta)
 
     def trainer_options(self, steps_per_epoch: int | None = None) -> dict:
         """Keyword arguments of the method's trainer class (the ε warm-up needs steps_per_epoch)."""
@@ -179,6 +191,10 @@ class TrainConfig:
                     "classes_per_example": self.pag_classes_per_example},
             "alignment_penalty": {"alignment_penalty_weight": self.alignment_penalty_weight},
             "input_gradient_norm": {"gradient_norm_weight": self.gradient_norm_weight},
+            "kdiga": {"kdiga_kd_weight": self.kdiga_kd_weight, "kdiga_temperature": self.kdiga_temperature,
+                      "kdiga_gradient_weight": self.kdiga_gradient_weight},
+            "igdm": {"igdm_weight": self.igdm_weight, "igdm_beta": self.igdm_beta, "ramp_epochs": self.epochs,
+                     "steps_per_epoch": steps_per_epoch},
         }
         options.update(method_options.get(self.method, {}))
         return options
@@ -371,7 +387,7 @@ def train_model(
         config.eval_attack is set); enables best.keras and the plateau schedule.
       teacher: the frozen teacher, created in `strategy`'s scope: a standard model for igd and
         trades_igd; a robust model for igam (any task and resolution: its logit layer is
-        finetuned here first) and for pag with pag_source="rigd".
+        finetuned here first), for kdiga and igdm, and for pag with pag_source="rigd".
       tensorboard: options of the TensorBoard logs; None writes none.
       callbacks: more Keras callbacks, run after the run's own (before its checkpoint).
       settings: more settings that change the result (data options, the teacher), recorded in

@@ -26,6 +26,11 @@ from igdtf.training import ADAPTER_WEIGHTS_FILE, FINETUNED_TEACHER_FILE, TrainCo
     ("alignment_penalty_weight", -1.0, r"alignment_penalty_weight \(λ_α\) must be a number >= 0"),
     ("gradient_norm_weight", -1.0, r"gradient_norm_weight \(λ\) must be a number >= 0"),
     ("trades_beta", -6.0, r"trades_beta \(β\) must be a number >= 0"),
+    ("kdiga_kd_weight", 1.5, r"kdiga_kd_weight \(α\) must be a number in \[0, 1\]"),
+    ("kdiga_temperature", 0.0, r"kdiga_temperature \(τ\) must be a number > 0"),
+    ("kdiga_gradient_weight", -1.0, r"kdiga_gradient_weight \(γ\) must be a number >= 0"),
+    ("igdm_weight", -1.0, r"igdm_weight \(α\) must be a number >= 0"),
+    ("igdm_beta", -1.0, r"igdm_beta \(β\) must be a number >= 0"),
 ])
 def test_bad_method_settings_are_refused_when_the_config_is_built(field, value, message):
     with pytest.raises(ValueError, match=message):
@@ -39,6 +44,8 @@ def test_bad_method_settings_are_refused_when_the_config_is_built(field, value, 
     ("pag", {"pag_weight", "pag_source", "classes_per_example"}),
     ("alignment_penalty", {"alignment_penalty_weight"}),
     ("input_gradient_norm", {"gradient_norm_weight"}),
+    ("kdiga", {"kdiga_kd_weight", "kdiga_temperature", "kdiga_gradient_weight"}),
+    ("igdm", {"igdm_weight", "igdm_beta", "ramp_epochs", "steps_per_epoch", "attack"}),
 ])
 def test_trainer_options_pass_each_method_its_own_settings(method, expected):
     options = TrainConfig(method=method).trainer_options()
@@ -47,7 +54,7 @@ def test_trainer_options_pass_each_method_its_own_settings(method, expected):
 
 def test_every_method_has_a_teacher_requirement():
     assert {m: teacher_requirement(m) for m in METHODS if teacher_requirement(m)} == {
-        "igd": "standard", "trades_igd": "standard", "igam": "robust"}
+        "igd": "standard", "trades_igd": "standard", "igam": "robust", "kdiga": "robust", "igdm": "robust"}
     assert teacher_requirement("pag", "rigd") == "robust" and teacher_requirement("pag", "class_mean") is None
 
 
@@ -105,3 +112,13 @@ def test_an_attack_clipping_to_0_1_on_unbounded_data_is_refused():
         train_model(config, info, load_split("spheres", "train", num_samples=20).batch(10), tempfile.mkdtemp())
     ok = dataclasses.replace(config, attack=PGD("l2", 0.1, 0.05, 2, bounds=None))
     train_model(ok, info, load_split("spheres", "train", num_samples=20).batch(10), tempfile.mkdtemp())
+
+
+@pytest.mark.parametrize("method,metric", [("kdiga", "grad_diff"), ("igdm", "igdm_kl")])
+def test_robust_teacher_distillation_trains_end_to_end_from_its_config(method, metric, tmp_path):
+    teacher = build_model("small_cnn", (8, 8, 3), 3, [0.5] * 3, [0.25] * 3, width=4)
+    config = TrainConfig(method=method, arch="small_cnn", arch_options={"width": 4}, epochs=1, batch_size=8,
+                         optimizer="adam", learning_rate=1e-3, attack=PGD(steps=1))
+    student = train_model(config, TINY, _images(), str(tmp_path / method), teacher=teacher)
+    assert metric in open(tmp_path / method / "history.csv").readline()
+    assert student.output_shape == (None, 3)

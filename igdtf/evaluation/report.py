@@ -15,6 +15,7 @@ from igdtf.atomic import save_npz, write_json, write_text
 from igdtf.errors import UnreadableFileError
 from igdtf.evaluation.outcomes import PerSample
 from igdtf.evaluation.protocol import Comparison, evaluator_label, from_outcomes
+from igdtf.evaluation.robustbench import write_robustbench
 from igdtf.evaluation.tables import markdown_report
 
 __all__ = ["build_report", "load_comparison", "markdown_report", "outcome_kinds", "write_report"]
@@ -53,8 +54,9 @@ def build_report(comparison: Comparison, evaluators, **context) -> dict:
 
 
 def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
-    """Writes outcomes.npz (per-sample values), report.md and, last, report.json into output_dir,
-    each atomically (igdtf.atomic)."""
+    """Writes outcomes.npz (per-sample values), report.md, robustbench/<model>.json for the models
+    AutoAttack was run on (robustbench.py) and, last, report.json into output_dir, each
+    atomically (igdtf.atomic)."""
     arrays = {"correct_by_all": comparison.correct_by_all}
     kinds = {}
     for model_name, outcomes in comparison.outcomes.items():
@@ -64,6 +66,7 @@ def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
     arrays[_KINDS_KEY] = np.array(json.dumps(kinds))
     save_npz(os.path.join(output_dir, OUTCOMES_FILE), compressed=True, **arrays)
     write_text(os.path.join(output_dir, "report.md"), markdown_report(report))
+    write_robustbench(report, output_dir)
     write_json(os.path.join(output_dir, "report.json"), report)
 
 

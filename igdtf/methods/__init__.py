@@ -7,6 +7,8 @@ from igdtf.methods.gradient_norm import InputGradientNorm
 from igdtf.methods.igam import IGAM
 from igdtf.methods.igam_teacher import finetune_teacher
 from igdtf.methods.igd import IGD
+from igdtf.methods.igdm import IGDM
+from igdtf.methods.kdiga import KDIGA
 from igdtf.methods.pag import PAG, PAG_SOURCES, PAGTargets, pag_targets
 from igdtf.methods.pgdat import PGDAT, PGDATCutOut
 from igdtf.methods.registry import (
@@ -18,9 +20,9 @@ from igdtf.methods.teacher import check_teacher_matches, load_teacher
 from igdtf.methods.trades import TRADES, TRADESIGD
 
 __all__ = [
-    "ADAPTERS", "ADVERSARIAL_METHODS", "IGAM", "IGD", "METHODS", "METHOD_HELP", "OPTIONAL_TEACHER_METHODS",
-    "PAG", "PAGTargets", "PAG_SOURCES", "PGDAT", "PGDATCutOut", "AlignmentPenalty", "InputAdapter",
-    "InputGradientNorm", "Standard", "TEACHER_METHODS", "TRADES", "TRADESIGD", "Trainer", "build_trainer",
-    "check_teacher_matches", "finetune_teacher", "load_teacher", "pag_targets",
+    "ADAPTERS", "ADVERSARIAL_METHODS", "IGAM", "IGD", "IGDM", "KDIGA", "METHODS", "METHOD_HELP",
+    "OPTIONAL_TEACHER_METHODS", "PAG", "PAGTargets", "PAG_SOURCES", "PGDAT", "PGDATCutOut", "AlignmentPenalty",
+    "InputAdapter", "InputGradientNorm", "Standard", "TEACHER_METHODS", "TRADES", "TRADESIGD", "Trainer",
+    "build_trainer", "check_teacher_matches", "finetune_teacher", "load_teacher", "pag_targets",
     "teacher_requirement",
 ]

@@ -77,6 +77,8 @@ class Trainer(keras.Model):
     """
 
     penalty_metrics: tuple = ()
+    # True: penalty also receives x_train=, the inputs CE is computed on (IGDM's x' = x + δ).
+    penalty_needs_training_inputs: bool = False
     # Optional adversary trained in the same step (set by the subclass; see module docstring).
     adversary: keras.Model | None = None
     adversary_optimizer: keras.optimizers.Optimizer | None = None
@@ -166,8 +168,9 @@ class Trainer(keras.Model):
         with tf.GradientTape(persistent=self.adversary is not None) as tape:
             logits = tf.cast(self.student(x_train, training=True), tf.float32)
             ce = cross_entropy(y, logits)
+            extra = {"x_train": x_train} if self.penalty_needs_training_inputs else {}
             with self._float32():
-                penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM), logits)
+                penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM), logits, **extra)
                 regularizer, regularizer_values = self.regularizer(x, y, fold_seed(seed, _REGULARIZER_STREAM))
             per_example = ce
             for term in (penalty, regularizer):

@@ -6,6 +6,8 @@ from igdtf.methods.alignment_penalty import AlignmentPenalty
 from igdtf.methods.gradient_norm import InputGradientNorm
 from igdtf.methods.igam import IGAM
 from igdtf.methods.igd import IGD
+from igdtf.methods.igdm import IGDM
+from igdtf.methods.kdiga import KDIGA
 from igdtf.methods.pag import PAG
 from igdtf.methods.pgdat import PGDAT, PGDATCutOut
 from igdtf.methods.standard import Standard
@@ -15,7 +17,7 @@ from igdtf.validation import check_choice
 METHODS = {
     "standard": Standard, "pgdat": PGDAT, "pgdat_cutout": PGDATCutOut, "igd": IGD, "igam": IGAM, "pag": PAG,
     "alignment_penalty": AlignmentPenalty, "input_gradient_norm": InputGradientNorm, "trades": TRADES,
-    "trades_igd": TRADESIGD,
+    "trades_igd": TRADESIGD, "kdiga": KDIGA, "igdm": IGDM,
 }
 METHOD_HELP = {
     "standard": "CE on clean inputs.",
@@ -34,11 +36,15 @@ METHOD_HELP = {
     "input_gradient_norm": "CE + lambda*||dCE/dx||^2 (Ross & Doshi-Velez 2018).",
     "trades": "CE(f(x)) + beta*KL(f(x) || f(x')), x' maximising the KL (Zhang et al. 2019).",
     "trades_igd": "TRADES - lambda*cos(student, teacher input gradients) (TRADES + IGD).",
+    "kdiga": "(1-alpha)*CE + alpha*tau^2*KL(t^tau(x) || f^tau(x)) + gamma*||dCE_f/dx - dCE_t/dx||_2 on clean x; "
+             "teacher = a frozen robust model (Shao et al. 2021).",
+    "igdm": "PGDAT + alpha_e*KL(softmax(t(x+d) - t(x-d)) || softmax(f(x+d) - f(x-d))), d = the PGD perturbation, "
+            "alpha_e = alpha*epoch/epochs; teacher = a frozen robust model (Lee, Cho & Kim 2023).",
 }
-TEACHER_METHODS = ("igd", "igam", "trades_igd")  # need a teacher; pag needs one for source rigd
+TEACHER_METHODS = ("igd", "igam", "trades_igd", "kdiga", "igdm")  # need a teacher; pag needs one for source rigd
 OPTIONAL_TEACHER_METHODS = ("pag",)
-ROBUST_TEACHER_METHODS = ("igam",)
-ADVERSARIAL_METHODS = ("pgdat", "pgdat_cutout", "igd", "trades", "trades_igd")
+ROBUST_TEACHER_METHODS = ("igam", "kdiga", "igdm")
+ADVERSARIAL_METHODS = ("pgdat", "pgdat_cutout", "igd", "trades", "trades_igd", "igdm")
 
 
 def teacher_requirement(method: str, pag_source: str | None = None) -> str | None:

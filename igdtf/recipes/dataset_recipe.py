@@ -35,7 +35,7 @@ from igdtf.evaluation import (
     build_report, compare_models, markdown_report, write_report,
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.methods import TEACHER_METHODS, load_teacher
+from igdtf.methods import TEACHER_METHODS, load_teacher, teacher_requirement
 from igdtf.overfitting_guard import read_overfitting
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
@@ -144,6 +144,9 @@ def run_recipe(dataset: str) -> None:
     info = checked(checked(dataset_info, dataset, **options).with_image_size, FLAGS.image_size)
     if FLAGS.teacher and not os.path.exists(FLAGS.teacher):
         raise ConfigError(f"--teacher={FLAGS.teacher} does not exist.")
+    if teacher_requirement(config.method) == "robust" and not FLAGS.teacher:
+        raise ConfigError(f"--method={config.method} needs a robust --teacher (.keras or SavedModel); only standard "
+                          "teachers are trained here.")
     if FLAGS.teacher_epochs is not None:
         checked(check_positive_int, "teacher_epochs", FLAGS.teacher_epochs)
     output_dir = FLAGS.output_dir

@@ -36,6 +36,7 @@ from igdtf.evaluation import (
 )
 from igdtf.evaluation.figures import write_attribution_grid, write_curve_figures
 from igdtf.evaluation.protocol import check_comparable
+from igdtf.evaluation.robustbench import protocol_max_samples
 from igdtf.evaluation.alignment_suite import alignment_table, correlations
 from igdtf.evaluation.alignment import TabulatedDirectionAlignment
 from igdtf.evaluation.suites import DEFAULT_SUITES, ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
@@ -60,6 +61,9 @@ flags.DEFINE_string("split", None, "Dataset split (default: the dataset's evalua
 flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE passed to the dataset's loader (Python literal "
                           "values), e.g. num_samples=1000 or holdout=0.1; repeat for several.")
 flags.DEFINE_integer("max_samples", None, "Evaluate only the first N samples of the split.")
+flags.DEFINE_bool("robustbench_protocol", False, "Evaluate the first 10000 images of the evaluation split (5000 "
+                  "on ImageNet datasets), as RobustBench does (not with --max_samples or another --split). Any "
+                  "run with the autoattack suite writes OUTPUT_DIR/robustbench/<model>.json.")
 flags.DEFINE_integer("batch_size", 250, "Evaluation batch size. Random draws are seeded per batch, so "
                      "this is part of the protocol (recorded in the report).")
 flags.DEFINE_list("suite", list(DEFAULT_SUITES), f"Suites to run, comma-separated: {', '.join(SUITES)} "
@@ -289,6 +293,9 @@ def main(argv):
             raise ConfigError(f"--{name} must be >= 1, received {FLAGS[name].value}.")
     if FLAGS.figure_images < 0:
         raise ConfigError(f"--figure_images must be >= 0, received {FLAGS.figure_images}.")
+    max_samples = FLAGS.max_samples
+    if FLAGS.robustbench_protocol:
+        max_samples = checked(protocol_max_samples, info.name, FLAGS.split, info.evaluation_split, max_samples)
     evaluators = checked(build_evaluators, suites, settings)
     generator, projection = delta_x_generator_from_flags(info, suites)
     check_output_dir(FLAGS.output_dir, overwrite=FLAGS.overwrite)
@@ -304,8 +311,8 @@ def main(argv):
         generator, projection = delta_x_generator_from_flags(info, suites)
         samples = checked(load_split, info.name, split, image_size=info.image_shape[0], **options)
     check_models_fit(models, info)
-    if FLAGS.max_samples:
-        samples = samples.take(FLAGS.max_samples)
+    if max_samples:
+        samples = samples.take(max_samples)
     data = evaluation_pipeline(samples, FLAGS.batch_size)
     if generator is not None:  # after the models fit: the projections take a while
         evaluators.append(estimated_alignment(generator, projection, data, info))
@@ -313,7 +320,8 @@ def main(argv):
     comparison = compare_models(models, data, evaluators, progress=FLAGS.progress)
     report = build_report(
         comparison, evaluators, dataset=info.name, split=split, dataset_options=options, data=info.describe(),
-        max_samples=FLAGS.max_samples, batch_size=FLAGS.batch_size, seed=FLAGS.seed, models=model_paths,
+        max_samples=max_samples, robustbench_protocol=FLAGS.robustbench_protocol, batch_size=FLAGS.batch_size,
+        seed=FLAGS.seed, models=model_paths,
         suites=list(suites), settings=dataclasses.asdict(settings), command=sys.argv,
         delta_x_generator=FLAGS.delta_x_generator,
     )

@@ -87,9 +87,18 @@ def define_training_flags(defaults: dict) -> None:
     flags.DEFINE_float("grad_norm_lambda", defaults.get("grad_norm_lambda", 1.0),
                        "input_gradient_norm: lambda, weight of ||dCE/dx||^2.")
     flags.DEFINE_float("trades_beta", defaults.get("trades_beta", 6.0), "trades, trades_igd: beta (paper: 6).")
+    flags.DEFINE_float("kdiga_alpha", defaults.get("kdiga_alpha", 0.5),
+                       "kdiga: alpha in [0, 1], loss (1-alpha)*CE + alpha*tau^2*KL + gamma*||grad difference||.")
+    flags.DEFINE_float("kdiga_temperature", defaults.get("kdiga_temperature", 1.0), "kdiga: tau > 0 of the KD term.")
+    flags.DEFINE_float("kdiga_gamma", defaults.get("kdiga_gamma", 1.0),
+                       "kdiga: gamma, weight of the L2 distance of the CE input gradients (x in [0, 1]).")
+    flags.DEFINE_float("igdm_alpha", defaults.get("igdm_alpha", 20.0),
+                       "igdm: alpha, weight of the output-difference KL, reached linearly at the last epoch.")
+    flags.DEFINE_float("igdm_beta", defaults.get("igdm_beta", 1.0), "igdm: beta, outputs compared at x +- beta*delta.")
     flags.DEFINE_string("teacher", None, "Frozen teacher (.keras or SavedModel): a standard model for igd and "
                         "trades_igd (default: train one first into OUTPUT_DIR/teacher); a robust model for "
-                        "igam (any task and resolution; .keras) and for pag with --pag_source=rigd.")
+                        "igam (any task and resolution; .keras), kdiga and igdm (required), and for pag with "
+                        "--pag_source=rigd.")
     flags.DEFINE_integer("teacher_epochs", None, "Epochs of that standard teacher (default: --epochs).")
     flags.DEFINE_integer("seed", 0, "Seed of weights, data order and every random draw.")
     # Scale and reproducibility.
@@ -149,5 +158,7 @@ def config_from_flags(values) -> TrainConfig:
         alignment_penalty_weight=values.alignment_penalty_lambda, gradient_norm_weight=values.grad_norm_lambda,
         trades_beta=values.trades_beta, train_attack=values.train_attack,
         attack_precision=values.attack_precision, gradalign_weight=values.gradalign_lambda,
-        overfitting_action=values.overfitting_action, seed=values.seed,
+        overfitting_action=values.overfitting_action, kdiga_kd_weight=values.kdiga_alpha,
+        kdiga_temperature=values.kdiga_temperature, kdiga_gradient_weight=values.kdiga_gamma,
+        igdm_weight=values.igdm_alpha, igdm_beta=values.igdm_beta, seed=values.seed,
     )

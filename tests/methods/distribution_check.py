@@ -25,7 +25,8 @@ from igdtf.models import build_model  # noqa: E402
 GLOBAL_BATCH = 8
 # The method whose loss is this method's without its own term: the term must move the weights.
 BASELINES = {"igd": "pgdat", "trades_igd": "trades", "igam": "standard", "pag": "standard",
-             "alignment_penalty": "standard", "input_gradient_norm": "standard", "trades": "standard"}
+             "alignment_penalty": "standard", "input_gradient_norm": "standard", "trades": "standard",
+             "kdiga": "standard", "igdm": "pgdat"}
 
 
 def _model():
@@ -59,6 +60,10 @@ def one_step(method: str, strategy, initial_weights, teacher_weights, x, y):
             options.update(delta_x=toward_other_class, alignment_penalty_weight=1.0)
         if method == "input_gradient_norm":
             options["gradient_norm_weight"] = 10.0
+        if method == "kdiga":
+            options.update(kdiga_temperature=2.0, kdiga_gradient_weight=10.0)
+        if method == "igdm":
+            options.update(igdm_weight=5.0, igdm_beta=0.5)
         keras.utils.set_random_seed(1)  # the same initial discriminator (IGAM) on 1 and 2 replicas
         trainer = build_trainer(method, student, teacher=teacher, **options)
         trainer.compile(optimizer=keras.optimizers.SGD(0.5))

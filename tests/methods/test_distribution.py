@@ -5,7 +5,7 @@ import sys
 
 # pgdat_cutout draws per-replica CutOut squares by design; every other method must agree exactly.
 METHODS = ["standard", "pgdat", "igd", "igam", "pag", "alignment_penalty", "input_gradient_norm", "trades",
-           "trades_igd"]
+           "trades_igd", "kdiga", "igdm"]
 
 
 def test_one_step_on_two_replicas_equals_one_step_on_one():

@@ -23,6 +23,8 @@ EXPECTED_METRICS = {
     "input_gradient_norm": {"loss", "ce", "grad_norm", "acc"},
     "trades": {"loss", "ce", "kl", "acc"},
     "trades_igd": {"loss", "ce", "kl", "cos", "acc"},
+    "kdiga": {"loss", "ce", "kd_kl", "grad_diff", "acc"},
+    "igdm": {"loss", "ce", "igdm_kl", "acc"},
 }
 
 

@@ -43,6 +43,7 @@ def test_cli_writes_report_tables_outcomes_and_figures(tmp_path):
         assert (out / name).read_bytes()[:4] == b"\x89PNG", name
         assert f"]({name})" in markdown
     assert "Table 1" in done.stdout
+    assert not (out / "robustbench").exists()  # only runs with AutoAttack write RobustBench model info
     assert "batch/s" in done.stderr or "s/batch" in done.stderr  # the progress bar
 
 
@@ -52,9 +53,11 @@ def test_autoattack_suite_reports_each_attack_the_ensemble_and_the_sanity_checks
     out = tmp_path / "eval"
     done = _run("igdtf.evaluate", f"--model=a={a}", f"--model=b={b}", "--dataset=shapes",
                 "--dataset_option=num_samples=12", "--batch_size=6", "--suite=pgd,autoattack", "--pgd_steps=2",
-                "--autoattack_epsilon=4", "--undefended=a", "--figure_images=0", f"--output_dir={out}")
+                "--autoattack_epsilon=4", "--undefended=a", "--figure_images=0", "--robustbench_protocol",
+                f"--output_dir={out}")
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
+    assert report["protocol"]["robustbench_protocol"] and report["protocol"]["max_samples"] == 10_000
     assert report["protocol"]["suites"] == ["pgd", "autoattack", "sanity"]  # sanity comes with them
     attack = report["protocol"]["evaluators"]["AutoAttackAccuracy"]["attack"]
     assert attack["version"] == "standard" and attack["norm"] == "linf" and attack["epsilon"] == 4 / 255
@@ -70,6 +73,17 @@ def test_autoattack_suite_reports_each_attack_the_ensemble_and_the_sanity_checks
     assert "## Adversarial accuracy (%): autoattack" in markdown and "## Robustness sanity checks" in markdown
     assert "Other measurements" not in markdown  # every robustness key has its own section
     assert np.load(out / "outcomes.npz")["b/autoattack_acc_after@fab-t"].shape == (12,)
+    for name, summary in report["models"].items():  # RobustBench-style model info
+        info = json.loads((out / "robustbench" / f"{name}.json").read_text())
+        failed = [c["name"] for c in report["robustness_checks"][name] if c["passed"] is False]
+        assert info == {
+            "name": name, "dataset": "shapes", "threat_model": "Linf", "eps": "4/255",
+            "clean_acc": f"{100 * summary['clean_acc']:.2f}",
+            "autoattack_acc": f"{100 * summary['autoattack_acc']:.2f}", "n_examples": 12,
+            "autoattack_version": "standard", "additional_data": False, "number_forward_passes": 1,
+            "unreliable": bool(failed), "failed_checks": failed,
+            "igdtf_version": report["protocol"]["versions"]["igdtf"], "command": info["command"]}
+        assert "--suite=pgd,autoattack" in info["command"] and "--robustbench_protocol" in info["command"]
 
 
 def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
@@ -102,6 +116,10 @@ def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
         "received '4/255'": ["--dataset_option=texture_amplitude=4/255"],
         "--dataset_option num_samples takes int or None": ["--dataset_option=num_samples=ten"],
         "ILSVRC2012": ["--dataset=imagenet100", "--split=validation"],
+        "--robustbench_protocol evaluates the first 10000 images; drop --max_samples=5":
+            ["--robustbench_protocol", "--max_samples=5"],
+        "--robustbench_protocol evaluates shapes's test split, not 'train'; drop --split":
+            ["--robustbench_protocol", "--split=train"],
         "Models to compare must share input shape and class count": [f"--model=b={small}"],
     }
     argvs = [base + extra for extra in cases.values()]

@@ -80,7 +80,8 @@ def test_help_explains_every_method_and_its_settings():
     for method in METHODS:
         assert f"{method}:" in text
     for flag in ("--igam_lambda_adv", "--igam_lambda_diff", "--igam_adapter", "--igam_finetune_steps", "--pag_lambda",
-                 "--pag_source", "--pag_pool_size", "--pag_classes_per_example", "--alignment_penalty_lambda", "--grad_norm_lambda", "--trades_beta"):
+                 "--pag_source", "--pag_pool_size", "--pag_classes_per_example", "--alignment_penalty_lambda", "--grad_norm_lambda", "--trades_beta",
+                 "--kdiga_alpha", "--kdiga_temperature", "--kdiga_gamma", "--igdm_alpha", "--igdm_beta"):
         assert flag in text
     for choice in ("upsize", "zero_pad", "random_pad", "center_crop", "transpose_conv", "one_image", "class_mean",
                    "nearest_neighbor", "rigd"):
@@ -123,6 +124,11 @@ def test_the_shared_flags_accept_every_method_and_refuse_bad_method_settings():
         "--alignment_penalty_lambda=-1": "alignment_penalty_weight (λ_α) must be a number >= 0",
         "--grad_norm_lambda=-1": "gradient_norm_weight (λ) must be a number >= 0",
         "--trades_beta=-6": "trades_beta (β) must be a number >= 0",
+        "--kdiga_alpha=1.5": "kdiga_kd_weight (α) must be a number in [0, 1]",
+        "--kdiga_temperature=0": "kdiga_temperature (τ) must be a number > 0",
+        "--kdiga_gamma=-1": "kdiga_gradient_weight (γ) must be a number >= 0",
+        "--igdm_alpha=-1": "igdm_weight (α) must be a number >= 0",
+        "--igdm_beta=-1": "igdm_beta (β) must be a number >= 0",
         "--pag_source=scores": "value should be one of <one_image|class_mean|nearest_neighbor|rigd>",
         "--igam_adapter=zoom": "value should be one of <none|upsize|zero_pad|random_pad|center_crop|transpose_conv>",
     }
@@ -146,6 +152,8 @@ def test_imagenet100_without_data_fails_fast_naming_the_files(tmp_path):
     ("--epsilon=-8", "epsilon must be a number >= 0"),
     ("--pgd_steps=0", "steps must be an integer >= 1"),
     ("--method=fgsm", "flag --method=fgsm: value should be one of"),
+    ("--method=kdiga", "--method=kdiga needs a robust --teacher"),
+    ("--method=igdm", "--method=igdm needs a robust --teacher"),
     ("--eval_autoattack_version=fast", "flag --eval_autoattack_version=fast: value should be one of"),
 ])
 def test_imagenet100_refuses_bad_settings_before_anything_else(tmp_path, flag, message):
@@ -202,6 +210,10 @@ def test_imagenet100_smoke_epoch_end_to_end_on_fake_archives(tmp_path, fake_ilsv
         checks = {c["name"]: c["passed"] for c in report["robustness_checks"][name]}
         assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
         assert ("undefended_model_broken_by_pgd" in checks) == (name == "teacher")
+        info = json.loads((out / "robustbench" / f"{name}.json").read_text())  # RobustBench-style model info
+        assert (info["dataset"], info["n_examples"], info["eps"]) == ("imagenet100", 32, "8/255")
+        assert info["autoattack_acc"] == f"{100 * summary['autoattack_acc']:.2f}"
+        assert "--eval_autoattack" in info["command"]
     assert "## Robustness sanity checks" in done.stdout
     assert report["protocol"]["num_samples"] == 32 and report["protocol"]["dataset"] == "imagenet100"
     assert report["protocol"]["checkpoints"]["igd"]["checkpoint"] == "best"

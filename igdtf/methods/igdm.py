@@ -1,0 +1,66 @@
+"""Indirect gradient matching (IGDM; Lee, Cho & Kim, arXiv 2312.03286) on PGD adversarial training:
+
+    loss = CE(f(x'), y) + α_e·KL(softmax(t(x + βδ) − t(x − βδ)) ‖ softmax(f(x + βδ) − f(x − βδ)))
+
+δ = x' − x is the training attack's perturbation (PGD-k against the student), t a frozen robust
+teacher. For locally linear models f(x + βδ) − f(x − βδ) ≈ 2β·J_f(x)·δ, so matching the output
+differences matches the input gradients along δ without differentiating a gradient (no double
+backprop). α_e = α·e/E grows linearly with the epoch e = 1..E of the run (the authors' schedule);
+defaults α = 20, β = 1. x ± βδ are not clipped to the input bounds. See BUILD.md.
+"""
+
+import tensorflow as tf
+
+from igdtf.methods.pgdat import PGDAT
+from igdtf.methods.teacher import check_teacher_matches
+from igdtf.methods.trades import kl_divergence
+from igdtf.validation import check_non_negative, check_positive_int
+
+
+class IGDM(PGDAT):
+    """IGDM on PGDAT (see the module docstring). The student's logits at x ± βδ use training=True
+    (f(x + δ) is the CE forward pass itself when β = 1), the teacher's training=False. Reports
+    `igdm_kl`, the KL term before its weight.
+
+    Args:
+      teacher: a frozen robust classifier with the student's input shape and classes.
+      igdm_weight: α >= 0. igdm_beta: β >= 0, the scale of δ.
+      ramp_epochs: E; with it, α_e = α·min(1, e/E) at epoch e = ⌊step / steps_per_epoch⌋ + 1
+        (needs steps_per_epoch); None keeps α constant.
+      Other arguments as PGDAT.
+    """
+
+    penalty_metrics = ("igdm_kl",)
+    penalty_needs_training_inputs = True
+
+    def __init__(self, student, teacher, igdm_weight: float = 20.0, igdm_beta: float = 1.0,
+                 ramp_epochs: int | None = None, steps_per_epoch: int | None = None, **kwargs):
+        super().__init__(student, **kwargs)
+        check_teacher_matches(teacher, student)
+        self.igdm_weight = check_non_negative("igdm_weight (α)", igdm_weight)
+        self.igdm_beta = check_non_negative("igdm_beta (β)", igdm_beta)
+        if ramp_epochs is not None:
+            check_positive_int("ramp_epochs", ramp_epochs)
+            if not steps_per_epoch:
+                raise ValueError("IGDM's linear α schedule needs a training dataset of known length "
+                                 "(steps_per_epoch).")
+            check_positive_int("steps_per_epoch", steps_per_epoch)
+        self.ramp_epochs, self.steps_per_epoch = ramp_epochs, steps_per_epoch
+        teacher.trainable = False
+        self.teacher = teacher
+
+    def weight(self) -> tf.Tensor:
+        """α_e of the current optimizer step, a float32 scalar."""
+        if self.ramp_epochs is None:
+            return tf.constant(self.igdm_weight, tf.float32)
+        epoch = tf.cast(self.optimizer.iterations // self.steps_per_epoch + 1, tf.float32)
+        return self.igdm_weight * tf.minimum(1.0, epoch / float(self.ramp_epochs))
+
+    def penalty(self, x, y, seed, logits, x_train=None):
+        delta = self.igdm_beta * (x_train - x)
+        plus = logits if self.igdm_beta == 1.0 else self.student(x + delta, training=True)
+        student_difference = tf.cast(plus, tf.float32) - tf.cast(self.student(x - delta, training=True), tf.float32)
+        teacher_difference = tf.stop_gradient(tf.cast(self.teacher(x + delta, training=False), tf.float32)
+                                              - tf.cast(self.teacher(x - delta, training=False), tf.float32))
+        kl = kl_divergence(teacher_difference, student_difference)
+        return self.weight() * kl, {"igdm_kl": kl}
