@@ -48,8 +48,8 @@ class DatasetInfo:
 
     def with_image_size(self, size: int | None) -> "DatasetInfo":
         """The same dataset preprocessed to size×size (None: unchanged); the regional-Gini
-        block scales along (to the nearest size that divides the side, rounding down) so that
-        the block grid stays about the same."""
+        block scales along (rounded) so that the block grid stays about the same (a side that
+        is not a multiple is reflect-padded by the regional Gini, as the IGD authors do)."""
         if size is None or size == self.image_shape[0]:
             return self
         check_positive_int("image_size", size)
@@ -57,8 +57,6 @@ class DatasetInfo:
             raise ValueError(f"{self.name} holds vectors of shape {self.image_shape}, not images; "
                              "it cannot be resized.")
         block = max(1, round(self.gini_block * size / self.image_shape[0]))
-        while size % block:
-            block -= 1
         return dataclasses.replace(self, image_shape=(size, size, self.image_shape[2]), gini_block=block)
 
 
