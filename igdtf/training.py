@@ -8,6 +8,7 @@ A run directory holds:
                  loss scale, step counter, partial-epoch metric sums and the RunState (data
                  position, reduce-on-plateau state, best value; see checkpointing.py)
   history.csv    one row of metrics per epoch
+  collapse.json  the collapse check of every epoch (collapse.py)
   model_spec.json  architecture, input shape, classes, normalisation, dataset (igdtf.models.ModelSpec),
                  to rebuild the model around a checkpoint (igdtf.export)
   best.keras     with validation data: the student at its best validation metric
@@ -22,6 +23,7 @@ numbers as an uninterrupted one, so in deterministic mode it ends with the same 
 import contextlib
 import dataclasses
 import logging
+import math
 import os
 import shutil
 import time
@@ -34,6 +36,7 @@ from igdtf.attacks import PGD
 from igdtf.checkpointing import (
     BestModel, PlateauSchedule, RunCheckpoint, RunState, check_run_directory, write_run_file,
 )
+from igdtf.collapse import CollapseDetector
 from igdtf.data.pipeline import EpochBatches
 from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
@@ -447,6 +450,7 @@ class _Run:
         return callbacks + [
             keras.callbacks.CSVLogger(os.path.join(self.files, "history.csv"), append=True),
             ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),
+            CollapseDetector(self.files, self.name, self.info.num_classes, math.ceil(config.epsilon_warmup_epochs)),
             *self.extra_callbacks,
             RunCheckpoint(self.manager, self.state, self.trainer.optimizer, self.batches.steps_per_epoch,
                           config.checkpoint_every_steps, restore_metrics=restore_metrics),

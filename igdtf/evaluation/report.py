@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 import igdtf
+from igdtf.collapse import attach_collapse
 from igdtf.evaluation.outcomes import PerSample
 from igdtf.evaluation.protocol import Comparison, evaluator_label, from_outcomes
 from igdtf.evaluation.tables import markdown_report
@@ -49,8 +50,10 @@ def build_report(comparison: Comparison, evaluators, **context) -> dict:
 
 
 def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
-    """Writes report.json, report.md and outcomes.npz (per-sample values) into output_dir."""
+    """Writes report.json, report.md and outcomes.npz (per-sample values) into output_dir; both
+    reports carry the collapse check of the training runs below output_dir (collapse.py)."""
     os.makedirs(output_dir, exist_ok=True)
+    attach_collapse(report, output_dir)  # markdown_report shows it
     with open(os.path.join(output_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=2)
     with open(os.path.join(output_dir, "report.md"), "w") as f:

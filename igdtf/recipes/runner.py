@@ -8,6 +8,7 @@ import sys
 from absl import app
 from absl import logging as absl_logging
 
+from igdtf.collapse import attach_collapse
 from igdtf.errors import ConfigError, DataError, MissingDataError
 
 
@@ -37,8 +38,9 @@ def checked(build, *args, **kwargs):
 
 def write_recipe_report(output_dir: str, report: dict, text: str) -> None:
     """Writes OUTPUT_DIR/report.json (`report`; values JSON cannot hold as strings) and report.md
-    (`text`), and prints `text`."""
+    (`text`), each with the collapse check of the training runs below OUTPUT_DIR, and prints `text`."""
     os.makedirs(output_dir, exist_ok=True)
+    text = text + "\n".join(attach_collapse(report, output_dir))
     with open(os.path.join(output_dir, "report.json"), "w") as f:
         json.dump(report, f, indent=2, default=str)
     with open(os.path.join(output_dir, "report.md"), "w") as f:
