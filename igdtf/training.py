@@ -43,9 +43,9 @@ from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
 from igdtf.errors import ConfigError
 from igdtf.evaluation.tensorboard import TensorBoardLogger
 from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHODS, PAG_SOURCES, build_trainer
-from igdtf.methods.adapters import InputAdapter
-from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT
-from igdtf.methods.igam_teacher import FINETUNE_STEPS, finetune_teacher
+from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT, DISCRIMINATOR_EVERY
+from igdtf.methods.igam_stage import prepare_igam_teacher
+from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.methods.pag import pag_targets
 from igdtf.models import ARCHITECTURES, MODEL_SPEC_FILE, ModelSpec
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
@@ -56,8 +56,6 @@ log = logging.getLogger("igdtf.training")
 OPTIMIZERS = ("sgd", "adam")
 MODEL_FILE = "model.keras"
 IDENTITY_FIELDS = ("method", "arch", "arch_options", "batch_size", "seed", "mixed_precision")
-FINETUNED_TEACHER_FILE = "teacher_finetuned.keras"  # IGAM's first stage
-ADAPTER_WEIGHTS_FILE = "teacher_adapter.weights.h5"  # IGAM's learned input adapter
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +70,8 @@ class TrainConfig:
 
     Method settings (each used only by its method): alignment_weight (IGD's λ, also for
     trades_igd), cutout_size (pgdat_cutout), igam_* (IGAM: λ_adv, λ_diff, input adapter, steps
-    of the logit-layer finetuning), pag_* (PAG: λ, target source, nearest-neighbour pool size,
+    of the logit-layer finetuning (0: use a same-task teacher as it is), classifier steps per
+    discriminator update), pag_* (PAG: λ, target source, nearest-neighbour pool size,
     classes aligned per example: None for all),
     alignment_penalty_weight (λ_α), gradient_norm_weight (Ross & Doshi-Velez's λ), trades_beta.
     """
@@ -96,6 +95,7 @@ class TrainConfig:
     igam_difference_weight: float = DEFAULT_DIFFERENCE_WEIGHT
     igam_adapter: str = "none"
     igam_finetune_steps: int = FINETUNE_STEPS
+    igam_discriminator_every: int = DISCRIMINATOR_EVERY
     pag_weight: float = 1.5
     pag_source: str = "nearest_neighbor"
     pag_pool_size: int = 64
@@ -127,7 +127,11 @@ class TrainConfig:
         check_non_negative("igam_adversarial_weight (λ_adv)", self.igam_adversarial_weight)
         check_non_negative("igam_difference_weight (λ_diff)", self.igam_difference_weight)
         check_choice("IGAM input adapter", self.igam_adapter, ADAPTERS)
-        check_positive_int("igam_finetune_steps", self.igam_finetune_steps)
+        if isinstance(self.igam_finetune_steps, bool) or not isinstance(self.igam_finetune_steps, int) \
+                or self.igam_finetune_steps < 0:
+            raise ValueError("igam_finetune_steps must be an integer >= 0 (0: a same-task teacher used as it is), "
+                             f"received {self.igam_finetune_steps!r}.")
+        check_positive_int("igam_discriminator_every", self.igam_discriminator_every)
         check_non_negative("pag_weight (λ)", self.pag_weight)
         check_choice("PAG target source", self.pag_source, PAG_SOURCES)
         check_positive_int("pag_pool_size", self.pag_pool_size)
@@ -152,7 +156,8 @@ class TrainConfig:
             "trades": {"trades_beta": self.trades_beta},
             "trades_igd": {"trades_beta": self.trades_beta, "alignment_weight": self.alignment_weight},
             "igam": {"igam_adversarial_weight": self.igam_adversarial_weight,
-                     "igam_difference_weight": self.igam_difference_weight},
+                     "igam_difference_weight": self.igam_difference_weight,
+                     "discriminator_every": self.igam_discriminator_every},
             "pag": {"pag_weight": self.pag_weight, "pag_source": self.pag_source,
                     "classes_per_example": self.pag_classes_per_example},
             "alignment_penalty": {"alignment_penalty_weight": self.alignment_penalty_weight},
@@ -287,25 +292,7 @@ def prepare_method(config: TrainConfig, info: DatasetInfo, train_data: tf.data.D
         return teacher, {"delta_x": info.delta_x}
     if config.method != "igam" or teacher is None:
         return teacher, {}
-    adapter = InputAdapter(config.igam_adapter, info.image_shape, tuple(teacher.input_shape[1:]))
-    teacher_path = os.path.join(output_dir, FINETUNED_TEACHER_FILE)
-    adapter_path = os.path.join(output_dir, ADAPTER_WEIGHTS_FILE)
-    with strategy.scope():
-        if os.path.exists(teacher_path):
-            log.info("igam: loading the finetuned teacher %s", teacher_path)
-            finetuned = keras.models.load_model(teacher_path, compile=False)
-            if adapter.layer is not None:
-                adapter.layer.load_weights(adapter_path)
-        else:
-            log.info("igam: finetuning the teacher's logit layer for %d steps", config.igam_finetune_steps)
-            finetuned = finetune_teacher(teacher, info.num_classes, train_data, adapter, config.igam_finetune_steps,
-                                         seed=config.seed)
-            os.makedirs(output_dir, exist_ok=True)
-            if adapter.layer is not None:
-                adapter.layer.save_weights(adapter_path)
-            finetuned.save(teacher_path)
-        finetuned.trainable = False
-    return finetuned, {"adapter": adapter}
+    return prepare_igam_teacher(config, info, train_data, output_dir, teacher, strategy)
 
 
 def train_model(

@@ -84,11 +84,9 @@ def _load_squares(split: str, num_samples: int | None = None, image_size: int = 
     return tf.data.Dataset.from_tensor_slices((images, labels))
 
 
-def _load_line_modes(split: str, num_samples: int | None = None, spacing: float = line_modes.SPACING,
-                     std=line_modes.STD):
-    defaults = {"train": 3_000, "test": 1_000, "validation": 500}
-    points, labels = line_modes.generate_line_modes(num_samples or defaults[split], _SYNTHETIC_SEEDS[split],
-                                                    spacing, std)
+def _load_line_modes(split: str, num_samples: int | None = None):
+    defaults = {"train": 6_000, "test": 600, "validation": 600}  # the PAG paper's appendix C.1
+    points, labels = line_modes.generate_line_modes(num_samples or defaults[split], _SYNTHETIC_SEEDS[split])
     return tf.data.Dataset.from_tensor_slices((points, labels))
 
 
@@ -130,7 +128,7 @@ DATASETS = {
         _load_squares, ("small_square", "large_square"), delta_x=squares.squares_delta_x,
     ),
     "line_modes": DatasetInfo(
-        "line_modes", 2, (2,), (0.0, 0.0), line_modes.coordinate_std(), None, ("train", "validation", "test"),
+        "line_modes", 2, (2,), (0.0, 0.0), (1.0, 1.0), None, ("train", "validation", "test"),
         _load_line_modes, ("class_0", "class_1"), preprocess=Vectors(), bounds=None,
     ),
     "imagenet100": DatasetInfo(
