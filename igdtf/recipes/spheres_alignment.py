@@ -104,7 +104,7 @@ def results_table(summaries: dict) -> dict:
                     "eps50_l2": epsilon_50(s["robust_acc_l2"], s["clean_acc"]),
                     "eps50_linf": epsilon_50(s["robust_acc_linf"], s["clean_acc"])}
              for name, s in summaries.items()}
-    for row in table.values():  # section 2.2: ρ/ᾱ_Δx = ‖Δx‖/2 = 0.15 for a locally linear model
+    for row in table.values():  # section 2.1: ρ/ᾱ_Δx = ‖Δx‖/2 = 0.15 for a locally linear model
         ratio_defined = row["eps50_l2"] is not None and row["alpha_dx"] > 0
         row["eps50_l2_over_alpha_dx"] = row["eps50_l2"] / row["alpha_dx"] if ratio_defined else None
     return table
@@ -122,7 +122,7 @@ def markdown(results: dict, num_test: int, eval_steps: int) -> str:
         lines.append(f"| {name} | {100 * r['clean_acc']:.1f} | {r['alpha_dx']:.3f} | {_fmt(r['eps50_l2'])} "
                      f"| {_fmt(r['eps50_linf'], 5)} | {_fmt(r['eps50_l2_over_alpha_dx'], 3)} |")
     lines += ["", f"ρ/ᾱ_Δx check: for a locally linear model ε50% (L2) / ᾱ_Δx = ‖Δx‖/2 = {RHO_OVER_ALPHA} "
-                  "(section 2.2; the paper's rows: 0.148–0.151)."]
+                  "(section 2.1; the paper's rows: 0.148–0.151)."]
     return "\n".join(lines + [""] + paper_table()) + "\n"
 
 

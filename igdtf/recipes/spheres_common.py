@@ -9,7 +9,7 @@ PAPER = {  # Lanfredi et al., Table 2, rows S-B, S-Lα, S-P (means over 5 runs)
     "alignment penalty (L_alpha)": {"clean_acc": 1.0, "alpha_dx": 0.886, "eps50_l2": 0.133, "eps50_linf": 0.0076},
     "PGD adversarial training": {"clean_acc": 1.0, "alpha_dx": 0.851, "eps50_l2": 0.126, "eps50_linf": 0.0073},
 }
-RHO_OVER_ALPHA = 0.15  # section 2.2: ρ = ‖Δx‖·ᾱ_Δx/2 with ‖Δx‖ = 0.3; Table 2's rows give 0.148–0.151
+RHO_OVER_ALPHA = 0.15  # section 2.1: ρ = ‖Δx‖·ᾱ_Δx/2 with ‖Δx‖ = 0.3; Table 2's rows give 0.148–0.151
 
 
 def paper_table() -> list[str]:
