@@ -17,9 +17,13 @@ over a batch of 32 of squared gradients with respect to 0–255 pixels; in this 
 [0, 1]-pixel formulation that is λ_diff = 10·32/255² ≈ 4.92e-3. D's update every
 `discriminator_every` steps is Keras' gradient accumulation on D's optimizer: D's gradient is
 computed every step, and D's weights move once every k steps, by the mean of the k gradients
-(the authors step on the k-th batch's gradient alone; a conditional optimizer step cannot run
-inside a tf.distribute replica function). The paper has no warm-up stage before the min-max.
+(the authors step on the k-th batch's gradient alone). Under a strategy with several replicas
+Keras' accumulation (a conditional optimizer step) cannot run inside the replica function, so
+there D is updated every step with its learning rate divided by k instead (logged). The paper
+has no warm-up stage before the min-max.
 """
+
+import logging
 
 import keras
 import tensorflow as tf
@@ -34,6 +38,7 @@ INPUT_GRADIENTS = ("cross_entropy", "true_class_probability")
 DEFAULT_DIFFERENCE_WEIGHT = 10 * 32 / 255 ** 2
 DISCRIMINATOR_EVERY = 10  # appendix A.2, IGAM-CIFAR10 (most other experiments: 5)
 _ADAPTER_STREAM = 21
+log = logging.getLogger("igdtf.methods")
 
 
 def loss_input_gradient(model, x, labels, kind: str = "cross_entropy", adapter=None, seed=None) -> tf.Tensor:
@@ -135,10 +140,16 @@ class IGAM(Trainer):
         super().compile(optimizer=optimizer, **kwargs)
         if self.adversary_optimizer is None:
             config = self.optimizer.get_config()
+            scale, every = self.discriminator_lr_scale, self.discriminator_every
+            if every > 1 and tf.distribute.get_strategy().num_replicas_in_sync > 1:
+                log.warning("igam: %d replicas; the discriminator is updated every step at 1/%d of its learning "
+                            "rate instead of once every %d steps.", tf.distribute.get_strategy().num_replicas_in_sync,
+                            every, every)
+                scale, every = scale / every, 1
             if isinstance(config.get("learning_rate"), (int, float)):
-                config["learning_rate"] = config["learning_rate"] * self.discriminator_lr_scale
+                config["learning_rate"] = config["learning_rate"] * scale
             config.pop("name", None)
-            config["gradient_accumulation_steps"] = self.discriminator_every if self.discriminator_every > 1 else None
+            config["gradient_accumulation_steps"] = every if every > 1 else None
             self.adversary_optimizer = type(self.optimizer).from_config(config)
         self.adversary_optimizer.build(self.adversary.trainable_variables)
 

@@ -278,7 +278,8 @@ def test_pag_toy_paper_scale_keeps_the_papers_two_runs(tmp_path):
 def test_spheres_paper_scale_smoke_trains_the_papers_three_models_on_fresh_samples(tmp_path):
     report, text = _toy("spheres_alignment", tmp_path / "spheres", "--smoke", "--paper_scale")
     assert set(report["results"]) == {"lambda_0 (baseline)", "lambda_0.1", "pgdat"}
-    assert report["training"]["pgdat"]["arch_options"]["scalar_output"] and report["protocol"]["paper_scale"]
+    protocol = report["protocol"]
+    assert protocol["training"]["pgdat"]["arch_options"]["scalar_output"] and protocol["paper_scale"]
     assert all("eps50_l2_over_alpha_dx" in r for r in report["results"].values())
     assert "ρ/ᾱ_Δx check" in text and "0.150" in text  # the paper's rows: ε50% / ᾱ_Δx = 0.099 / 0.659
 
