@@ -8,7 +8,7 @@ epoch of every training run (training.py adds it) and flags the run when, after 
   - the validation accuracy is at chance: val_acc ≤ 1/K + `tolerance`.
 
 It logs a loud warning and keeps RUN_DIR/collapse.json up to date (epochs checked, the current
-streak, every flagged epoch). Reports gather these files (`attach_collapse`) into report.json
+streak, every flagged epoch, the last epoch's values: a run may recover from a plateau). Reports gather these files (`attach_collapse`) into report.json
 ("collapse") and a section of report.md.
 """
 
@@ -73,6 +73,8 @@ class CollapseDetector(keras.callbacks.Callback):
                                f"ln {self.num_classes} for {record['ce_streak']} epochs")
         if "val_acc" in logs and at_chance(float(logs["val_acc"]), self.num_classes, self.tolerance):
             reasons.append(f"val_acc {float(logs['val_acc']):.4f} at chance (1/{self.num_classes})")
+        record["last_epoch"] = {"epoch": epoch + 1, "flagged": bool(reasons),
+                                **{k: float(logs[k]) for k in ("ce", "val_acc") if k in logs}}
         if reasons:
             record["collapsed"] = True
             record["events"].append({"epoch": epoch + 1, "reasons": reasons})
@@ -109,7 +111,11 @@ def collapse_markdown(records: dict) -> list[str]:
     lines = ["", f"## WARNING: {len(collapsed)} of {len(records)} training runs collapsed", ""]
     for run, record in collapsed.items():
         events = "; ".join(f"epoch {e['epoch']}: {', '.join(e['reasons'])}" for e in record["events"])
-        lines.append(f"- `{run}`: {events}")
+        last = record.get("last_epoch", {})
+        values = ", ".join(f"{k} {last[k]:.4f}" for k in ("ce", "val_acc") if k in last)
+        ending = ("still collapsed at its last epoch" if last.get("flagged") else "recovered") + \
+            (f" (epoch {last['epoch']}: {values})" if last else "")
+        lines.append(f"- `{run}`: {events}; {ending}")
     return lines + [""]
 
 

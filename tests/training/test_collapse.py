@@ -7,7 +7,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from igdtf.collapse import COLLAPSE_FILE, CollapseDetector, attach_collapse, read_collapse
+from igdtf.collapse import COLLAPSE_FILE, CollapseDetector, attach_collapse, collapse_markdown, read_collapse
 from igdtf.data.registry import dataset_info
 from igdtf.training import TrainConfig, train_model
 
@@ -27,6 +27,9 @@ def test_ce_near_ln_k_must_last_two_epochs_after_the_warm_up(tmp_path):
     record = read_collapse(str(tmp_path))
     assert record["collapsed"] and record["epochs_checked"] == [2, 3, 4, 5]
     assert [e["epoch"] for e in record["events"]] == [5] and "within 1 % of ln 10" in record["events"][0]["reasons"][0]
+    resumed.on_epoch_end(5, {"ce": 0.5})
+    assert "epoch 5: training CE" in collapse_markdown({"run": read_collapse(str(tmp_path))})[-2]
+    assert "recovered (epoch 6: ce 0.5000)" in collapse_markdown({"run": read_collapse(str(tmp_path))})[-2]
     CollapseDetector(str(tmp_path / "b"), "run", 10).on_epoch_end(0, {"ce": LN10 * 1.02})
     assert not read_collapse(str(tmp_path / "b"))["collapsed"]  # 2 % away is not uniform
 
@@ -51,6 +54,8 @@ def test_a_run_on_inputs_that_carry_no_information_is_reported_as_collapsed(tmp_
     report = {}
     lines = attach_collapse(report, str(tmp_path))
     assert report["collapse"]["any_collapsed"] and list(report["collapse"]["runs"]) == ["runs/constant"]
-    assert "WARNING: 1 of 1 training runs collapsed" in "\n".join(lines) and "`runs/constant`" in "\n".join(lines)
+    text = "\n".join(lines)
+    assert "WARNING: 1 of 1 training runs collapsed" in text and "`runs/constant`: epoch 2:" in text
+    assert "still collapsed at its last epoch (epoch 3: ce 0.69" in text
     json.dumps(report)
     assert os.path.exists(tmp_path / "runs" / "constant" / COLLAPSE_FILE)
