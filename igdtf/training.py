@@ -9,6 +9,7 @@ A run directory holds:
                  loss scale, step counter, partial-epoch metric sums and the RunState (data
                  position, reduce-on-plateau state, best value; see checkpointing.py)
   history.csv    one row of metrics per epoch
+  collapse.json  the collapse check of every epoch (collapse.py)
   model_spec.json  architecture, input shape, classes, normalisation, dataset (igdtf.models.ModelSpec),
                  to rebuild the model around a checkpoint (igdtf.export)
   best.keras     with validation data: the student at its best validation metric
@@ -27,6 +28,7 @@ numbers as an uninterrupted one, so in deterministic mode it ends with the same 
 import contextlib
 import dataclasses
 import logging
+import math
 import os
 import shutil
 import time
@@ -36,18 +38,19 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.artefacts import error_summary, load_keras_file
-from igdtf.atomic import atomic_path, save_model
+from igdtf.atomic import save_model
 from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS
 from igdtf.checkpointing import BestModel, PlateauSchedule, RunCheckpoint, RunState
+from igdtf.collapse import CollapseDetector
 from igdtf.data.pipeline import EpochBatches
 from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
 from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation.tensorboard import TensorBoardLogger
 from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHODS, PAG_SOURCES, build_trainer
-from igdtf.methods.adapters import InputAdapter
-from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT
-from igdtf.methods.igam_teacher import FINETUNE_STEPS, finetune_teacher
+from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT, DISCRIMINATOR_EVERY
+from igdtf.methods.igam_stage import prepare_igam_teacher
+from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.methods.kdiga import check_kd_weight, check_temperature
 from igdtf.methods.pag import pag_targets
 from igdtf.models import ARCHITECTURES, MODEL_SPEC_FILE, ModelSpec
@@ -61,8 +64,6 @@ log = logging.getLogger("igdtf.training")
 OPTIMIZERS = ("sgd", "adam")
 MODEL_FILE = "model.keras"
 IDENTITY_FIELDS = ("method", "arch", "arch_options", "batch_size", "seed", "mixed_precision")
-FINETUNED_TEACHER_FILE = "teacher_finetuned.keras"  # IGAM's first stage
-ADAPTER_WEIGHTS_FILE = "teacher_adapter.weights.h5"  # IGAM's learned input adapter
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +78,8 @@ class TrainConfig:
 
     Method settings (each used only by its method): alignment_weight (IGD's λ, also for
     trades_igd), cutout_size (pgdat_cutout), igam_* (IGAM: λ_adv, λ_diff, input adapter, steps
-    of the logit-layer finetuning), pag_* (PAG: λ, target source, nearest-neighbour pool size,
+    of the logit-layer finetuning (0: use a same-task teacher as it is), classifier steps per
+    discriminator update), pag_* (PAG: λ, target source, nearest-neighbour pool size,
     classes aligned per example: None for all),
     alignment_penalty_weight (λ_α), gradient_norm_weight (Ross & Doshi-Velez's λ), trades_beta,
     kdiga_* (KDIGA: α, τ, γ), igdm_* (IGDM: α, reached linearly at the last epoch, and β).
@@ -107,6 +109,7 @@ class TrainConfig:
     igam_difference_weight: float = DEFAULT_DIFFERENCE_WEIGHT
     igam_adapter: str = "none"
     igam_finetune_steps: int = FINETUNE_STEPS
+    igam_discriminator_every: int = DISCRIMINATOR_EVERY
     pag_weight: float = 1.5
     pag_source: str = "nearest_neighbor"
     pag_pool_size: int = 64
@@ -147,7 +150,11 @@ class TrainConfig:
         check_non_negative("igam_adversarial_weight (λ_adv)", self.igam_adversarial_weight)
         check_non_negative("igam_difference_weight (λ_diff)", self.igam_difference_weight)
         check_choice("IGAM input adapter", self.igam_adapter, ADAPTERS)
-        check_positive_int("igam_finetune_steps", self.igam_finetune_steps)
+        if isinstance(self.igam_finetune_steps, bool) or not isinstance(self.igam_finetune_steps, int) \
+                or self.igam_finetune_steps < 0:
+            raise ValueError("igam_finetune_steps must be an integer >= 0 (0: a same-task teacher used as it is), "
+                             f"received {self.igam_finetune_steps!r}.")
+        check_positive_int("igam_discriminator_every", self.igam_discriminator_every)
         check_non_negative("pag_weight (λ)", self.pag_weight)
         check_choice("PAG target source", self.pag_source, PAG_SOURCES)
         check_positive_int("pag_pool_size", self.pag_pool_size)
@@ -186,7 +193,8 @@ class TrainConfig:
             "trades": {"trades_beta": self.trades_beta},
             "trades_igd": {"trades_beta": self.trades_beta, "alignment_weight": self.alignment_weight},
             "igam": {"igam_adversarial_weight": self.igam_adversarial_weight,
-                     "igam_difference_weight": self.igam_difference_weight},
+                     "igam_difference_weight": self.igam_difference_weight,
+                     "discriminator_every": self.igam_discriminator_every},
             "pag": {"pag_weight": self.pag_weight, "pag_source": self.pag_source,
                     "classes_per_example": self.pag_classes_per_example},
             "alignment_penalty": {"alignment_penalty_weight": self.alignment_penalty_weight},
@@ -325,38 +333,7 @@ def prepare_method(config: TrainConfig, info: DatasetInfo, train_data: tf.data.D
         return teacher, {"delta_x": info.delta_x}
     if config.method != "igam" or teacher is None:
         return teacher, {}
-    adapter = InputAdapter(config.igam_adapter, info.image_shape, tuple(teacher.input_shape[1:]))
-    teacher_path = os.path.join(output_dir, FINETUNED_TEACHER_FILE)
-    adapter_path = os.path.join(output_dir, ADAPTER_WEIGHTS_FILE)
-    with strategy.scope():
-        finetuned = _finetuned_teacher(teacher_path, adapter, adapter_path)
-        if finetuned is None:
-            log.info("igam: finetuning the teacher's logit layer for %d steps", config.igam_finetune_steps)
-            finetuned = finetune_teacher(teacher, info.num_classes, train_data, adapter, config.igam_finetune_steps,
-                                         seed=config.seed)
-            if adapter.layer is not None:
-                with atomic_path(adapter_path) as temporary:
-                    adapter.layer.save_weights(temporary)
-            save_model(finetuned, teacher_path)  # last: its existence means the first stage is done
-        finetuned.trainable = False
-    return finetuned, {"adapter": adapter}
-
-
-def _finetuned_teacher(teacher_path: str, adapter: InputAdapter, adapter_path: str) -> keras.Model | None:
-    """IGAM's saved first stage (loading the adapter's weights), or None if there is none or it
-    cannot be read (it is then computed again, deterministically from the seed)."""
-    if not os.path.exists(teacher_path):
-        return None
-    try:
-        finetuned = load_keras_file(teacher_path)
-        if adapter.layer is not None:
-            adapter.layer.load_weights(adapter_path)
-    except (UnreadableFileError, OSError, ValueError) as error:
-        log.warning("igam: %s cannot be read (%s); finetuning the teacher again.", teacher_path,
-                    error_summary(error))
-        return None
-    log.info("igam: loaded the finetuned teacher %s", teacher_path)
-    return finetuned
+    return prepare_igam_teacher(config, info, train_data, output_dir, teacher, strategy)
 
 
 def train_model(
@@ -546,6 +523,7 @@ class _Run:
         return callbacks + [
             keras.callbacks.CSVLogger(os.path.join(self.files, "history.csv"), append=True),
             ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),
+            CollapseDetector(self.files, self.name, self.info.num_classes, math.ceil(config.epsilon_warmup_epochs)),
             *self.extra_callbacks,
             RunCheckpoint(self.manager, self.state, self.trainer.optimizer, self.batches.steps_per_epoch,
                           config.checkpoint_every_steps, restore_metrics=restore_metrics),

@@ -1,4 +1,5 @@
 import dataclasses
+import json
 import os
 import tempfile
 
@@ -11,14 +12,16 @@ from igdtf.attacks import PGD
 from igdtf.data.registry import DatasetInfo, dataset_info, load_split
 from igdtf.methods import METHODS, teacher_requirement
 from igdtf.models import build_model
-from igdtf.training import ADAPTER_WEIGHTS_FILE, FINETUNED_TEACHER_FILE, TrainConfig, train_model
+from igdtf.methods.igam_stage import ADAPTER_WEIGHTS_FILE, FINETUNED_TEACHER_FILE, TEACHER_REPORT_FILE
+from igdtf.training import TrainConfig, train_model
 
 
 @pytest.mark.parametrize("field,value,message", [
     ("igam_adversarial_weight", -1.0, r"igam_adversarial_weight \(λ_adv\) must be a number >= 0"),
     ("igam_difference_weight", -1.0, r"igam_difference_weight \(λ_diff\) must be a number >= 0"),
     ("igam_adapter", "zoom", "Unknown IGAM input adapter 'zoom'"),
-    ("igam_finetune_steps", 0, "igam_finetune_steps must be an integer >= 1"),
+    ("igam_finetune_steps", -1, r"igam_finetune_steps must be an integer >= 0 \(0: a same-task teacher"),
+    ("igam_discriminator_every", 0, "igam_discriminator_every must be an integer >= 1"),
     ("pag_weight", -0.5, r"pag_weight \(λ\) must be a number >= 0"),
     ("pag_source", "diffusion", "Unknown PAG target source 'diffusion'. Allowed: class_mean, nearest_neighbor"),
     ("pag_pool_size", 0, "pag_pool_size must be an integer >= 1"),
@@ -40,7 +43,7 @@ def test_bad_method_settings_are_refused_when_the_config_is_built(field, value, 
 @pytest.mark.parametrize("method,expected", [
     ("trades", {"trades_beta", "attack"}),
     ("trades_igd", {"trades_beta", "alignment_weight", "attack"}),
-    ("igam", {"igam_adversarial_weight", "igam_difference_weight"}),
+    ("igam", {"igam_adversarial_weight", "igam_difference_weight", "discriminator_every"}),
     ("pag", {"pag_weight", "pag_source", "classes_per_example"}),
     ("alignment_penalty", {"alignment_penalty_weight"}),
     ("input_gradient_norm", {"gradient_norm_weight"}),
@@ -84,6 +87,23 @@ def test_igam_end_to_end_finetunes_a_larger_teacher_then_trains_and_resumes():
     assert os.path.getmtime(os.path.join(run, FINETUNED_TEACHER_FILE)) == stamp  # the first stage was reloaded
     assert len(open(os.path.join(run, "history.csv")).read().splitlines()) == 3  # header + 2 epochs
     assert student.output_shape == (None, 3)
+    report = json.load(open(os.path.join(run, TEACHER_REPORT_FILE)))
+    assert report["finetune_steps"] == 5 and 0.0 <= report["train_acc"] <= 1.0
+
+
+def test_igam_with_zero_finetune_steps_uses_a_same_task_teacher_as_it_is_and_refuses_another_task():
+    teacher = build_model("small_cnn", (8, 8, 3), 3, [0.5] * 3, [0.25] * 3, width=4)
+    config = TrainConfig(method="igam", arch="small_cnn", arch_options={"width": 4}, epochs=1, batch_size=8,
+                         optimizer="adam", learning_rate=1e-3, igam_finetune_steps=0, igam_discriminator_every=2)
+    run = tempfile.mkdtemp()
+    train_model(config, TINY, _images(), run, teacher=teacher)
+    assert not os.path.exists(os.path.join(run, FINETUNED_TEACHER_FILE))
+    correct = sum(int(np.sum(np.argmax(teacher(x).numpy(), 1) == y.numpy())) for x, y in _images())
+    assert json.load(open(os.path.join(run, TEACHER_REPORT_FILE)))["train_acc"] == correct / 32
+    other = build_model("small_cnn", (8, 8, 3), 5, [0.5] * 3, [0.25] * 3, width=4)
+    with pytest.raises(ValueError, match=r"igam_finetune_steps=0 uses the teacher as it is, so it must take "
+                                         r"\(8, 8, 3\) inputs and have 3 classes; it takes \(8, 8, 3\) and has 5"):
+        train_model(config, TINY, _images(), tempfile.mkdtemp(), teacher=other)
 
 
 def test_igam_with_a_teacher_of_another_size_and_no_adapter_fails_before_training():

@@ -8,14 +8,14 @@ from igdtf.attributions.gradient_shap import GradientShap
 from igdtf.attributions.gradients import (
     average_over_samples, class_logit_gradient, class_logit_gradients, cross_entropy_input_gradient,
 )
-from igdtf.attributions.integrated_gradients import IntegratedGradients
+from igdtf.attributions.integrated_gradients import INTEGRATION_RULES, IntegratedGradients, integration_nodes
 from igdtf.attributions.registry import ATTRIBUTIONS, DEFAULT_ATTRIBUTION, get_attribution
 from igdtf.attributions.saliency import InputXGradient, Saliency, saliency
 from igdtf.attributions.smoothgrad import SmoothGrad
 
 __all__ = [
-    "ATTRIBUTIONS", "BASELINES", "DEFAULT_ATTRIBUTION", "Attribution", "GradientShap", "InputXGradient",
+    "ATTRIBUTIONS", "BASELINES", "INTEGRATION_RULES", "DEFAULT_ATTRIBUTION", "Attribution", "GradientShap", "InputXGradient",
     "IntegratedGradients", "Saliency", "SmoothGrad", "average_over_samples", "class_logit_gradient",
     "class_logit_gradients", "closest_wrong_class", "cross_entropy_input_gradient", "direction_alignment",
-    "gaussian_blur", "get_attribution", "make_baseline", "margin_gradient", "saliency",
+    "gaussian_blur", "get_attribution", "integration_nodes", "make_baseline", "margin_gradient", "saliency",
 ]

@@ -1,6 +1,7 @@
 """Attribution names → configured methods (the names the CLI and evaluators accept).
 
-Defaults are the IGD paper's: IG with 20 steps and a random baseline, SmoothGrad with σ = 0.2
+Defaults are the IGD paper's: IG with 20 steps, Gauss–Legendre nodes (its authors' captum default;
+`ig_riemann_right` and `ig_trapezoid` place them otherwise) and a random baseline, SmoothGrad with σ = 0.2
 and 20 samples, GradientShap with a zero baseline and 10 samples. Register another
 configuration under a new name, e.g. `ATTRIBUTIONS["ig50"] = IntegratedGradients(steps=50)`.
 """
@@ -20,6 +21,8 @@ ATTRIBUTIONS: dict[str, Attribution] = {
     "ig": IntegratedGradients(steps=20, baseline="random"),
     "ig_zero": IntegratedGradients(steps=20, baseline="zero"),
     "ig_blurred": IntegratedGradients(steps=20, baseline="blurred"),
+    "ig_riemann_right": IntegratedGradients(steps=20, baseline="random", rule="riemann_right"),
+    "ig_trapezoid": IntegratedGradients(steps=20, baseline="random", rule="trapezoid"),
     "smoothgrad": SmoothGrad(samples=20, sigma=0.2, squared=False),
     "smoothgrad_sq": SmoothGrad(samples=20, sigma=0.2, squared=True),
     "gradient_shap": GradientShap(samples=10, baseline="zero"),

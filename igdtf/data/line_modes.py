@@ -1,46 +1,38 @@
-"""Line modes: a 2-D toy problem after the PAG paper's (Ganz et al.): two classes, three
-Gaussian modes each, all six on one line.
+"""Line modes: the PAG paper's 2-D toy data (Ganz et al., ICML 2023, section 5.1, appendix C.1).
 
-The modes sit on the x axis at (k − 2.5)·s for k = 0…5 (s = `spacing`): class 0 on the left
-three, class 1 on the right three, so the classes are separated by s along the line and a
-boundary crossing it at right angles between the two middle modes has margin s/2 (20 with the
-defaults, more than the attack's ε = 15). Each mode is wide along the line and thin across it
-(std 3 and 0.2): the data barely varies in y, so a classifier is free to tilt its boundary
-towards the line, which is what an L2 attacker exploits. Models normalise each coordinate by
-its standard deviation, like image models normalise each channel, which is what lets a vanilla
-classifier turn its boundary almost parallel to the data.
+Two classes, three Gaussian modes each, all on the line x₂ = 2·x₁: a point of the mode with
+centre c has x₁ ~ N(c, 1) and x₂ = 2·x₁ exactly. Mode centres (in x₁): class 0 {−50, −10, 30},
+class 1 {−30, 10, 50}, so the classes alternate along the line, neighbouring modes 20 apart in
+x₁ (20·√5 ≈ 44.7 along the line). The appendix draws 1 000 points per mode for training (6 000)
+and 600 test points; samples are spread evenly over the six modes (exactly N/6 per mode when
+6 divides N). No normalisation: models see the raw coordinates, as in the paper.
 """
 
 import numpy as np
 
-SPACING = 40.0
-STD = (3.0, 0.2)
+CENTRES = ((-50.0, -10.0, 30.0), (-30.0, 10.0, 50.0))  # x₁ of class 0's and class 1's modes
+SLOPE = 2.0  # x₂ = SLOPE·x₁
+STD = 1.0  # of x₁ within a mode
 
 
-def mode_centres(spacing: float = SPACING) -> tuple[np.ndarray, np.ndarray]:
-    """([6, 2] centres, [6] classes) of the modes along the x axis."""
-    positions = (np.arange(6) - 2.5) * spacing
-    centres = np.stack([positions, np.zeros_like(positions)], axis=1)
-    return centres.astype(np.float32), np.repeat(np.arange(2), 3).astype(np.int32)
+def mode_centres() -> tuple[np.ndarray, np.ndarray]:
+    """([6, 2] mode centres on the line, [6] their classes), sorted along the line."""
+    first = np.array([c for centres in CENTRES for c in centres], np.float32)
+    classes = np.repeat(np.arange(len(CENTRES)), len(CENTRES[0])).astype(np.int32)
+    order = np.argsort(first)
+    return np.stack([first, SLOPE * first], axis=1)[order], classes[order]
 
 
-def coordinate_std(spacing: float = SPACING, std=STD) -> tuple[float, float]:
-    """The standard deviation of each coordinate over the whole (balanced) distribution."""
-    positions = mode_centres(spacing)[0][:, 0]
-    return float(np.sqrt(positions.var() + std[0] ** 2)), float(std[1])
+def generate_line_modes(num_samples: int, seed: int):
+    """`num_samples` points spread evenly over the six modes (mode k gets ⌊N/6⌋ or one more),
+    in random order.
 
-
-def generate_line_modes(num_samples: int, seed: int, spacing: float = SPACING, std=STD):
-    """Samples drawn uniformly over the six modes.
-
-    Args:
-      spacing: distance between neighbouring modes along the line.
-      std: (along the line, across it) standard deviation of every mode.
     Returns:
-      points: [N, 2] float32. labels: [N] int32.
+      points: [N, 2] float32 with points[:, 1] == 2·points[:, 0]. labels: [N] int32.
     """
     rng = np.random.default_rng(seed)
-    centres, classes = mode_centres(spacing)
-    modes = rng.integers(0, len(centres), num_samples)
-    points = centres[modes] + np.asarray(std, np.float32) * rng.standard_normal((num_samples, 2))
+    centres, classes = mode_centres()
+    modes = rng.permutation(np.arange(num_samples) % len(centres))
+    first = centres[modes, 0] + STD * rng.standard_normal(num_samples)
+    points = np.stack([first, SLOPE * first], axis=1)
     return points.astype(np.float32), classes[modes]

@@ -64,25 +64,16 @@ class DatasetInfo:
 
     def with_image_size(self, size: int | None) -> "DatasetInfo":
         """The same dataset preprocessed to size×size (None: unchanged); the regional-Gini
-        block scales along (to the nearest size that divides the side, rounding down) so that
-        the block grid stays about the same."""
+        block scales along (rounded) so that the block grid stays about the same (a side that
+        is not a multiple is reflect-padded by the regional Gini, as the IGD authors do)."""
         if size is None or size == self.image_shape[0]:
             return self
         check_positive_int("image_size", size)
         if len(self.image_shape) != 3:
             raise ValueError(f"{self.name} holds vectors of shape {self.image_shape}, not images; "
                              "it cannot be resized.")
-        return dataclasses.replace(self, image_shape=(size, size, self.image_shape[2]),
-                                   gini_block=scaled_block(self.gini_block, self.image_shape[0], size))
-
-
-def scaled_block(block: int, side: int, size: int) -> int:
-    """A regional-Gini block of `block` px on `side`-px images, scaled to `size`-px images (the
-    nearest size that divides `size`, rounding down)."""
-    scaled = max(1, round(block * size / side))
-    while size % scaled:
-        scaled -= 1
-    return scaled
+        block = max(1, round(self.gini_block * size / self.image_shape[0]))
+        return dataclasses.replace(self, image_shape=(size, size, self.image_shape[2]), gini_block=block)
 
 
 def _load_shapes(split: str, num_samples: int | None = None, texture_amplitude: float = 4 / 255):
@@ -109,11 +100,9 @@ def _load_squares(split: str, num_samples: int | None = None, image_size: int = 
     return tf.data.Dataset.from_tensor_slices((images, labels))
 
 
-def _load_line_modes(split: str, num_samples: int | None = None, spacing: float = line_modes.SPACING,
-                     std=line_modes.STD):
-    defaults = {"train": 3_000, "test": 1_000, "validation": 500}
-    points, labels = line_modes.generate_line_modes(num_samples or defaults[split], _SYNTHETIC_SEEDS[split],
-                                                    spacing, std)
+def _load_line_modes(split: str, num_samples: int | None = None):
+    defaults = {"train": 6_000, "test": 600, "validation": 600}  # the PAG paper's appendix C.1
+    points, labels = line_modes.generate_line_modes(num_samples or defaults[split], _SYNTHETIC_SEEDS[split])
     return tf.data.Dataset.from_tensor_slices((points, labels))
 
 
@@ -155,7 +144,7 @@ DATASETS = {
         _load_squares, ("small_square", "large_square"), delta_x=squares.squares_delta_x,
     ),
     "line_modes": DatasetInfo(
-        "line_modes", 2, (2,), (0.0, 0.0), line_modes.coordinate_std(), None, ("train", "validation", "test"),
+        "line_modes", 2, (2,), (0.0, 0.0), (1.0, 1.0), None, ("train", "validation", "test"),
         _load_line_modes, ("class_0", "class_1"), preprocess=Vectors(), bounds=None,
     ),
     "imagenet100": DatasetInfo(

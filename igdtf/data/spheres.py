@@ -38,3 +38,21 @@ def spheres_delta_x(x: tf.Tensor, labels: tf.Tensor, target: tf.Tensor, radii=RA
     radius = tf.gather(tf.constant(radii, tf.float32), tf.cast(target, tf.int32))[:, None]
     norm = tf.norm(x, axis=1, keepdims=True)
     return radius * x / tf.maximum(norm, 1e-12) - x
+
+
+def fresh_spheres_batches(batch_size: int, steps_per_epoch: int, seed: int, dimensions: int = DIMENSIONS,
+                          radii=RADII) -> tf.data.Dataset:
+    """Batches of new Spheres samples drawn at run time, as Lanfredi et al. train (never a fixed
+    training set): `steps_per_epoch` batches of ([batch_size, dimensions] float32, [batch_size]
+    int32), different on every iteration of the dataset (every epoch). A resumed run draws other
+    samples than an uninterrupted one would."""
+    radius = tf.constant(radii, tf.float32)
+
+    def draw(pair):
+        labels = tf.random.stateless_uniform([batch_size], pair, 0, len(radii), dtype=tf.int32)
+        directions = tf.random.stateless_normal([batch_size, dimensions], pair + 1)
+        points = tf.math.l2_normalize(directions, axis=1) * tf.gather(radius, labels)[:, None]
+        return points, labels
+
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2, drop_remainder=True)
+    return seeds.take(steps_per_epoch).map(draw, num_parallel_calls=tf.data.AUTOTUNE)

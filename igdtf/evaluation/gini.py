@@ -51,14 +51,22 @@ def gini_global(attributions: tf.Tensor, channels: str = "keep") -> tf.Tensor:
 
 def block_sums(attributions: tf.Tensor, block: int, channels: str = "sum") -> tf.Tensor:
     """|A| (channels merged by `channels`) summed over non-overlapping block×block squares:
-    [N, H/b, W/b, C or 1]."""
+    [N, ⌈H/b⌉, ⌈W/b⌉, C or 1].
+
+    A side that is not a multiple of b is first reflect-padded at its end (bottom, right) to the
+    next multiple, as the IGD authors' regional Gini average-pools reflect-padded maps; every
+    square then holds b² values, so the Gini equals that of their average-pooled map.
+    """
     check_positive_int("block", block)
     height, width = attributions.shape[1], attributions.shape[2]
-    if height % block or width % block:
-        raise ValueError(f"Block size {block} must divide the image side; images are {height}×{width}.")
+    if block > min(height, width):
+        raise ValueError(f"Block size {block} must not exceed the image side; images are {height}×{width}.")
     a = reduce_channels(attributions, channels)
-    depth = a.shape[-1]
-    a = tf.reshape(a, [-1, height // block, block, width // block, block, depth])
+    pad_h, pad_w = -height % block, -width % block
+    if pad_h or pad_w:
+        a = tf.pad(a, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="REFLECT")
+    rows, cols, depth = (height + pad_h) // block, (width + pad_w) // block, a.shape[-1]
+    a = tf.reshape(a, [-1, rows, block, cols, block, depth])
     return tf.reduce_sum(a, axis=[2, 4])
 
 

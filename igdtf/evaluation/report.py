@@ -13,6 +13,7 @@ import tensorflow as tf
 import igdtf
 from igdtf.atomic import save_npz, write_json, write_text
 from igdtf.errors import UnreadableFileError
+from igdtf.collapse import attach_collapse
 from igdtf.evaluation.outcomes import PerSample
 from igdtf.evaluation.protocol import Comparison, evaluator_label, from_outcomes
 from igdtf.evaluation.robustbench import write_robustbench
@@ -56,7 +57,9 @@ def build_report(comparison: Comparison, evaluators, **context) -> dict:
 def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
     """Writes outcomes.npz (per-sample values), report.md, robustbench/<model>.json for the models
     AutoAttack was run on (robustbench.py) and, last, report.json into output_dir, each
-    atomically (igdtf.atomic)."""
+    atomically (igdtf.atomic). Both reports carry the collapse check of the training runs below
+    output_dir (collapse.py)."""
+    attach_collapse(report, output_dir)  # markdown_report shows it
     arrays = {"correct_by_all": comparison.correct_by_all}
     kinds = {}
     for model_name, outcomes in comparison.outcomes.items():

@@ -6,6 +6,7 @@ are listed at the end, so that nothing computed is left out of the report.
 """
 
 from igdtf.attributions import DEFAULT_ATTRIBUTION
+from igdtf.collapse import collapse_markdown
 from igdtf.evaluation.alignment_suite import alignment_markdown
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, parse_name
 from igdtf.evaluation.sanity import robustness_keys, robustness_markdown
@@ -130,6 +131,8 @@ def markdown_report(report: dict) -> str:
                 lines += b.curve_table(_key(metric, a), title + b.suffix(metric, a), point_label)
     lines += _alignment_section(report)
     lines += robustness_markdown(report)
+    if "collapse" in report:
+        lines += collapse_markdown(report["collapse"]["runs"])
     b.used |= robustness_keys(b.keys)
     lines += _leftovers(b)
     if report.get("figures"):

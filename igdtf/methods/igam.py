@@ -10,13 +10,20 @@ the discriminator's loss while the discriminator minimises it (GAN min-max); bot
 from the same forward pass, in the same train_step, each with its own optimizer. The teacher is
 a robust model whose logit layer was first finetuned on the target task (igam_teacher.py).
 
-Defaults follow the authors' code (CIFAR-10 → CIFAR-100: β = λ_adv = 2, γ = 10, batch 32,
-5 conv layers of 16·2^i channels in D, D optimised like the classifier). Their γ weighs a sum
+Defaults follow the paper's appendix A.2, IGAM-CIFAR10 (CIFAR-10 → CIFAR-100: λ_adv = 2,
+λ_diff = 10, D of 5 conv layers with 16·2^i channels, updated once every 10 classifier steps)
+and the authors' code (batch 32, D optimised like the classifier). Their λ_diff weighs a sum
 over a batch of 32 of squared gradients with respect to 0–255 pixels; in this per-example,
-[0, 1]-pixel formulation that is λ_diff = 10·32/255² ≈ 4.92e-3. They update D once every 5
-classifier steps; a conditional optimizer step cannot run inside a tf.distribute replica
-function, so here D is updated every step with its learning rate scaled by 1/5 instead.
+[0, 1]-pixel formulation that is λ_diff = 10·32/255² ≈ 4.92e-3. D's update every
+`discriminator_every` steps is Keras' gradient accumulation on D's optimizer: D's gradient is
+computed every step, and D's weights move once every k steps, by the mean of the k gradients
+(the authors step on the k-th batch's gradient alone). Under a strategy with several replicas
+Keras' accumulation (a conditional optimizer step) cannot run inside the replica function, so
+there D is updated every step with its learning rate divided by k instead (logged). The paper
+has no warm-up stage before the min-max.
 """
+
+import logging
 
 import keras
 import tensorflow as tf
@@ -29,7 +36,9 @@ from igdtf.validation import check_choice, check_non_negative, check_positive_in
 
 INPUT_GRADIENTS = ("cross_entropy", "true_class_probability")
 DEFAULT_DIFFERENCE_WEIGHT = 10 * 32 / 255 ** 2
+DISCRIMINATOR_EVERY = 10  # appendix A.2, IGAM-CIFAR10 (most other experiments: 5)
 _ADAPTER_STREAM = 21
+log = logging.getLogger("igdtf.methods")
 
 
 def loss_input_gradient(model, x, labels, kind: str = "cross_entropy", adapter=None, seed=None) -> tf.Tensor:
@@ -93,7 +102,9 @@ class IGAM(Trainer):
       input_gradient: "cross_entropy" (J = ∂CE/∂x, the paper) or "true_class_probability".
       discriminator: D (default: gradient_discriminator on the student's input shape).
       discriminator_optimizer: D's optimizer (default, at compile: the student's optimizer
-        class and settings with `discriminator_lr_scale` × its learning rate).
+        class and settings with `discriminator_lr_scale` × its learning rate, accumulating
+        gradients over `discriminator_every` steps).
+      discriminator_every: k >= 1; D's weights are updated once every k classifier steps.
     """
 
     penalty_metrics = ("disc_loss", "disc_acc", "grad_diff")
@@ -101,7 +112,8 @@ class IGAM(Trainer):
 
     def __init__(self, student, teacher, adapter="none", igam_adversarial_weight: float = 2.0,
                  igam_difference_weight: float = DEFAULT_DIFFERENCE_WEIGHT, input_gradient: str = "cross_entropy",
-                 discriminator=None, discriminator_optimizer=None, discriminator_lr_scale: float = 0.2, **kwargs):
+                 discriminator=None, discriminator_optimizer=None, discriminator_lr_scale: float = 1.0,
+                 discriminator_every: int = DISCRIMINATOR_EVERY, **kwargs):
         student_shape = tuple(student.input_shape[1:])
         if not isinstance(adapter, InputAdapter):
             adapter = InputAdapter(adapter, student_shape, tuple(teacher.input_shape[1:]))
@@ -118,6 +130,7 @@ class IGAM(Trainer):
         self.igam_difference_weight = check_non_negative("igam_difference_weight (λ_diff)", igam_difference_weight)
         self.input_gradient = check_choice("IGAM input gradient", input_gradient, INPUT_GRADIENTS)
         self.discriminator_lr_scale = check_non_negative("discriminator_lr_scale", discriminator_lr_scale)
+        self.discriminator_every = check_positive_int("igam_discriminator_every", discriminator_every)
         teacher.trainable = False
         self.teacher = teacher
         self.adversary = discriminator or gradient_discriminator(student_shape)
@@ -127,9 +140,16 @@ class IGAM(Trainer):
         super().compile(optimizer=optimizer, **kwargs)
         if self.adversary_optimizer is None:
             config = self.optimizer.get_config()
+            scale, every = self.discriminator_lr_scale, self.discriminator_every
+            if every > 1 and tf.distribute.get_strategy().num_replicas_in_sync > 1:
+                log.warning("igam: %d replicas; the discriminator is updated every step at 1/%d of its learning "
+                            "rate instead of once every %d steps.", tf.distribute.get_strategy().num_replicas_in_sync,
+                            every, every)
+                scale, every = scale / every, 1
             if isinstance(config.get("learning_rate"), (int, float)):
-                config["learning_rate"] = config["learning_rate"] * self.discriminator_lr_scale
+                config["learning_rate"] = config["learning_rate"] * scale
             config.pop("name", None)
+            config["gradient_accumulation_steps"] = every if every > 1 else None
             self.adversary_optimizer = type(self.optimizer).from_config(config)
         self.adversary_optimizer.build(self.adversary.trainable_variables)
 

@@ -7,6 +7,9 @@ cross-entropy on the target data seen through the input adapter (the authors: Ad
 rate 1e-3, 4 700 steps). A learned transpose-convolution adapter is trained with it.
 """
 
+import logging
+import time
+
 import keras
 import tensorflow as tf
 
@@ -16,6 +19,22 @@ from igdtf.methods.base import fold_seed, replica_id
 from igdtf.validation import check_non_negative, check_positive_int
 
 FINETUNE_STEPS = 4700
+log = logging.getLogger("igdtf.training")
+
+
+class FinetuneProgress(keras.callbacks.Callback):
+    """Logs the finetuning's step, running loss and accuracy every `every` steps."""
+
+    def __init__(self, steps: int, every: int = 500):
+        super().__init__()
+        self.steps, self.every, self.start = steps, every, time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (batch + 1) % self.every == 0 or batch + 1 == self.steps:
+            logs = logs or {}
+            log.info("igam finetuning step %d/%d: loss=%.4f, acc=%.4f (%.0f s)", batch + 1, self.steps,
+                     float(logs.get("loss", float("nan"))), float(logs.get("acc", float("nan"))),
+                     time.time() - self.start)
 
 
 def replace_logit_layer(teacher: keras.Model, num_classes: int) -> keras.Model:
@@ -74,6 +93,7 @@ def finetune_teacher(teacher: keras.Model, num_classes: int, train_data: tf.data
     finetuner = LogitFinetuner(finetuned, adapter, seed)
     finetuner.compile(optimizer=keras.optimizers.Adam(learning_rate), jit_compile=False)
     finetuner.optimizer.build(finetuned.trainable_variables + adapter.trainable_variables)
-    finetuner.fit(train_data.repeat(), steps_per_epoch=steps, epochs=1, verbose=0)
+    finetuner.fit(train_data.repeat(), steps_per_epoch=steps, epochs=1, verbose=0,
+                  callbacks=[FinetuneProgress(steps, max(1, min(500, steps // 10)))])
     finetuned.trainable = False
     return finetuned

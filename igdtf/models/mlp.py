@@ -9,6 +9,16 @@ from igdtf.models.first_order import first_order_relu
 from igdtf.models.normalization import standardize_layer
 
 
+@keras.saving.register_keras_serializable(package="igdtf")
+class BinaryLogits(keras.layers.Layer):
+    """A scalar score s [N, 1] → the two logits (−s/2, s/2) [N, 2]: softmax gives p(class 1) =
+    sigmoid(s), so cross-entropy on them is the binary cross-entropy of a single-output
+    classifier, and the logit difference is s itself."""
+
+    def call(self, score):
+        return keras.ops.concatenate([-0.5 * score, 0.5 * score], axis=-1)
+
+
 def mlp(
     input_shape: Sequence[int],
     num_classes: int,
@@ -16,6 +26,7 @@ def mlp(
     std: Sequence[float],
     hidden: Sequence[int] = (32,),
     activation: str = "relu",
+    scalar_output: bool = False,
     name: str = "mlp",
 ) -> keras.Model:
     """Normalise, flatten, `hidden` dense layers with `activation`, then a logit layer.
@@ -27,6 +38,8 @@ def mlp(
       hidden: widths of the hidden layers; () gives a linear classifier.
       activation: a Keras activation name; "relu" uses `first_order_relu` (same values and
         gradients, cheaper double backprop).
+      scalar_output: for 2 classes, one output unit s turned into the logits (−s/2, s/2)
+        (BinaryLogits), as Lanfredi et al.'s single-output binary classifiers.
     Returns:
       A functional model mapping [N, *input_shape] inputs to [N, num_classes] logits.
     """
@@ -39,5 +52,10 @@ def mlp(
     activation = first_order_relu if activation == "relu" else activation
     for index, width in enumerate(hidden):
         h = keras.layers.Dense(int(width), activation=activation, name=f"dense{index + 1}")(h)
-    logits = keras.layers.Dense(num_classes, name="logits")(h)
+    if scalar_output:
+        if num_classes != 2:
+            raise ValueError(f"scalar_output needs 2 classes, received {num_classes}.")
+        logits = BinaryLogits(name="binary_logits")(keras.layers.Dense(1, name="logits")(h))
+    else:
+        logits = keras.layers.Dense(num_classes, name="logits")(h)
     return keras.Model(inputs, logits, name=name)

@@ -11,6 +11,7 @@ from absl import app, flags
 from absl import logging as absl_logging
 
 from igdtf.atomic import write_json, write_text
+from igdtf.collapse import attach_collapse
 from igdtf.errors import ConfigError, DataError, MissingDataError
 
 BAD_INPUT = 2  # the exit code of every bad input
@@ -75,7 +76,8 @@ def checked(build, *args, **kwargs):
 
 def write_recipe_report(output_dir: str, report: dict, text: str) -> None:
     """Writes OUTPUT_DIR/report.json (`report`; values JSON cannot hold as strings) and report.md
-    (`text`), and prints `text`."""
+    (`text`), each with the collapse check of the training runs below OUTPUT_DIR, and prints `text`."""
+    text = text + "\n".join(attach_collapse(report, output_dir))
     write_json(os.path.join(output_dir, "report.json"), report, default=str)
     write_text(os.path.join(output_dir, "report.md"), text)
     print(text)

@@ -11,7 +11,7 @@ from igdtf.distribute import STRATEGIES
 from igdtf.errors import ConfigError
 from igdtf.evaluation import INA_FRACTIONS
 from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHOD_HELP, METHODS, PAG_SOURCES
-from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT
+from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT, DISCRIMINATOR_EVERY
 from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.models import ARCHITECTURES
 from igdtf.overfitting_guard import OVERFITTING_ACTIONS
@@ -71,7 +71,10 @@ def define_training_flags(defaults: dict) -> None:
                       "random_pad, transpose_conv (teacher larger) or center_crop (teacher smaller).")
     flags.DEFINE_integer("igam_finetune_steps", defaults.get("igam_finetune_steps", FINETUNE_STEPS),
                          "igam: steps of the first stage, which finetunes only the teacher's logit layer on "
-                         "this task (Adam, lr 1e-3).")
+                         "this task (Adam, lr 1e-3); 0 uses a teacher of this very task as it is.")
+    flags.DEFINE_integer("igam_discriminator_every", defaults.get("igam_discriminator_every", DISCRIMINATOR_EVERY),
+                         "igam: classifier steps per discriminator update (the paper's appendix: 10 for "
+                         "CIFAR-10 -> CIFAR-100, 5 for most other transfers).")
     flags.DEFINE_float("pag_lambda", defaults.get("pag_lambda", 1.5), "pag: lambda, weight of the PAG term.")
     flags.DEFINE_enum("pag_source", defaults.get("pag_source", "nearest_neighbor"), PAG_SOURCES,
                       "pag: target gradients g(x, t) = r_t - x with r_t one training image of class t "
@@ -153,6 +156,7 @@ def config_from_flags(values) -> TrainConfig:
         checkpoint_every_steps=values.checkpoint_every_steps, mixed_precision=values.mixed_precision,
         igam_adversarial_weight=values.igam_lambda_adv, igam_difference_weight=values.igam_lambda_diff,
         igam_adapter=values.igam_adapter, igam_finetune_steps=values.igam_finetune_steps,
+        igam_discriminator_every=values.igam_discriminator_every,
         pag_weight=values.pag_lambda, pag_source=values.pag_source, pag_pool_size=values.pag_pool_size,
         pag_classes_per_example=values.pag_classes_per_example,
         alignment_penalty_weight=values.alignment_penalty_lambda, gradient_norm_weight=values.grad_norm_lambda,

@@ -100,8 +100,8 @@ def test_large_images_crop_inside_the_jpeg_and_resize():
     np.testing.assert_allclose(pixels, centre, atol=1e-5)
 
 
-@pytest.mark.parametrize("size,block", [(32, 2), (64, 4), (100, 5), (224, 16)])
-def test_image_size_override_keeps_the_gini_block_dividing_the_side(size, block):
+@pytest.mark.parametrize("size,block", [(32, 2), (64, 5), (100, 7), (224, 16)])
+def test_image_size_override_scales_the_gini_block_with_the_side(size, block):
     info = dataset_info("imagenet100").with_image_size(size)
     assert info.image_shape == (size, size, 3) and info.gini_block == block
 

@@ -39,14 +39,20 @@ def test_squares_are_in_the_unit_range_and_delta_x_swaps_the_square_keeping_the_
     assert not same.any()
 
 
-def test_line_modes_have_three_modes_per_class_on_a_line():
+def test_line_modes_follow_the_pag_papers_appendix_c1():
     points, labels = line_modes.generate_line_modes(6000, seed=0)
+    np.testing.assert_array_equal(points[:, 1], 2 * points[:, 0])  # on the line x₂ = 2·x₁
     centres, classes = line_modes.mode_centres()
-    assert list(classes) == [0, 0, 0, 1, 1, 1]
+    np.testing.assert_array_equal(centres[:, 0], [-50, -30, -10, 10, 30, 50])
+    assert list(classes) == [0, 1, 0, 1, 0, 1]  # class 0 at {−50, −10, 30}, class 1 at {−30, 10, 50}
     nearest = np.argmin(np.abs(points[:, None, 0] - centres[None, :, 0]), axis=1)
     np.testing.assert_array_equal(classes[nearest], labels)
-    assert np.abs(points[:, 1]).max() < 1.2  # thin across the line
-    np.testing.assert_allclose(points.std(axis=0), line_modes.coordinate_std(), rtol=0.05)
+    for mode in range(6):  # 1 000 points per mode, x₁ ~ N(c, 1)
+        x1 = points[nearest == mode, 0]
+        assert len(x1) == 1000
+        assert abs(x1.mean() - centres[mode, 0]) < 4 / np.sqrt(1000)
+        assert abs(x1.std() - 1.0) < 0.06
+    assert np.bincount(labels).tolist() == [3000, 3000]
 
 
 @pytest.mark.parametrize("name,shape,bounds", [("spheres", (500,), None), ("squares", (32, 32, 1), (0.0, 1.0)),

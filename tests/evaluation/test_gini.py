@@ -69,6 +69,19 @@ def test_unknown_channel_reduction_is_refused():
         gini_global(tf.ones((1, 4, 4, 3)), "mean")
 
 
-def test_block_must_divide_the_image_side():
-    with pytest.raises(ValueError, match="Block size 3 must divide the image side"):
-        gini_regional(tf.ones((1, 8, 8, 3)), 3)
+def test_block_must_fit_in_the_image():
+    with pytest.raises(ValueError, match="Block size 9 must not exceed the image side; images are 8×8"):
+        gini_regional(tf.ones((1, 8, 8, 3)), 9)
+
+
+def test_sides_not_a_multiple_of_the_block_are_reflect_padded_before_pooling():
+    rng = np.random.default_rng(4)
+    maps = rng.normal(size=(2, 10, 7, 3)).astype(np.float32)
+    summed = np.abs(maps).sum(-1)
+    padded = np.pad(summed, [(0, 0), (0, 2), (0, 1)], mode="reflect")  # to 12×8, numpy's reflect = torch's
+    pooled = padded.reshape(2, 3, 4, 2, 4).mean(axis=(2, 4))
+    np.testing.assert_allclose(block_sums(maps, 4).numpy()[..., 0], 16 * pooled, rtol=1e-5)
+    np.testing.assert_allclose(gini_regional(maps, 4).numpy(), gini(pooled.reshape(2, -1)).numpy(), rtol=1e-5)
+    # the padded map weighs the reflected border pixels twice: not the Gini of the cropped blocks
+    cropped = summed[:, :8, :4].reshape(2, 2, 4, 1, 4).sum(axis=(2, 4))
+    assert np.abs(gini_regional(maps, 4).numpy() - gini(cropped.reshape(2, -1)).numpy()).max() > 1e-3

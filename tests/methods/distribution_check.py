@@ -52,7 +52,8 @@ def one_step(method: str, strategy, initial_weights, teacher_weights, x, y):
         if method in ("igd", "trades_igd"):
             options["alignment_weight"] = 3.0
         if method == "igam":
-            options.update(igam_adversarial_weight=1.0, igam_difference_weight=1.0)
+            # D updated every step: one replica would accumulate, two fall back to a scaled rate
+            options.update(igam_adversarial_weight=1.0, igam_difference_weight=1.0, discriminator_every=1)
         if method == "pag":
             data = tf.data.Dataset.from_tensor_slices((x, y)).batch(GLOBAL_BATCH)
             options["targets"] = pag_targets("nearest_neighbor", data, 3, pool_size=4)
