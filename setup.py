@@ -10,7 +10,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.14",
     packages=find_packages(include=["igdtf", "igdtf.*"]),
-    package_data={"igdtf.data": ["imagenet100_wnids.txt"]},
+    package_data={"igdtf.data": ["imagenet100_wnids.txt", "frost/*"]},
     # Exact pins: TensorFlow, Keras and tensorflow-datasets change numerics and APIs between
     # minor versions, and robustness numbers must be reproducible.
     install_requires=[
