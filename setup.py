@@ -10,7 +10,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.14",
     packages=find_packages(include=["igdtf", "igdtf.*"]),
-    package_data={"igdtf.data": ["imagenet100_wnids.txt"]},
+    package_data={"igdtf.data": ["imagenet100_wnids.txt", "frost/*"]},
     # Exact pins: TensorFlow, Keras and tensorflow-datasets change numerics and APIs between
     # minor versions, and robustness numbers must be reproducible.
     install_requires=[
@@ -24,10 +24,14 @@ setup(
         # Export writes TF Serving warm-up requests (PredictionLog protos); the contract tests
         # build PredictRequests. It adds no packages TensorFlow does not already pull in.
         "tensorflow-serving-api==2.21.0",
-        # Evaluation: figures, progress bar, and the ImageNet-C impulse noise (see BUILD.md).
+        # Evaluation: figures, progress bar, and the ImageNet-C corruptions (see BUILD.md).
         "matplotlib==3.11.2",
         "tqdm==4.70.1",
         "scikit-image==0.26.0",
+        # The ImageNet-C corruptions (data/corruption_functions.py) call them directly; both already
+        # came with scikit-image and matplotlib, pinned at the versions they brought.
+        "scipy==1.17.1",
+        "pillow==13.0.0",
     ],
     extras_require={"test": ["pytest==9.2.0", "pytest-xdist==3.8.0"]},
 )

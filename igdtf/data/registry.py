@@ -108,6 +108,7 @@ def _load_line_modes(split: str, num_samples: int | None = None):
 
 _IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 _NOISE_SPLITS = imagenet_c.noise_splits()
+_IMAGENET_C_SPLITS = imagenet_c.splits()
 
 DATASETS = {
     "shapes": DatasetInfo(
@@ -152,13 +153,14 @@ DATASETS = {
         imagenet100.SPLITS, imagenet100.load_split, preprocess=LargeImages(),
         evaluation_split="validation", shuffle_buffer=20_000, recorded_class_names=imagenet100.class_names,
     ),
-    # ImageNet-C noise images (Hendrycks & Dietterich 2019) of the ImageNet-100 classes, from the
-    # user's ImageNet-C folder; splits "<corruption>_<severity>", e.g. "gaussian_noise_3".
+    # ImageNet-C (Hendrycks & Dietterich 2019, all 19 corruptions) of the ImageNet-100 classes:
+    # the user's ImageNet-C folder with imagenet_c_dir=FOLDER, else generated on the fly from the
+    # validation images; splits "<corruption>_<severity>", e.g. "gaussian_noise_3", "frost_5".
     "imagenet100_c": DatasetInfo(
         "imagenet100_c", imagenet100.NUM_CLASSES, (224, 224, 3), _IMAGENET_MEAN, _IMAGENET_STD, 16,
-        _NOISE_SPLITS, imagenet_c.load_folder_split, preprocess=AsStored(), evaluation_split=_NOISE_SPLITS[0],
+        _IMAGENET_C_SPLITS, imagenet_c.load_split, preprocess=AsStored(), evaluation_split=_IMAGENET_C_SPLITS[0],
     ),
-    # The same corruptions applied on the fly to the clean ImageNet-100 validation images.
+    # The noise splits of imagenet100_c, always generated on the fly.
     "imagenet100_noise": DatasetInfo(
         "imagenet100_noise", imagenet100.NUM_CLASSES, (224, 224, 3), _IMAGENET_MEAN, _IMAGENET_STD, 16,
         _NOISE_SPLITS, imagenet_c.load_corrupted_split, preprocess=AsStored(), evaluation_split=_NOISE_SPLITS[0],

@@ -8,7 +8,7 @@ from igdtf.evaluation.alignment import (
 from igdtf.evaluation.alignment_suite import (
     ALIGNMENT_METRICS, alignment_evaluators, alignment_markdown, alignment_table, correlations,
 )
-from igdtf.evaluation.corruptions import FolderCorruptions, NoiseCorruptions
+from igdtf.evaluation.corruptions import FolderCorruptions, GeneratedCorruptions
 from igdtf.evaluation.evaluators import (
     INA_FRACTIONS, RN_FRACTIONS, AttributionEvaluator, AttributionGini, CleanAccuracy, Confidence,
     GradientNorm, InductiveNoise, PGDAccuracy, RandomNoise,
@@ -29,7 +29,7 @@ __all__ = [
     "AutoAttackAccuracy", "RobustnessChecks", "Thresholds", "add_robustness_checks", "judge",
     "CHANNEL_REDUCTIONS", "INA_FRACTIONS", "RN_FRACTIONS", "SUITES", "AttributionEvaluator",
     "AttributionGini", "CleanAccuracy", "Comparison", "Confidence", "DirectionAlignment", "FolderCorruptions",
-    "GiniTest", "GradientNorm", "InductiveNoise", "InductiveNoiseTest", "MapNorm", "NoiseCorruptions",
+    "GeneratedCorruptions", "GiniTest", "GradientNorm", "InductiveNoise", "InductiveNoiseTest", "MapNorm",
     "OcclusionTest", "PGDAccuracy", "RandomNoise", "RobustnessCurve", "SuiteSettings", "build_evaluators",
     "build_report", "compare_models", "epsilon_50", "gini", "gini_global", "gini_regional", "load_comparison",
     "markdown_report", "write_report",

@@ -1,15 +1,18 @@
-"""Corruption robustness: ImageNet-C noise generated on the fly, or read from a user's
+"""Corruption robustness: ImageNet-C corruptions generated on the fly, or read from a user's
 ImageNet-C style folder. Outcomes "<corruption>@<severity>" say "still correct" and are
-summarised as error rates on the correct-by-all samples (IGD paper Tables 5–7)."""
+summarised as error rates on the correct-by-all samples (IGD paper Tables 5–7; mce.py turns
+them into Hendrycks & Dietterich's mean corruption error)."""
 
 import numpy as np
 import tensorflow as tf
 
-from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES, check_severity, corrupt, to_uint8
+from igdtf.data.corruptions import (
+    ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES, check_severity, corrupt, corruption_names, to_uint8,
+)
 from igdtf.data.corruption_folders import check_folders, list_images, load_images, resolve_class_folders
 from igdtf.evaluation.batches import correct
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, PerSample
-from igdtf.validation import check_choice, check_positive_int
+from igdtf.validation import check_positive_int
 
 
 def _collect(chunks: dict) -> dict[str, PerSample]:
@@ -17,15 +20,16 @@ def _collect(chunks: dict) -> dict[str, PerSample]:
             for name, parts in chunks.items()}
 
 
-class NoiseCorruptions:
-    """Gaussian, shot and impulse noise (ImageNet-C) at severities 1–5, generated per batch.
+class GeneratedCorruptions:
+    """ImageNet-C corruptions (any of the 19, or ["all"]) at severities 1–5, generated per batch
+    with the constants for the image size (CIFAR-10-C's up to 84 px, see data/corruptions.py).
 
-    The noise of batch b and corruption c is seeded by (seed, b, c) and is the same draw at
-    every severity, so severities differ only in strength (and every model sees the same noise).
+    The draws of batch b and corruption c are seeded by (seed, b, c) and are the same at every
+    severity, so severities differ only in strength (and every model sees the same images).
     """
 
     def __init__(self, corruptions=NOISE_CORRUPTIONS, severities=SEVERITIES, seed: int = 0):
-        self.corruptions = tuple(check_choice("corruption", c, NOISE_CORRUPTIONS) for c in corruptions)
+        self.corruptions = corruption_names(corruptions)
         self.severities = tuple(check_severity(s) for s in severities)
         self.seed = seed
 
@@ -37,14 +41,14 @@ class NoiseCorruptions:
             y = tf.cast(tf.reshape(y, [-1]), tf.int32)
             for corruption in self.corruptions:
                 seed = np.random.SeedSequence(
-                    [self.seed, index, NOISE_CORRUPTIONS.index(corruption)]).generate_state(1)[0]
+                    [self.seed, index, CORRUPTIONS.index(corruption)]).generate_state(1)[0]
                 for severity in self.severities:
                     noisy = corrupt(images, corruption, severity, int(seed)).astype(np.float32) / 255.0
                     chunks[f"{corruption}@{severity}"].append(compiled(tf.constant(noisy), y).numpy())
         return _collect(chunks)
 
     def describe(self) -> dict:
-        return {"source": "generated (tensorflow-datasets' ImageNet-C code, 8-bit images)",
+        return {"source": "generated (igdtf's ImageNet-C corruptions, 8-bit images)",
                 "corruptions": list(self.corruptions), "severities": list(self.severities),
                 "seed": self.seed}
 
@@ -60,7 +64,7 @@ class FolderCorruptions:
     def __init__(self, root: str, image_shape, num_classes: int, corruptions=NOISE_CORRUPTIONS,
                  severities=SEVERITIES, class_folders=None, batch_size: int = 100):
         self.root = root
-        self.corruptions = tuple(corruptions)
+        self.corruptions = CORRUPTIONS if tuple(corruptions) == (ALL,) else tuple(corruptions)
         self.severities = tuple(check_severity(s) for s in severities)
         self.image_shape = tuple(image_shape)
         self.batch_size = check_positive_int("batch_size", batch_size)

@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from igdtf.attributions import ATTRIBUTIONS  # noqa: E402
+from igdtf.data.corruptions import CORRUPTIONS  # noqa: E402
 from igdtf.evaluation.outcomes import parse_name  # noqa: E402
 
 log = logging.getLogger("igdtf.evaluation")
@@ -25,8 +26,7 @@ CURVE_FIGURES = {
                          ("ina1", "ina2", "rn1", "rn2")),
     "ioa_curves.png": ("Inductive occlusion error rate vs. largest radius", "largest occlusion radius r", 1.0,
                        ("ioa_black", "ioa_gray", "ioa_white")),
-    "corruption_curves.png": ("Noise corruption error rate vs. severity", "severity", 1.0,
-                              ("gaussian_noise", "shot_noise", "impulse_noise")),
+    "corruption_curves.png": ("Corruption error rate vs. severity", "severity", 1.0, CORRUPTIONS),
 }
 
 

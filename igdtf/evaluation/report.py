@@ -12,8 +12,10 @@ import tensorflow as tf
 
 import igdtf
 from igdtf.atomic import save_npz, write_json, write_text
-from igdtf.errors import UnreadableFileError
 from igdtf.collapse import attach_collapse
+from igdtf.data.corruptions import CORRUPTIONS
+from igdtf.errors import UnreadableFileError
+from igdtf.evaluation.mce import corruption_errors
 from igdtf.evaluation.outcomes import PerSample
 from igdtf.evaluation.protocol import Comparison, evaluator_label, from_outcomes
 from igdtf.evaluation.robustbench import write_robustbench
@@ -34,10 +36,12 @@ def outcome_kinds(comparison: Comparison) -> dict[str, str]:
     return kinds
 
 
-def build_report(comparison: Comparison, evaluators, **context) -> dict:
-    """{"models": {name: summary}, "protocol": {...}} plus any `context` entries (dataset, seed...)."""
+def build_report(comparison: Comparison, evaluators, mce_baseline: str | None = None, **context) -> dict:
+    """{"models": {name: summary}, "protocol": {...}} plus any `context` entries (dataset, seed...);
+    with corruption outcomes also "corruption_errors", the mCE relative to `mce_baseline`
+    (default: the first model; mce.py)."""
     n = int(comparison.correct_by_all.size)
-    return {
+    report = {
         "models": comparison.summaries,
         "protocol": {
             "num_samples": n,
@@ -52,6 +56,10 @@ def build_report(comparison: Comparison, evaluators, **context) -> dict:
             **context,
         },
     }
+    summaries = comparison.summaries
+    if any(name in summary for summary in summaries.values() for name in CORRUPTIONS):
+        report["corruption_errors"] = corruption_errors(summaries, mce_baseline or next(iter(summaries)))
+    return report
 
 
 def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:

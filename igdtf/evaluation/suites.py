@@ -14,7 +14,7 @@ from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.registry import dataset_info
 from igdtf.evaluation.alignment_suite import ALIGNMENT_METRICS, alignment_evaluators
 from igdtf.evaluation.autoattack import AutoAttackAccuracy
-from igdtf.evaluation.corruptions import FolderCorruptions, NoiseCorruptions
+from igdtf.evaluation.corruptions import FolderCorruptions, GeneratedCorruptions
 from igdtf.evaluation.evaluators import (
     RN_FRACTIONS, AttributionEvaluator, Confidence, GradientNorm, PGDAccuracy, RandomNoise,
 )
@@ -79,7 +79,7 @@ class SuiteSettings:
 
 def _corruptions(s: SuiteSettings) -> list:
     if s.corruptions_dir is None:
-        return [NoiseCorruptions(s.corruptions, s.severities, s.seed)]
+        return [GeneratedCorruptions(s.corruptions, s.severities, s.seed)]
     if s.image_shape is None or s.num_classes is None:
         raise ValueError("Reading corruptions from a folder needs image_shape and num_classes in the settings.")
     return [FolderCorruptions(s.corruptions_dir, s.image_shape, s.num_classes, s.corruptions, s.severities,

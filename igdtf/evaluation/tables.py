@@ -1,12 +1,14 @@
 """report.md: the IGD paper's tables built from a report's numbers, for any set of models.
 
 Table 1 accuracy and Gini, Table 2 L1 norms, Table 3 IOA, then the curves (INA, Σw, RN, IOA by
-radius) and Tables 5–7 (noise severities). Measurements no table knows (e.g. a new evaluator's)
-are listed at the end, so that nothing computed is left out of the report.
+radius), Tables 5–7 (noise severities), the other ImageNet-C corruptions by severity and the
+mean corruption error. Measurements no table knows (e.g. a new evaluator's) are listed at the
+end, so that nothing computed is left out of the report.
 """
 
 from igdtf.attributions import DEFAULT_ATTRIBUTION
 from igdtf.collapse import collapse_markdown
+from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS, CORRUPTIONS, NOISE_CORRUPTIONS
 from igdtf.evaluation.alignment_suite import alignment_markdown
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, parse_name
 from igdtf.evaluation.sanity import robustness_keys, robustness_markdown
@@ -30,7 +32,8 @@ CURVES = (
     ("gaussian_noise", "Table 5: Gaussian noise error rate (%) by severity", str),
     ("shot_noise", "Table 6: shot noise error rate (%) by severity", str),
     ("impulse_noise", "Table 7: impulse noise error rate (%) by severity", str),
-)
+) + tuple((name, f"{name.replace('_', ' ').capitalize()} error rate (%) by severity", str)
+          for name in CORRUPTIONS if name not in NOISE_CORRUPTIONS)
 IOA_COLUMNS = (("ioa_black", "IOA-B"), ("ioa_gray", "IOA-G"), ("ioa_white", "IOA-W"))
 
 
@@ -129,6 +132,7 @@ def markdown_report(report: dict) -> str:
         for a in b.attributions:
             if b.has(_key(metric, a)):
                 lines += b.curve_table(_key(metric, a), title + b.suffix(metric, a), point_label)
+    lines += _mce_section(report)
     lines += _alignment_section(report)
     lines += robustness_markdown(report)
     if "collapse" in report:
@@ -154,6 +158,30 @@ def _ioa_summary(b: _Builder, attribution: str) -> list[str]:
             for name, m in b.models.items()]
     return ["", f"## Table 3: IOA error rate (%){b.suffix('ioa_black', attribution)}", ""] + \
         _table(["model"] + [label for _, _, label in columns], rows)
+
+
+def _mce_section(report: dict) -> list[str]:
+    """mCE and the CE of every corruption measured, in % of the baseline's error (mce.py)."""
+    errors = report.get("corruption_errors")
+    if not errors or not errors["corruptions"]:
+        return []
+    shown, n = errors["corruptions"], len(errors["mce_corruptions"])
+    scope = "the 15 benchmark corruptions" if n == len(BENCHMARK_CORRUPTIONS) else \
+        f"{n} of the 15 benchmark corruptions (the others were not run)"
+
+    def cell(value):
+        return "n/a" if value is None else f"{100 * value:.1f}"
+
+    header = ["model", "mCE"] + [c if c in BENCHMARK_CORRUPTIONS else f"{c} (extra)" for c in shown]
+    rows = [[model, cell(errors["mce"][model])] + [cell(errors["ce"][model][c]) for c in shown]
+            for model in errors["ce"]]
+    lines = ["", f"## Mean corruption error (mCE, %) relative to {errors['baseline']}", "",
+             f"CE = Σ error over severities / the same sum for {errors['baseline']}, on the correct-by-all "
+             f"samples (Hendrycks & Dietterich 2019); mCE = mean CE over {scope}.", ""] + _table(header, rows)
+    if any(v is None for values in errors["ce"].values() for v in values.values()):
+        lines += ["", f"n/a: {errors['baseline']} makes no error on that corruption (or no sample is correct by "
+                      "every model), so the CE is undefined."]
+    return lines
 
 
 def _alignment_section(report: dict) -> list[str]:

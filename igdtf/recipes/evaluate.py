@@ -25,7 +25,7 @@ from absl import flags
 
 from igdtf.attacks import PGD, VERSIONS, AutoAttack
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
-from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES
+from igdtf.data.corruptions import ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import DATASETS, dataset_info, load_split
 from igdtf.data.specs import FORMS
@@ -101,7 +101,10 @@ flags.DEFINE_string("gini_global_channels", "keep", "Channels of the global Gini
 flags.DEFINE_string("gini_regional_channels", "sum", "Channels of the regional Gini: keep, sum or max.")
 flags.DEFINE_integer("ioa_centres", 10, "IOA: most attributed pixels occluded (N).")
 flags.DEFINE_integer("ioa_radius", None, "IOA: largest square radius R (default 4 up to 64 px, else 20).")
-flags.DEFINE_list("corruptions", list(NOISE_CORRUPTIONS), "Noise corruptions of the corruptions suite.")
+flags.DEFINE_list("corruptions", list(NOISE_CORRUPTIONS), f"Corruptions of the corruptions suite: '{ALL}' (the 15 "
+                  f"ImageNet-C corruptions and its 4 extra ones) or some of {', '.join(CORRUPTIONS)}.")
+flags.DEFINE_string("mce_baseline", None, "corruptions suite: the --model name whose errors the mean corruption "
+                    "error (mCE) is relative to (default: the first --model).")
 flags.DEFINE_list("severities", [str(s) for s in SEVERITIES], "Corruption severities (1-5).")
 flags.DEFINE_string("corruptions_dir", None, "Read corruptions from this ImageNet-C style folder "
                     "(ROOT/<corruption>/<severity>/<class folder>/<images>) instead of generating them.")
@@ -288,6 +291,9 @@ def main(argv):
     if unknown:
         raise ConfigError(f"--undefended names {', '.join(unknown)}, not among the --model names "
                           f"({', '.join(model_paths)}).")
+    if FLAGS.mce_baseline is not None and (FLAGS.mce_baseline not in model_paths or "corruptions" not in suites):
+        raise ConfigError(f"--mce_baseline={FLAGS.mce_baseline} must name one of the --model names "
+                          f"({', '.join(model_paths)}) and needs --suite=...,corruptions.")
     for name in ("batch_size", "max_samples"):
         if FLAGS[name].value is not None and FLAGS[name].value < 1:
             raise ConfigError(f"--{name} must be >= 1, received {FLAGS[name].value}.")
@@ -323,7 +329,7 @@ def main(argv):
         max_samples=max_samples, robustbench_protocol=FLAGS.robustbench_protocol, batch_size=FLAGS.batch_size,
         seed=FLAGS.seed, models=model_paths,
         suites=list(suites), settings=dataclasses.asdict(settings), command=sys.argv,
-        delta_x_generator=FLAGS.delta_x_generator,
+        delta_x_generator=FLAGS.delta_x_generator, mce_baseline=FLAGS.mce_baseline,
     )
     if "alignment" in suites:
         table = alignment_table(comparison.summaries)

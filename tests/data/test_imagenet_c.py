@@ -12,10 +12,10 @@ from tests.data.fixtures import jpeg, make_fake_ilsvrc
 CMC = imagenet100.class_wnids()
 
 
-def test_corruption_op_runs_the_reference_code_seeded_and_checks_its_arguments():
+def test_corruption_op_runs_the_corruptions_seeded_and_checks_its_arguments():
     image = tf.random.uniform([16, 16, 3], seed=1)
     seed = tf.constant([1, 2], tf.int64)
-    for name in corruptions.NOISE_CORRUPTIONS:
+    for name in corruptions.NOISE_CORRUPTIONS + ("frost", "glass_blur", "spatter"):
         op = corruptions.corruption_op(name)
         out = tf.function(op)(image, 3, seed)  # works in graph code (tf.data maps are graphs)
         assert out.shape == image.shape and out.dtype == tf.float32
@@ -24,12 +24,14 @@ def test_corruption_op_runs_the_reference_code_seeded_and_checks_its_arguments()
         np.testing.assert_allclose(out, expected, atol=1e-7)
         np.testing.assert_array_equal(out, op(image, 3, seed))
         assert not np.array_equal(out, op(image, 3, tf.constant([1, 3], tf.int64)))
-    with pytest.raises(ValueError, match="Unknown corruption 'fog'"):
-        corruptions.corruption_op("fog")
+    with pytest.raises(ValueError, match="Unknown corruption 'smoke'"):
+        corruptions.corruption_op("smoke")
     with pytest.raises(ValueError, match="severity must be an integer in 1..5, received 6"):
         corruptions.corruption_op("shot_noise")(image, 6, seed)
     with pytest.raises(ValueError, match="Unknown ImageNet-C split 'gaussian_noise_6'"):
         imagenet_c.parse_split("gaussian_noise_6")
+    assert imagenet_c.parse_split("jpeg_compression_5") == ("jpeg_compression", 5)
+    assert len(imagenet_c.splits()) == 19 * 5
 
 
 def _imagenet_c_folder(root, corruption: str, severity: int, wnids, per_class: int = 1) -> None:
@@ -80,3 +82,19 @@ def test_on_the_fly_noise_corrupts_the_clean_validation_crops(tmp_path):
     replaced = imagenet_c.load_corrupted_split("shot_noise_3", corruption_fn=mine, **options)
     image, _ = next(iter(replaced))
     assert float(tf.reduce_max(image)) == 0.0 and calls == [3]
+
+
+def test_imagenet100_c_without_a_folder_corrupts_the_validation_crops_on_the_fly(tmp_path):
+    make_fake_ilsvrc(str(tmp_path / "manual"), CMC, images_per_class=1, extra_classes=0, size=(40, 50))
+    options = dict(manual_dir=str(tmp_path / "manual"), data_dir=str(tmp_path / "data"))
+    clean = [x.numpy() for x, _ in load_split("imagenet100", "validation", **options).take(2)]
+    for split in ("frost_5", "elastic_transform_2"):
+        corrupted = [x.numpy() for x, _ in load_split("imagenet100_c", split, **options).take(2)]
+        again = [x.numpy() for x, _ in load_split("imagenet100_c", split, **options).take(2)]
+        for c, x, a in zip(clean, corrupted, again):
+            assert x.shape == (224, 224, 3)
+            np.testing.assert_array_equal(x, a)
+            assert np.abs(x - c).mean() > 0.01, split
+    noise = [x.numpy() for x, _ in load_split("imagenet100_noise", "shot_noise_2", **options).take(2)]
+    same = [x.numpy() for x, _ in load_split("imagenet100_c", "shot_noise_2", **options).take(2)]
+    np.testing.assert_array_equal(noise, same)

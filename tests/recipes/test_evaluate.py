@@ -4,6 +4,7 @@ import os
 import numpy as np
 import pytest
 
+from igdtf.data.corruptions import CORRUPTIONS
 from igdtf.models import build_model
 
 from tests.conftest import tiny_cnn
@@ -86,6 +87,28 @@ def test_autoattack_suite_reports_each_attack_the_ensemble_and_the_sanity_checks
         assert "--suite=pgd,autoattack" in info["command"] and "--robustbench_protocol" in info["command"]
 
 
+def test_corruptions_suite_runs_all_nineteen_and_reports_the_mce(tmp_path):
+    a = _shapes_model(str(tmp_path / "a.keras"), 0)
+    b = _shapes_model(str(tmp_path / "b.keras"), 1)
+    out = tmp_path / "eval"
+    done = _run("igdtf.evaluate", f"--model=a={a}", f"--model=b={b}", "--dataset=shapes",
+                "--dataset_option=num_samples=12", "--batch_size=6", "--suite=clean,corruptions",
+                "--corruptions=all", "--severities=1,5", "--mce_baseline=b", "--figure_images=0",
+                f"--output_dir={out}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["protocol"]["evaluators"]["GeneratedCorruptions"]["corruptions"] == list(CORRUPTIONS)
+    for corruption in CORRUPTIONS:
+        assert set(report["models"]["a"][corruption]) == {"1", "5"}
+        assert np.load(out / "outcomes.npz")[f"a/{corruption}@5"].shape == (12,)
+    errors = report["corruption_errors"]
+    assert errors["baseline"] == "b" and len(errors["mce_corruptions"]) == 15
+    assert errors["mce"]["b"] in (1.0, None)  # the baseline's own mCE (None if it made no error somewhere)
+    markdown = (out / "report.md").read_text()
+    assert "## Mean corruption error (mCE, %) relative to b" in markdown
+    assert "## Frost error rate (%) by severity" in markdown and "spatter (extra)" in markdown
+
+
 def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
     good = _shapes_model(str(tmp_path / "good.keras"))
     small = str(tmp_path / "small.keras")
@@ -121,6 +144,9 @@ def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
         "--robustbench_protocol evaluates shapes's test split, not 'train'; drop --split":
             ["--robustbench_protocol", "--split=train"],
         "Models to compare must share input shape and class count": [f"--model=b={small}"],
+        "Corruptions: give 'all' alone or a list of names": ["--suite=corruptions", "--corruptions=all,fog"],
+        "Unknown corruption 'smoke'. Allowed: brightness": ["--suite=corruptions", "--corruptions=smoke"],
+        "--mce_baseline=zz must name one of the --model names (a)": ["--suite=corruptions", "--mce_baseline=zz"],
     }
     argvs = [base + extra for extra in cases.values()]
     argvs.append([f"--model=a={small}", "--dataset=shapes", f"--output_dir={tmp_path / 'out'}"])
