@@ -160,7 +160,7 @@ def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
             assert result["models_loaded"] == 0, (extra, result)
     mismatch = results[-1]
     # The 32x32 Shapes images are resized to the model's 8x8; its 3 classes still do not fit.
-    assert "Model a takes (8, 8, 3) images with 3 classes, but dataset shapes has (8, 8, 3) images with 5" \
+    assert "Model a takes (8, 8, 3) images with 3 classes, but dataset shapes has (8, 8, 3) images with 10" \
         in mismatch["error"]
     assert not mismatch["evaluated"]
 
