@@ -74,8 +74,8 @@ def checked(build, *args, **kwargs):
 
 
 def write_recipe_report(output_dir: str, report: dict, text: str) -> None:
-    """Writes OUTPUT_DIR/report.json (`report`; values JSON cannot hold as strings) and report.md
-    (`text`), and prints `text`."""
-    write_json(os.path.join(output_dir, "report.json"), report, default=str)
+    """Writes OUTPUT_DIR/report.md (`text`) and then report.json (`report`; values JSON cannot
+    hold as strings), each atomically, and prints `text`."""
     write_text(os.path.join(output_dir, "report.md"), text)
+    write_json(os.path.join(output_dir, "report.json"), report, default=str)
     print(text)
