@@ -34,9 +34,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from igdtf.attacks import PGD
 from igdtf.artefacts import error_summary, load_keras_file
 from igdtf.atomic import atomic_path, save_model
+from igdtf.attacks import PGD
 from igdtf.checkpointing import BestModel, PlateauSchedule, RunCheckpoint, RunState
 from igdtf.data.pipeline import EpochBatches
 from igdtf.data.registry import DatasetInfo
