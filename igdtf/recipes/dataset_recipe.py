@@ -22,8 +22,8 @@ import keras
 import tensorflow as tf
 from absl import flags
 
-from igdtf.attacks import PGD, AutoAttack
 from igdtf.artefacts import load_keras_file, read_json
+from igdtf.attacks import PGD, AutoAttack
 from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info, load_split

@@ -75,9 +75,10 @@ def checked(build, *args, **kwargs):
 
 
 def write_recipe_report(output_dir: str, report: dict, text: str) -> None:
-    """Writes OUTPUT_DIR/report.json (`report`; values JSON cannot hold as strings) and report.md
-    (`text`), each with the collapse check of the training runs below OUTPUT_DIR, and prints `text`."""
+    """Writes OUTPUT_DIR/report.md (`text`) and then report.json (`report`; values JSON cannot
+    hold as strings), each atomically and each with the collapse check of the training runs
+    below OUTPUT_DIR, and prints `text`."""
     text = text + "\n".join(attach_collapse(report, output_dir))
-    write_json(os.path.join(output_dir, "report.json"), report, default=str)
     write_text(os.path.join(output_dir, "report.md"), text)
+    write_json(os.path.join(output_dir, "report.json"), report, default=str)
     print(text)

@@ -158,7 +158,7 @@ def test_imagenet100_without_data_fails_fast_naming_the_files(tmp_path):
 ])
 def test_imagenet100_refuses_bad_settings_before_anything_else(tmp_path, flag, message):
     done = _run("igdtf.recipes.imagenet100", flag, f"--manual_dir={tmp_path}", timeout=120)
-    assert done.returncode != 0
+    assert done.returncode == 2
     assert message in done.stderr
     assert "ILSVRC2012" not in done.stderr
 

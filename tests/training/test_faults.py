@@ -116,8 +116,15 @@ def test_a_killed_evaluation_leaves_no_report_and_the_rerun_matches_an_uninterru
         np.testing.assert_array_equal(outcomes[0][key], outcomes[1][key], err_msg=key)
 
 
-def test_flag_errors_and_stray_arguments_are_one_line_and_exit_code_2(tmp_path):
+def test_flag_errors_stray_arguments_and_unwritable_folders_are_one_line_and_exit_code_2(tmp_path):
+    (tmp_path / "a_file").write_text("")
+    (tmp_path / "m.keras").write_text("")
+    unwritable = tmp_path / "a_file" / "out"
     cases = {
+        ("igdtf.recipes.quickstart", "--smoke", f"--output_dir={unwritable}"):
+            f"error: --output_dir={unwritable} cannot be written (Not a directory); choose a folder you can write to",
+        ("igdtf.evaluate", f"--model=a={tmp_path / 'm.keras'}", "--dataset=shapes", f"--output_dir={unwritable}"):
+            f"error: --output_dir={unwritable} cannot be written (Not a directory)",
         ("igdtf.recipes.quickstart", "--smoke", str(tmp_path / "out")):
             f"error: Unexpected arguments ['{tmp_path / 'out'}']; every setting is a --flag",
         ("igdtf.recipes.quickstart", "--smokee"): "error: Unknown command line flag 'smokee'",
