@@ -13,7 +13,8 @@ def _values(**overrides):
                   momentum=0.9, weight_decay=5e-4, plateau_patience=10, epsilon=8.0, step_size=2.0,
                   pgd_steps=10, igd_lambda=2.0, cutout_size=None, seed=0, synchronized_bn=False,
                   checkpoint_every_steps=None, mixed_precision=False, igam_lambda_adv=2.0, igam_lambda_diff=1.0,
-                  igam_adapter="none", igam_finetune_steps=100, pag_lambda=1.5, pag_source="nearest_neighbor",
+                  igam_adapter="none", igam_finetune_steps=100, igam_discriminator_every=10, pag_lambda=1.5,
+                  pag_source="nearest_neighbor",
                   pag_pool_size=64, pag_classes_per_example=None, alignment_penalty_lambda=0.1,
                   grad_norm_lambda=1.0, trades_beta=6.0, train_attack="pgd", attack_precision="float32",
                   gradalign_lambda=0.0, overfitting_action="log")
