@@ -72,8 +72,14 @@ class DatasetInfo:
         if len(self.image_shape) != 3:
             raise ValueError(f"{self.name} holds vectors of shape {self.image_shape}, not images; "
                              "it cannot be resized.")
-        block = max(1, round(self.gini_block * size / self.image_shape[0]))
-        return dataclasses.replace(self, image_shape=(size, size, self.image_shape[2]), gini_block=block)
+        return dataclasses.replace(self, image_shape=(size, size, self.image_shape[2]),
+                                   gini_block=scaled_block(self.gini_block, self.image_shape[0], size))
+
+
+def scaled_block(block: int, side: int, size: int) -> int:
+    """A regional-Gini block of `block` px on `side`-px images, scaled to `size`-px images
+    (rounded; a side that is not a multiple is reflect-padded by the Gini, evaluation/gini.py)."""
+    return max(1, round(block * size / side))
 
 
 def _load_shapes(split: str, num_samples: int | None = None, texture_amplitude: float = 4 / 255):
