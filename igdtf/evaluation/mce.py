@@ -13,7 +13,8 @@ from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS, CORRUPTIONS
 
 
 def _total_error(summary: dict, corruption: str):
-    errors = list((summary.get(corruption) or {}).values())
+    curve = summary.get(corruption)
+    errors = list(curve.values()) if isinstance(curve, dict) else []
     return None if not errors or any(e is None for e in errors) else sum(errors)
 
 
@@ -24,7 +25,7 @@ def corruption_errors(summaries: dict[str, dict], baseline: str) -> dict:
     any of its CEs is, or when no benchmark corruption was measured."""
     if baseline not in summaries:
         raise ValueError(f"The mCE baseline {baseline!r} is not among the models ({', '.join(summaries)}).")
-    measured = [c for c in CORRUPTIONS if any(c in s for s in summaries.values())]
+    measured = [c for c in CORRUPTIONS if any(isinstance(s.get(c), dict) for s in summaries.values())]
     reference = {c: _total_error(summaries[baseline], c) for c in measured}
     ce = {}
     for model, summary in summaries.items():

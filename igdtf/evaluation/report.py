@@ -57,7 +57,7 @@ def build_report(comparison: Comparison, evaluators, mce_baseline: str | None = 
         },
     }
     summaries = comparison.summaries
-    if any(name in summary for summary in summaries.values() for name in CORRUPTIONS):
+    if any(isinstance(summary.get(name), dict) for summary in summaries.values() for name in CORRUPTIONS):
         report["corruption_errors"] = corruption_errors(summaries, mce_baseline or next(iter(summaries)))
     return report
 

@@ -130,8 +130,9 @@ def markdown_report(report: dict) -> str:
         lines += _ioa_summary(b, a)
     for metric, title, point_label in CURVES:
         for a in b.attributions:
-            if b.has(_key(metric, a)):
-                lines += b.curve_table(_key(metric, a), title + b.suffix(metric, a), point_label)
+            key = _key(metric, a)  # a scalar of the same name (a custom evaluator's) goes to the leftovers
+            if any(isinstance(m.get(key), dict) for m in b.models.values()):
+                lines += b.curve_table(key, title + b.suffix(metric, a), point_label)
     lines += _mce_section(report)
     lines += _alignment_section(report)
     lines += robustness_markdown(report)
