@@ -40,15 +40,18 @@ def test_bad_method_settings_are_refused_when_the_config_is_built(field, value, 
         TrainConfig(**{field: value})
 
 
+_TRAINING_ATTACK = ("attack", "train_attack", "attack_precision", "gradalign_weight")  # every adversarial method
+
+
 @pytest.mark.parametrize("method,expected", [
-    ("trades", {"trades_beta", "attack"}),
-    ("trades_igd", {"trades_beta", "alignment_weight", "attack"}),
+    ("trades", {"trades_beta", *_TRAINING_ATTACK}),
+    ("trades_igd", {"trades_beta", "alignment_weight", *_TRAINING_ATTACK}),
     ("igam", {"igam_adversarial_weight", "igam_difference_weight", "discriminator_every"}),
     ("pag", {"pag_weight", "pag_source", "classes_per_example"}),
     ("alignment_penalty", {"alignment_penalty_weight"}),
     ("input_gradient_norm", {"gradient_norm_weight"}),
     ("kdiga", {"kdiga_kd_weight", "kdiga_temperature", "kdiga_gradient_weight"}),
-    ("igdm", {"igdm_weight", "igdm_beta", "ramp_epochs", "steps_per_epoch", "attack"}),
+    ("igdm", {"igdm_weight", "igdm_beta", "ramp_epochs", "steps_per_epoch", *_TRAINING_ATTACK}),
 ])
 def test_trainer_options_pass_each_method_its_own_settings(method, expected):
     options = TrainConfig(method=method).trainer_options()
@@ -83,7 +86,8 @@ def test_igam_end_to_end_finetunes_a_larger_teacher_then_trains_and_resumes():
     assert "disc_loss" in open(os.path.join(run, "history.csv")).readline()
     stamp = os.path.getmtime(os.path.join(run, FINETUNED_TEACHER_FILE))
     os.remove(os.path.join(run, "model.keras"))  # as if interrupted after epoch 1: resume from the checkpoint
-    student = train_model(dataclasses.replace(config, epochs=2), TINY, _images(), run, teacher=teacher)
+    student = train_model(dataclasses.replace(config, epochs=2), TINY, _images(), run, teacher=teacher,
+                          extend_epochs=True)  # 1 recorded epoch, 2 now
     assert os.path.getmtime(os.path.join(run, FINETUNED_TEACHER_FILE)) == stamp  # the first stage was reloaded
     assert len(open(os.path.join(run, "history.csv")).read().splitlines()) == 3  # header + 2 epochs
     assert student.output_shape == (None, 3)

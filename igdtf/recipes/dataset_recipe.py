@@ -215,8 +215,10 @@ def _recorded_settings(dataset: str, info: DatasetInfo, teacher_config) -> dict:
     data options (augmentation, shuffling, class list, validation examples) and the teacher."""
     data = {"pipeline_cutout": FLAGS.pipeline_cutout, "shuffle_buffer": FLAGS.shuffle_buffer or info.shuffle_buffer,
             "validation_examples": FLAGS.eval_examples, "validation_batch_size": FLAGS.eval_batch_size}
-    if "class_list" in _EXTRA_DATA_FLAGS[dataset]:
+    if "class_list" in FLAGS:  # the recipes whose data takes a class list (imagenet100, the general entry)
         data["class_list"] = FLAGS.class_list
+    if "dataset_option" in FLAGS:  # the general entry's --dataset_option values
+        data["dataset_options"] = sorted(FLAGS.dataset_option)
     teacher = None
     if FLAGS.teacher:
         teacher = FLAGS.teacher

@@ -50,16 +50,22 @@ def run(main) -> None:
 
 
 def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None = None) -> None:
-    """Creates the folder `path` and checks that files can be written there; with overwrite=False
-    also refuses a folder that is not empty. ConfigError (naming --`flag`) otherwise."""
+    """Checks that files can be written in the folder `path`, or, if it does not exist yet, in
+    its nearest existing parent (nothing is created, so a run refused later leaves no folder);
+    with overwrite=False also refuses a folder that is not empty. ConfigError (naming --`flag`)
+    otherwise."""
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
     try:
-        os.makedirs(path, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
+        if not os.path.isdir(existing):
+            raise NotADirectoryError(f"{existing} is a file")
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as error:
         raise ConfigError(f"--{flag}={path} cannot be written ({error.strerror or error}); choose a folder you "
                           "can write to.") from None
-    names = sorted(os.listdir(path))
+    names = sorted(os.listdir(path)) if existing == os.path.abspath(path) else []
     if overwrite is False and names:
         held = ", ".join(([name for name in names if not name.startswith(".")] or names)[:5])
         raise ConfigError(f"--{flag}={path} is not empty (it holds {held}); pass --overwrite to replace its "

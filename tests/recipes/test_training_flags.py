@@ -17,7 +17,8 @@ def _values(**overrides):
                   pag_source="nearest_neighbor",
                   pag_pool_size=64, pag_classes_per_example=None, alignment_penalty_lambda=0.1,
                   grad_norm_lambda=1.0, trades_beta=6.0, train_attack="pgd", attack_precision="float32",
-                  gradalign_lambda=0.0, overfitting_action="log")
+                  gradalign_lambda=0.0, overfitting_action="log", kdiga_alpha=0.5, kdiga_temperature=1.0,
+                  kdiga_gamma=1.0, igdm_alpha=20.0, igdm_beta=1.0)
     return types.SimpleNamespace(**{**values, **overrides})
 
 
