@@ -2,6 +2,7 @@
 positional argument, bad settings, bad or missing data, an unusable output folder) as one clear
 line with exit code 2."""
 
+import errno
 import logging
 import os
 import sys
@@ -59,7 +60,7 @@ def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None
         existing = os.path.dirname(existing)
     try:
         if not os.path.isdir(existing):
-            raise NotADirectoryError(f"{existing} is a file")
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), existing)
         with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as error:
