@@ -1,5 +1,7 @@
 """PNG of 2-D classifiers' decision regions with their data (the PAG paper's Figure 3 style)."""
 
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -35,5 +37,6 @@ def plot_decision_boundaries(models: dict, points: np.ndarray, labels: np.ndarra
     axes[0][0].legend(loc="upper left", fontsize=7)
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # the output folder is created on first write
     figure.savefig(path, dpi=110)
     plt.close(figure)

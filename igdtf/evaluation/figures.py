@@ -75,6 +75,7 @@ def _plot_curves(models: dict, metrics, title, x_label, x_scale, path) -> bool:
         ax.axis("off")
     fig.suptitle(title)
     fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # the output folder is created on first write
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
@@ -129,6 +130,7 @@ def write_attribution_grid(models: dict, images: np.ndarray, labels: np.ndarray,
            else "|A| summed over channels, clipped at its 99th percentile")
     fig.suptitle(f"{attribution} maps of the true class ({how})", fontsize=10)
     fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # the output folder is created on first write
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
