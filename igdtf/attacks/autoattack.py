@@ -22,7 +22,7 @@ from igdtf.attacks.apgd import apgd_attack
 from igdtf.attacks.fab import fab_attack
 from igdtf.attacks.losses import dlr_loss, dlr_targeted_loss
 from igdtf.attacks.norms import NORMS, norm_of
-from igdtf.attacks.pgd import cross_entropy
+from igdtf.attacks.losses import cross_entropy
 from igdtf.attacks.square import square_attack
 from igdtf.attacks.threat_models import threat_model
 from igdtf.validation import check_choice, check_positive_int

@@ -1,6 +1,7 @@
-"""Per-example losses that attacks maximise (or, for the margin, minimise).
+"""Per-example losses of training methods and attacks: cross-entropy, KL, and the losses that
+attacks maximise (or, for the margin, minimise).
 
-All take integer labels [N] and logits [N, K] and return float32 [N].
+All take integer labels [N] (KL: a second set of logits) and logits [N, K] and return float32 [N].
 DLR losses are from Croce & Hein (ICML 2020, "Reliable evaluation of adversarial robustness
 with an ensemble of diverse parameter-free attacks"); they are invariant to shifting and
 rescaling the logits, so a model cannot hide behind a saturated softmax.
@@ -9,6 +10,20 @@ rescaling the logits, so a model cannot hide behind a saturated softmax.
 import tensorflow as tf
 
 _TINY = 1e-12
+
+
+def cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """Per-example sparse softmax cross-entropy, [N] float32."""
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.cast(labels, tf.int32), logits=tf.cast(logits, tf.float32)
+    )
+
+
+def kl_divergence(p_logits: tf.Tensor, q_logits: tf.Tensor) -> tf.Tensor:
+    """KL(softmax(p) ‖ softmax(q)) per example, [N] float32."""
+    p_log = tf.nn.log_softmax(tf.cast(p_logits, tf.float32))
+    q_log = tf.nn.log_softmax(tf.cast(q_logits, tf.float32))
+    return tf.reduce_sum(tf.exp(p_log) * (p_log - q_log), axis=-1)
 
 
 def _sorted_logits(logits: tf.Tensor) -> tf.Tensor:

@@ -4,15 +4,9 @@ import dataclasses
 
 import tensorflow as tf
 
+from igdtf.attacks.losses import cross_entropy
 from igdtf.attacks.threat_models import threat_model
 from igdtf.validation import check_non_negative, check_positive_int
-
-
-def cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
-    """Per-example sparse softmax cross-entropy, [N] float32."""
-    return tf.nn.sparse_softmax_cross_entropy_with_logits(
-        labels=tf.cast(labels, tf.int32), logits=tf.cast(logits, tf.float32)
-    )
 
 
 def pgd_attack(model, x, y, threat, steps, step_size, random_start, seed=None, loss_fn=cross_entropy):

@@ -20,7 +20,8 @@ import dataclasses
 
 import tensorflow as tf
 
-from igdtf.attacks.pgd import PGD, cross_entropy, pgd_attack
+from igdtf.attacks.losses import cross_entropy
+from igdtf.attacks.pgd import PGD, pgd_attack
 from igdtf.attacks.threat_models import threat_model
 from igdtf.precision import compute_policy
 from igdtf.validation import check_choice

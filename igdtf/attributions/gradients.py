@@ -11,7 +11,7 @@ backprop). Inputs may be images [N, H, W, C] or vectors [N, D]; outputs have x's
 
 import tensorflow as tf
 
-from igdtf.attacks.pgd import cross_entropy
+from igdtf.attacks.losses import cross_entropy
 
 
 def class_logit_gradient(model, x, classes, training: bool = False) -> tf.Tensor:

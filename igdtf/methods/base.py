@@ -26,38 +26,10 @@ import tensorflow as tf
 from igdtf.attacks import PGD, cross_entropy
 from igdtf.distribute import in_multi_worker_mode
 from igdtf.precision import computes_in_float32, float32_compute
+from igdtf.seeding import fold_seed, replica_id
 from igdtf.validation import check_non_negative
 
 _ATTACK_STREAM, _PENALTY_STREAM, _EVAL_STREAM, _REGULARIZER_STREAM = 1, 2, 3, 4
-
-
-def fold_seed(seed: tf.Tensor, data) -> tf.Tensor:
-    """A new stateless [2] seed from `seed` and an integer (stream, step, replica id)."""
-    return tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int64))
-
-
-def replica_id() -> tf.Tensor:
-    """This replica's index in its tf.distribute sync group (0 outside a strategy)."""
-    context = tf.distribute.get_replica_context()
-    if context is None:
-        return tf.constant(0)
-    return tf.cast(context.replica_id_in_sync_group, tf.int32)
-
-
-def replica_invariant_normal(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """N(0, 1) noise shaped like this replica's x, equal to the rows a single device would draw.
-
-    Every replica draws the noise of the whole global batch from the same (replica-independent)
-    `seed` and keeps its own rows, so a step on R replicas sees exactly the noise of a step on
-    one device (assuming equal per-replica batches, as the training pipeline's
-    drop_remainder=True guarantees).
-    """
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    n = tf.shape(x)[0]
-    global_shape = tf.concat([[n * replicas], tf.shape(x)[1:]], 0)
-    noise = tf.random.stateless_normal(global_shape, seed)
-    start = replica_id() * n
-    return noise[start:start + n]
 
 
 class Trainer(keras.Model):

@@ -30,8 +30,9 @@ import tensorflow as tf
 
 from igdtf.attacks import cross_entropy
 from igdtf.methods.adapters import InputAdapter
-from igdtf.methods.base import Trainer, fold_seed
+from igdtf.methods.base import Trainer
 from igdtf.ops import flatten_per_example
+from igdtf.seeding import fold_seed
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
 
 INPUT_GRADIENTS = ("cross_entropy", "true_class_probability")

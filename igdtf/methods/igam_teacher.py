@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from igdtf.attacks import cross_entropy
 from igdtf.methods.adapters import InputAdapter
-from igdtf.methods.base import fold_seed, replica_id
+from igdtf.seeding import fold_seed, replica_id
 from igdtf.validation import check_non_negative, check_positive_int
 
 FINETUNE_STEPS = 4700

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from igdtf.methods.pgdat import PGDAT
 from igdtf.methods.teacher import check_teacher_matches
-from igdtf.methods.trades import kl_divergence
+from igdtf.attacks import kl_divergence
 from igdtf.validation import check_non_negative, check_positive_int
 
 

@@ -13,7 +13,7 @@ from igdtf.attacks import cross_entropy
 from igdtf.attributions import cross_entropy_input_gradient
 from igdtf.methods.base import Trainer
 from igdtf.methods.teacher import check_teacher_matches
-from igdtf.methods.trades import kl_divergence
+from igdtf.attacks import kl_divergence
 from igdtf.ops import flatten_per_example
 from igdtf.validation import check_non_negative
 

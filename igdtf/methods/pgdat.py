@@ -4,8 +4,9 @@ import tensorflow as tf
 
 from igdtf.attacks import PGD, TrainingAttack
 from igdtf.data.augment import cutout
-from igdtf.methods.base import Trainer, fold_seed
+from igdtf.methods.base import Trainer
 from igdtf.methods.gradalign import gradalign_cosine
+from igdtf.seeding import fold_seed
 from igdtf.validation import check_non_negative, check_positive_int
 
 

@@ -2,19 +2,13 @@
 
 import tensorflow as tf
 
-from igdtf.methods.base import fold_seed, replica_invariant_normal
+from igdtf.attacks import kl_divergence
 from igdtf.methods.igd import attach_teacher, igd_term
 from igdtf.methods.pgdat import PGDAT
+from igdtf.seeding import fold_seed, replica_invariant_normal
 from igdtf.validation import check_non_negative
 
 _START_STREAM = 11
-
-
-def kl_divergence(p_logits: tf.Tensor, q_logits: tf.Tensor) -> tf.Tensor:
-    """KL(softmax(p) ‖ softmax(q)) per example, [N] float32."""
-    p_log = tf.nn.log_softmax(tf.cast(p_logits, tf.float32))
-    q_log = tf.nn.log_softmax(tf.cast(q_logits, tf.float32))
-    return tf.reduce_sum(tf.exp(p_log) * (p_log - q_log), axis=-1)
 
 
 class TRADES(PGDAT):

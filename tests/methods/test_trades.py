@@ -4,8 +4,8 @@ import tensorflow as tf
 
 from igdtf.attacks import PGD
 from igdtf.methods import TRADES, TRADESIGD
-from igdtf.methods.base import replica_invariant_normal
-from igdtf.methods.trades import kl_divergence
+from igdtf.seeding import replica_invariant_normal
+from igdtf.attacks import kl_divergence
 from tests.conftest import smooth_mlp, tiny_cnn
 
 
