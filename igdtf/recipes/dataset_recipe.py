@@ -3,7 +3,7 @@ SavedModel. A dataset's recipe module only states its defaults and docstring.
 
 Run directory (--output_dir):
   run.json, checkpoints/, history.csv, best.keras, best.json, model.keras, tensorboard/
-                 the student's run (igdtf/training.py)
+                 the student's run (igdtf/training/)
   teacher/       the standard teacher's run, when a distillation method trains its own
   report.json, report.md, outcomes.npz
                  the final evaluation of the best checkpoint (and of the teacher) on the

@@ -1,0 +1,257 @@
+"""Training one method end to end: config → trainer → fit with checkpoints → model.keras."""
+
+
+import contextlib
+import logging
+import math
+import os
+import shutil
+
+import keras
+import tensorflow as tf
+
+from igdtf.artefacts import load_keras_file
+from igdtf.atomic import save_model
+from igdtf.checkpointing import BestModel, PlateauSchedule, RunCheckpoint, RunState
+from igdtf.collapse import CollapseDetector
+from igdtf.data.registry import DatasetInfo
+from igdtf.distribute import is_chief, worker_path
+from igdtf.errors import ConfigError, UnreadableFileError
+from igdtf.evaluation.tensorboard import TensorBoardLogger
+from igdtf.methods import ADVERSARIAL_METHODS, build_trainer
+from igdtf.methods.igam_stage import prepare_igam_teacher
+from igdtf.methods.pag import pag_targets
+from igdtf.models import MODEL_SPEC_FILE, ModelSpec
+from igdtf.overfitting_guard import OverfittingGuard
+from igdtf.precision import MIXED_FLOAT16, dtype_policy
+from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
+from igdtf.training.batches import TrainingBatches
+from igdtf.training.callbacks import ProgressLogger
+from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
+from igdtf.training.restore import restore_latest
+from igdtf.training.run_dir import MODEL_FILE
+
+log = logging.getLogger("igdtf.training")
+
+
+def check_attack_bounds(config: TrainConfig, info: DatasetInfo) -> None:
+    """Raises ValueError if an attack's input range differs from the dataset's (e.g. [0, 1]
+    clipping on unbounded vector data would silently break every attack)."""
+    attacks = {"eval_attack": config.eval_attack}
+    if config.method in ADVERSARIAL_METHODS:
+        attacks["attack"] = config.attack
+    for name, attack in attacks.items():
+        if attack is not None and attack.bounds != info.bounds:
+            raise ValueError(f"{name} clips inputs to {attack.bounds}, but {info.name} inputs range over "
+                             f"{info.bounds or 'all real numbers (no bounds)'}; build it with bounds={info.bounds}.")
+
+
+def prepare_method(config: TrainConfig, info: DatasetInfo, train_data: tf.data.Dataset, output_dir: str,
+                   teacher: keras.Model | None, strategy: tf.distribute.Strategy):
+    """What a method needs besides its options: (teacher, extra trainer options).
+
+    pag (data sources): class representatives from one pass over `train_data`;
+    alignment_penalty: the dataset's analytic Δx; igam: the first stage, which finetunes the
+    teacher's logit layer (and a learned input adapter) and is saved to OUTPUT_DIR, or reloaded
+    from there. Raises ValueError for settings that cannot work, before any training.
+    """
+    if config.method == "pag" and config.pag_source != "rigd":
+        return teacher, {"targets": pag_targets(config.pag_source, train_data, info.num_classes,
+                                                config.pag_pool_size, config.seed)}
+    if config.method == "alignment_penalty":
+        if info.delta_x is None:
+            raise ValueError(f"alignment_penalty needs the vector to the closest point of the closest wrong class "
+                             f"in closed form, which {info.name} does not provide; datasets that do: spheres, "
+                             "squares.")
+        return teacher, {"delta_x": info.delta_x}
+    if config.method != "igam" or teacher is None:
+        return teacher, {}
+    return prepare_igam_teacher(config, info, train_data, output_dir, teacher, strategy)
+
+
+def train_model(
+    config: TrainConfig,
+    info: DatasetInfo,
+    train_data,
+    output_dir: str,
+    validation_data: tf.data.Dataset | None = None,
+    teacher: keras.Model | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+    name: str | None = None,
+    resume: bool = True,
+    tensorboard: TensorBoardOptions | None = None,
+    callbacks: tuple = (),
+    settings: dict | None = None,
+    extend_epochs: bool = False,
+) -> keras.Model:
+    """Trains (or resumes, or reloads if finished) `config.method`.
+
+    Args:
+      info: the dataset's shape, classes and normalisation statistics.
+      train_data: EpochBatches (exact resume, see pipeline.py), or a tf.data.Dataset of
+        batches (images in [0, 1], labels) of the global batch size.
+      output_dir: the run directory (see module docstring). A directory holding a different
+        run (another method, architecture, dataset...) is refused with a ConfigError, as is
+        one holding a checkpoint when `resume` is False.
+      validation_data: batches evaluated after every epoch (val_acc, and val_pgd_acc when
+        config.eval_attack is set); enables best.keras and the plateau schedule.
+      teacher: the frozen teacher, created in `strategy`'s scope: a standard model for igd and
+        trades_igd; a robust model for igam (any task and resolution: its logit layer is
+        finetuned here first), for kdiga and igdm, and for pag with pag_source="rigd".
+      tensorboard: options of the TensorBoard logs; None writes none.
+      callbacks: more Keras callbacks, run after the run's own (before its checkpoint).
+      settings: more settings that change the result (data options, the teacher), recorded in
+        run.json with the config's and compared with them on resume (run_record.py).
+      extend_epochs: a run recorded with fewer epochs than config.epochs trains on (even when
+        finished) instead of being refused; run.json records the new segment.
+    Returns:
+      The trained student classifier (after the last epoch; best.keras holds the best one).
+    """
+    name = name or config.method
+    strategy = strategy or tf.distribute.get_strategy()
+    identity, all_settings = config.identity(info), run_settings(config, info, settings)
+    check_run_directory(output_dir, identity, resume, all_settings, extend_epochs)
+    finished = _finished_model(output_dir, config, name, strategy)
+    if finished is not None:
+        return finished
+    if config.plateau_patience is not None and validation_data is None:
+        raise ConfigError("A plateau schedule (plateau_patience) needs validation data.")
+    check_attack_bounds(config, info)
+    batches = TrainingBatches(train_data, strategy)
+    if config.checkpoint_every_steps and not batches.steps_per_epoch:
+        raise ConfigError("checkpoint_every_steps needs training data of known length.")
+    teacher, method_inputs = prepare_method(config, info, batches.first_epoch(), output_dir, teacher, strategy)
+    run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard, callbacks)
+    run.build(teacher, method_inputs)
+    if is_chief(strategy):
+        write_run_file(output_dir, identity, all_settings)
+        run.model_spec().save(os.path.join(output_dir, MODEL_SPEC_FILE))
+    return run.train()
+
+
+def _finished_model(output_dir: str, config: TrainConfig, name: str, strategy) -> keras.Model | None:
+    """The run's model.keras if training is finished, else None: when the run is being extended
+    to more epochs (the file is removed, the last checkpoint continues), or when model.keras
+    cannot be read but a checkpoint can rebuild it. UnreadableFileError when nothing can."""
+    final_path = os.path.join(output_dir, MODEL_FILE)
+    if not os.path.exists(final_path):
+        return None
+    record = read_run_file(output_dir)
+    if record is not None and (recorded_epochs(record) or config.epochs) < config.epochs:
+        log.info("%s: extending the finished run from %d to %d epochs.", name, recorded_epochs(record), config.epochs)
+        _remove_on_chief(final_path, strategy)
+        return None
+    log.info("%s: %s exists, training is finished; loading it.", name, final_path)
+    try:
+        with strategy.scope():
+            return load_keras_file(final_path)
+    except UnreadableFileError as error:
+        if not tf.train.latest_checkpoint(os.path.join(output_dir, "checkpoints")):
+            raise UnreadableFileError(f"{error} There is no checkpoint to rebuild it from: delete {output_dir} "
+                                      "and train again.") from None
+        log.warning("%s Rebuilding it from the last checkpoint.", error)
+        _remove_on_chief(final_path, strategy)
+        return None
+
+
+def _remove_on_chief(path: str, strategy) -> None:
+    """Removes a file of the run directory (only the chief writes there)."""
+    if is_chief(strategy):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
+class _Run:
+    """One training run: builds the trainer and checkpoint, restores, fits, saves."""
+
+    def __init__(self, config: TrainConfig, info: DatasetInfo, name: str, output_dir: str,
+                 strategy: tf.distribute.Strategy, batches: TrainingBatches, validation_data, tensorboard,
+                 callbacks: tuple = ()):
+        self.config, self.info, self.name, self.output_dir = config, info, name, output_dir
+        self.strategy, self.batches = strategy, batches
+        self.validation_data, self.tensorboard = validation_data, tensorboard
+        self.extra_callbacks = list(callbacks)
+        self.files = worker_path(output_dir, strategy)  # where this worker writes (output_dir on the chief)
+        self.state = RunState()
+
+    def model_spec(self) -> ModelSpec:
+        info = self.info
+        return ModelSpec(self.config.arch, info.image_shape, info.num_classes, info.mean, info.std,
+                         self.config.arch_options, info.name)
+
+    def build(self, teacher, method_inputs: dict) -> None:
+        """Builds student, trainer (with `method_inputs` from prepare_method), checkpoint."""
+        config = self.config
+        policy = MIXED_FLOAT16 if config.mixed_precision else keras.config.dtype_policy().name
+        with dtype_policy(policy), self.strategy.scope():
+            keras.utils.set_random_seed(config.seed)
+            self.student = self.model_spec().build()
+            self.trainer = build_trainer(config.method, self.student, teacher=teacher,
+                                         **config.trainer_options(self.batches.steps_per_epoch), **method_inputs)
+            self.trainer.compile(optimizer=config.make_optimizer(), jit_compile=False)
+            self.trainer.optimizer.build(self.student.trainable_variables)
+        self.metric_variables = [v for metric in self.trainer.metrics for v in metric.variables]
+        self.checkpoint = tf.train.Checkpoint(student=self.student, optimizer=self.trainer.optimizer,
+                                              state=self.state, metrics=self.metric_variables,
+                                              **self.trainer.checkpoint_items())
+        os.makedirs(self.files, exist_ok=True)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, os.path.join(self.files, "checkpoints"),
+                                                  max_to_keep=2)
+
+    def train(self) -> keras.Model:
+        latest = restore_latest(self.checkpoint, os.path.join(self.output_dir, "checkpoints"))
+        if latest:
+            log.info("%s: resuming from %s (epoch %d, step %d).", self.name, latest, *self.state.position())
+        epoch, step = self.state.position()
+        if epoch < self.config.epochs:
+            log.info("%s: training %s for epochs %d-%d.", self.name, self.config.method, epoch + 1,
+                     self.config.epochs)
+        callbacks = self._callbacks(self._metrics_restorer(latest) if latest and step else None)
+        # One fit call per epoch: each epoch's data is built for its own position (pipeline.py).
+        for epoch in range(epoch, self.config.epochs):
+            for callback in callbacks:
+                if isinstance(callback, (ProgressLogger, RunCheckpoint)):
+                    callback.offset = step
+            data, steps = self.batches.fit_input(epoch, step)
+            self.trainer.fit(data, epochs=epoch + 1, initial_epoch=epoch, steps_per_epoch=steps,
+                             validation_data=self.validation_data, callbacks=callbacks, verbose=0)
+            step = 0
+            if self.trainer.stop_training:  # the overfitting guard's "stop"
+                log.warning("%s: training stopped after epoch %d.", self.name, epoch + 1)
+                break
+        save_model(self.student, os.path.join(self.files, MODEL_FILE))
+        if is_chief(self.strategy):
+            log.info("%s: saved %s", self.name, os.path.join(self.output_dir, MODEL_FILE))
+        else:  # remove this run's scratch copy, and the scratch folder once empty
+            shutil.rmtree(self.files, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.dirname(self.files))
+        return self.student
+
+    def _metrics_restorer(self, checkpoint_path: str):
+        """A function restoring the partial-epoch metric sums of a mid-epoch checkpoint."""
+        return lambda: tf.train.Checkpoint(metrics=self.metric_variables).restore(checkpoint_path).expect_partial()
+
+    def _callbacks(self, restore_metrics) -> list:
+        """The run's callbacks, in the order they must run at an epoch's end: the schedule and
+        best-model updates before the checkpoint that records them."""
+        config, callbacks = self.config, []
+        if config.plateau_patience is not None:
+            callbacks.append(PlateauSchedule(self.state, config.monitor, config.plateau_patience))
+        if self.validation_data is not None:
+            callbacks.append(BestModel(self.state, self.student, config.monitor, self.files))
+            if config.eval_attack is not None and config.method in ADVERSARIAL_METHODS:
+                callbacks.append(OverfittingGuard(self.trainer, self.files, config.overfitting_action))
+        if self.tensorboard is not None:
+            options = self.tensorboard
+            callbacks.append(TensorBoardLogger(
+                os.path.join(self.files, "tensorboard"), {**options.hparams, "method": config.method},
+                options.probe, options.evaluators, options.every_steps))
+        return callbacks + [
+            keras.callbacks.CSVLogger(os.path.join(self.files, "history.csv"), append=True),
+            ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),
+            CollapseDetector(self.files, self.name, self.info.num_classes, math.ceil(config.epsilon_warmup_epochs)),
+            *self.extra_callbacks,
+            RunCheckpoint(self.manager, self.state, self.trainer.optimizer, self.batches.steps_per_epoch,
+                          config.checkpoint_every_steps, restore_metrics=restore_metrics),
+        ]
