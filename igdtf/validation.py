@@ -30,3 +30,24 @@ def check_fraction(name: str, value: float) -> float:
     if not isinstance(value, (int, float)) or not 0 < value <= 1:
         raise ValueError(f"{name} must be in (0, 1], received {value!r}.")
     return float(value)
+
+
+def check_non_negative_int(name: str, value: int) -> int:
+    """Returns `value` if it is an integer >= 0, else raises ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, received {value!r}.")
+    return value
+
+
+def check_positive(name: str, value: float) -> float:
+    """Returns `value` if it is a number > 0, else raises ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a number > 0, received {value!r}.")
+    return float(value)
+
+
+def check_unit_interval(name: str, value: float) -> float:
+    """Returns `value` if it is a number in [0, 1], else raises ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], received {value!r}.")
+    return float(value)

@@ -54,9 +54,10 @@ def _runs(cfg, methods, attacks, epochs):
         base = getattr(cfg, method)
         for kind in attacks:
             label = f"{method}+{'pgd10' if kind == 'pgd' else kind}"
-            runs[label] = dataclasses.replace(base, attack=pgd10, train_attack=kind, eval_attack=validation_attack,
-                                              attack_precision=FLAGS.attack_precision,
-                                              epochs=epochs or base.epochs)
+            options = dataclasses.replace(base.method_options, train_attack=kind,
+                                          attack_precision=FLAGS.attack_precision)
+            runs[label] = dataclasses.replace(base, attack=pgd10, method_options=options,
+                                              eval_attack=validation_attack, epochs=epochs or base.epochs)
     return runs
 
 
@@ -87,7 +88,7 @@ def main(argv):
         train_model(run_config, info, train, run_dir, validation_data=validation, name=label,
                     teacher=teacher if run_config.method == "igd" else None, callbacks=(EpochClock(run_dir),))
         accuracies = _history_column(run_dir, "val_pgd_acc")
-        results[label] = {"method": run_config.method, "train_attack": run_config.train_attack,
+        results[label] = {"method": run_config.method, "train_attack": run_config.method_options.train_attack,
                           "points": timeline(read_epoch_seconds(run_dir), accuracies),
                           "catastrophic_overfitting": read_overfitting(run_dir)}
     targets = {method: results[f"{method}+pgd10"]["points"][-1][1] - TARGET_MARGIN for method in methods}

@@ -1,5 +1,18 @@
 """The trainer base: Keras' own train_step skeleton with two hooks a method may override.
 
+A method is one subclass that describes itself (class attributes below); setting
+`method_name` registers it in METHODS, so --method, the generated flags, --help, build_trainer
+and the test harness find it without any other file being edited:
+
+    class MyMethod(Trainer):
+        method_name = "my_method"                      # the --method value
+        summary = "CE + lambda*my_term."               # its line in --method's help
+        teacher_kind = None                            # or "standard" / "robust"
+        options_class = MyOptions                      # a MethodOptions dataclass (options.py)
+        penalty_metrics = ("my_term",)
+
+        def penalty(self, x, y, seed, logits): ...
+
     x_train = training_inputs(x, y, seed)      # what CE is computed on (clean, PGD, CutOut+PGD)
     logits = f(x_train)                         # training mode
     per_example = CE(logits, y) + penalty(x, y, seed, logits)   # IGD, IGAM, PAG, TRADES, ...
@@ -19,17 +32,21 @@ run in float32 (precision.py); only the training forward pass computes in float1
 """
 
 import contextlib
+import dataclasses
 
 import keras
 import tensorflow as tf
 
 from igdtf.attacks import PGD, cross_entropy
 from igdtf.distribute import in_multi_worker_mode
+from igdtf.methods.options import MethodContext, MethodOptions, split_options
 from igdtf.precision import computes_in_float32, float32_compute
 from igdtf.seeding import fold_seed, replica_id
 from igdtf.validation import check_non_negative
 
 _ATTACK_STREAM, _PENALTY_STREAM, _EVAL_STREAM, _REGULARIZER_STREAM = 1, 2, 3, 4
+TEACHER_KINDS = (None, "standard", "robust")
+METHODS: dict = {}  # method_name → Trainer subclass, filled as method classes are defined
 
 
 class Trainer(keras.Model):
@@ -42,12 +59,19 @@ class Trainer(keras.Model):
 
     Args:
       student: the classifier being trained (saved and exported on its own).
+      options: the method's settings, an instance of `options_class` (default: its defaults).
       weight_decay: L2 coefficient added to the gradient of every trainable weight.
       eval_attack: PGD used by test_step for `pgd_acc` (e.g. to select the best checkpoint).
       seed: base seed of every random draw in training.
-      regularizer_metrics: names of the per-example metrics `regularizer` reports.
+      **kwargs: option fields (replacing those of `options`) and keras.Model arguments.
     """
 
+    method_name: str | None = None  # registered under this name; None: a base, not a method
+    summary: str = ""  # one line: the method's loss and its source
+    teacher_kind: str | None = None  # the frozen teacher it needs: None, "standard" or "robust"
+    adversarial: bool = False  # trains on a training attack's examples (validation PGD, the guard)
+    replica_invariant: bool = True  # a step on R replicas equals one on one device (False: per-replica noise)
+    options_class: type = MethodOptions
     penalty_metrics: tuple = ()
     # True: penalty also receives x_train=, the inputs CE is computed on (IGDM's x' = x + δ).
     penalty_needs_training_inputs: bool = False
@@ -56,15 +80,47 @@ class Trainer(keras.Model):
     adversary_optimizer: keras.optimizers.Optimizer | None = None
     adversary_loss_metric: str | None = None
 
-    def __init__(self, student, weight_decay=0.0, eval_attack: PGD | None = None, seed=0,
-                 regularizer_metrics: tuple = (), **kwargs):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("method_name")
+        if name is None:
+            return
+        if not issubclass(cls.options_class, MethodOptions):
+            raise TypeError(f"{cls.__name__}.options_class must subclass MethodOptions.")
+        if cls.teacher_kind not in TEACHER_KINDS or not cls.summary:
+            raise TypeError(f"{cls.__name__} needs a summary and a teacher_kind in {TEACHER_KINDS}.")
+        known = METHODS.get(name)
+        if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(f"Method name {name!r} of {cls.__module__}.{cls.__qualname__} is taken by "
+                            f"{known.__module__}.{known.__qualname__}.")
+        METHODS[name] = cls
+
+    @classmethod
+    def required_teacher(cls, options: MethodOptions) -> str | None:
+        """The teacher a run with `options` needs: None, "standard" or "robust"."""
+        return cls.teacher_kind
+
+    @classmethod
+    def prepare(cls, context: MethodContext) -> dict:
+        """What the method computes before training, as more constructor arguments (a "teacher"
+        entry replaces the run's teacher). Raises ValueError for settings that cannot work.
+        Default: the trainer-wide options only."""
+        return {}
+
+    def __init__(self, student, options: MethodOptions | None = None, weight_decay=0.0,
+                 eval_attack: PGD | None = None, seed=0, **kwargs):
+        own, kwargs = split_options(self.options_class, kwargs)
+        options = self.options_class() if options is None else options
+        if not isinstance(options, self.options_class):
+            raise TypeError(f"{type(self).__name__} takes {self.options_class.__name__}, "
+                            f"received {type(options).__name__}.")
         super().__init__(**kwargs)
+        self.options = dataclasses.replace(options, **own) if own else options
         self.student = student
         self.weight_decay = check_non_negative("weight_decay", weight_decay)
         self.eval_attack = eval_attack
         self.seed = int(seed)
-        self.regularizer_metrics = tuple(regularizer_metrics)
-        names = ("loss", "ce", *self.penalty_metrics, *self.regularizer_metrics, "acc")
+        names = ("loss", "ce", *self.penalty_metrics, *self.regularizer_metrics(), "acc")
         self._train_trackers = {name: keras.metrics.Mean(name=name) for name in names}
         eval_names = ("loss", "ce", "acc") + (("pgd_acc",) if eval_attack else ())
         self._eval_trackers = {name: keras.metrics.Mean(name=f"eval_{name}") for name in eval_names}
@@ -88,6 +144,10 @@ class Trainer(keras.Model):
         (differentiable; TRADES compares its adversarial logits with them).
         """
         return None, {}
+
+    def regularizer_metrics(self) -> tuple:
+        """Names of the per-example metrics `regularizer` reports (self.options is set)."""
+        return ()
 
     def regularizer(self, x, y, seed):
         """([N] term added to CE besides the method's penalty, or None; {metric name: [N]}) on

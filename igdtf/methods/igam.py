@@ -23,23 +23,52 @@ there D is updated every step with its learning rate divided by k instead (logge
 has no warm-up stage before the min-max.
 """
 
+import dataclasses
 import logging
 
 import keras
 import tensorflow as tf
 
 from igdtf.attacks import cross_entropy
-from igdtf.methods.adapters import InputAdapter
+from igdtf.methods.adapters import ADAPTERS, InputAdapter
 from igdtf.methods.base import Trainer
+from igdtf.methods.igam_teacher import FINETUNE_STEPS
+from igdtf.methods.options import MethodOptions, option
 from igdtf.ops import flatten_per_example
 from igdtf.seeding import fold_seed
-from igdtf.validation import check_choice, check_non_negative, check_positive_int
+from igdtf.validation import check_non_negative, check_non_negative_int, check_positive_int
 
 INPUT_GRADIENTS = ("cross_entropy", "true_class_probability")
 DEFAULT_DIFFERENCE_WEIGHT = 10 * 32 / 255 ** 2
 DISCRIMINATOR_EVERY = 10  # appendix A.2, IGAM-CIFAR10 (most other experiments: 5)
 _ADAPTER_STREAM = 21
 log = logging.getLogger("igdtf.methods")
+
+
+@dataclasses.dataclass(frozen=True)
+class IGAMOptions(MethodOptions):
+    igam_lambda_adv: float = option(
+        2.0, "lambda_adv, weight of the adversarial (fool-the-discriminator) term (authors: 2).",
+        check=check_non_negative, symbol="λ_adv")
+    igam_lambda_diff: float = option(
+        DEFAULT_DIFFERENCE_WEIGHT, "lambda_diff, weight of ||J_s - J_t||^2 per example, x in [0, 1] (the "
+        "authors' gamma=10 on a batch sum of 32 with 0-255 pixels = 10*32/255^2).", check=check_non_negative,
+        symbol="λ_diff")
+    igam_adapter: str = option(
+        "none", "How student inputs reach a teacher of another resolution: upsize, zero_pad, random_pad, "
+        "transpose_conv (teacher larger) or center_crop (teacher smaller).", choices=ADAPTERS)
+    igam_finetune_steps: int = option(
+        FINETUNE_STEPS, "Steps of the first stage, which finetunes only the teacher's logit layer on this task "
+        "(Adam, lr 1e-3); 0 uses a teacher of this very task as it is.", check=check_non_negative_int)
+    igam_discriminator_every: int = option(
+        DISCRIMINATOR_EVERY, "Classifier steps per discriminator update (the paper's appendix: 10 for "
+        "CIFAR-10 -> CIFAR-100, 5 for most other transfers).", check=check_positive_int)
+    igam_input_gradient: str = option(
+        "cross_entropy", "J = dCE/dx (cross_entropy, the paper) or d p_y/dx (true_class_probability, the "
+        "authors' code).", choices=INPUT_GRADIENTS)
+    igam_discriminator_lr_scale: float = option(
+        1.0, "Discriminator learning rate / the classifier's (when igdtf builds D's optimizer).",
+        check=check_non_negative)
 
 
 def loss_input_gradient(model, x, labels, kind: str = "cross_entropy", adapter=None, seed=None) -> tf.Tensor:
@@ -97,27 +126,42 @@ class IGAM(Trainer):
     Args:
       teacher: the finetuned teacher: a frozen classifier with the student's classes, on
         inputs the adapter produces (finetune_teacher).
-      adapter: an InputAdapter, or the name of a fixed one ("none", "upsize", "zero_pad",
-        "random_pad", "center_crop"); required when the resolutions differ.
-      igam_adversarial_weight: λ_adv >= 0. igam_difference_weight: λ_diff >= 0.
-      input_gradient: "cross_entropy" (J = ∂CE/∂x, the paper) or "true_class_probability".
+      adapter: an InputAdapter (a learned one from the first stage); default: the fixed one
+        options.igam_adapter names, required when the resolutions differ.
+      options: IGAMOptions: λ_adv, λ_diff >= 0; igam_input_gradient; igam_discriminator_every
+        k >= 1 (D's weights are updated once every k classifier steps);
+        igam_discriminator_lr_scale (D's default optimizer: the student's optimizer class and
+        settings with this × its learning rate, accumulating gradients over k steps).
       discriminator: D (default: gradient_discriminator on the student's input shape).
-      discriminator_optimizer: D's optimizer (default, at compile: the student's optimizer
-        class and settings with `discriminator_lr_scale` × its learning rate, accumulating
-        gradients over `discriminator_every` steps).
-      discriminator_every: k >= 1; D's weights are updated once every k classifier steps.
+      discriminator_optimizer: D's optimizer (default: built at compile, see options).
     """
 
+    method_name = "igam"
+    summary = ("CE + lambda_adv*(fool a discriminator of input gradients) + lambda_diff*||J_s - J_t||^2, "
+               "J = dCE/dx; teacher = a robust model whose logit layer is first finetuned on this task "
+               "(Chan et al. 2020).")
+    teacher_kind = "robust"
+    options_class = IGAMOptions
     penalty_metrics = ("disc_loss", "disc_acc", "grad_diff")
     adversary_loss_metric = "disc_loss"
 
-    def __init__(self, student, teacher, adapter="none", igam_adversarial_weight: float = 2.0,
-                 igam_difference_weight: float = DEFAULT_DIFFERENCE_WEIGHT, input_gradient: str = "cross_entropy",
-                 discriminator=None, discriminator_optimizer=None, discriminator_lr_scale: float = 1.0,
-                 discriminator_every: int = DISCRIMINATOR_EVERY, **kwargs):
+    @classmethod
+    def prepare(cls, context) -> dict:
+        """The first stage: the teacher finetuned on this task (saved to and reloaded from the run
+        directory) and its input adapter; nothing without a teacher (build_trainer refuses)."""
+        if context.teacher is None:
+            return {}
+        from igdtf.methods.igam_stage import prepare_igam_teacher  # the stage saves files: not needed to train
+        teacher, adapter = prepare_igam_teacher(context)
+        return {"teacher": teacher, "adapter": adapter}
+
+    def __init__(self, student, teacher, adapter: InputAdapter | None = None, discriminator=None,
+                 discriminator_optimizer=None, **kwargs):
+        super().__init__(student, **kwargs)
+        options = self.options
         student_shape = tuple(student.input_shape[1:])
-        if not isinstance(adapter, InputAdapter):
-            adapter = InputAdapter(adapter, student_shape, tuple(teacher.input_shape[1:]))
+        if adapter is None:
+            adapter = InputAdapter(options.igam_adapter, student_shape, tuple(teacher.input_shape[1:]))
         elif adapter.student_shape != student_shape or adapter.teacher_shape != tuple(teacher.input_shape[1:]):
             raise ValueError(f"The input adapter maps {adapter.student_shape} → {adapter.teacher_shape}, but the "
                              f"student takes {student_shape} and the teacher {tuple(teacher.input_shape[1:])}.")
@@ -125,13 +169,12 @@ class IGAM(Trainer):
             raise ValueError(f"Teacher has {teacher.output_shape[-1]} classes but the student has "
                              f"{student.output_shape[-1]}: finetune the teacher's logit layer on the target task "
                              "first (igdtf.methods.igam_teacher.finetune_teacher).")
-        super().__init__(student, **kwargs)
         self.adapter = adapter
-        self.igam_adversarial_weight = check_non_negative("igam_adversarial_weight (λ_adv)", igam_adversarial_weight)
-        self.igam_difference_weight = check_non_negative("igam_difference_weight (λ_diff)", igam_difference_weight)
-        self.input_gradient = check_choice("IGAM input gradient", input_gradient, INPUT_GRADIENTS)
-        self.discriminator_lr_scale = check_non_negative("discriminator_lr_scale", discriminator_lr_scale)
-        self.discriminator_every = check_positive_int("igam_discriminator_every", discriminator_every)
+        self.igam_adversarial_weight = options.igam_lambda_adv
+        self.igam_difference_weight = options.igam_lambda_diff
+        self.input_gradient = options.igam_input_gradient
+        self.discriminator_lr_scale = options.igam_discriminator_lr_scale
+        self.discriminator_every = options.igam_discriminator_every
         teacher.trainable = False
         self.teacher = teacher
         self.adversary = discriminator or gradient_discriminator(student_shape)

@@ -54,17 +54,19 @@ def _saved_first_stage(teacher_path: str, adapter: InputAdapter, adapter_path: s
     return finetuned
 
 
-def prepare_igam_teacher(config, info, train_data, output_dir: str, teacher: keras.Model,
-                         strategy: tf.distribute.Strategy):
-    """(the frozen teacher the student matches, {"adapter": InputAdapter}) for an igam run.
+def prepare_igam_teacher(context) -> tuple[keras.Model, InputAdapter]:
+    """(the frozen teacher the student matches, its InputAdapter) for an igam run, from a
+    MethodContext (options.py) whose teacher is set.
 
     Raises ValueError when igam_finetune_steps = 0 and the teacher does not already have the
     target task's classes and input shape."""
-    adapter = InputAdapter(config.igam_adapter, info.image_shape, tuple(teacher.input_shape[1:]))
+    info, teacher, output_dir, train_data = context.info, context.teacher, context.output_dir, context.train_data
+    options, seed, strategy = context.config.method_options, context.config.seed, context.strategy
+    adapter = InputAdapter(options.igam_adapter, info.image_shape, tuple(teacher.input_shape[1:]))
     paths = {name: os.path.join(output_dir, name) for name in
              (FINETUNED_TEACHER_FILE, ADAPTER_WEIGHTS_FILE, TEACHER_REPORT_FILE)}
     with strategy.scope():
-        if config.igam_finetune_steps == 0:
+        if options.igam_finetune_steps == 0:
             shapes = (tuple(teacher.input_shape[1:]), teacher.output_shape[-1])
             if shapes != (tuple(info.image_shape), info.num_classes):
                 raise ValueError(f"igam_finetune_steps=0 uses the teacher as it is, so it must take "
@@ -74,9 +76,9 @@ def prepare_igam_teacher(config, info, train_data, output_dir: str, teacher: ker
         else:
             finetuned = _saved_first_stage(paths[FINETUNED_TEACHER_FILE], adapter, paths[ADAPTER_WEIGHTS_FILE])
         if finetuned is None:
-            log.info("igam: finetuning the teacher's logit layer for %d steps", config.igam_finetune_steps)
-            finetuned = finetune_teacher(teacher, info.num_classes, train_data, adapter, config.igam_finetune_steps,
-                                         seed=config.seed)
+            log.info("igam: finetuning the teacher's logit layer for %d steps", options.igam_finetune_steps)
+            finetuned = finetune_teacher(teacher, info.num_classes, train_data, adapter, options.igam_finetune_steps,
+                                         seed=seed)
             if adapter.layer is not None:
                 with atomic_path(paths[ADAPTER_WEIGHTS_FILE]) as temporary:
                     adapter.layer.save_weights(temporary)
@@ -84,8 +86,8 @@ def prepare_igam_teacher(config, info, train_data, output_dir: str, teacher: ker
         finetuned.trainable = False
     if not os.path.exists(paths[TEACHER_REPORT_FILE]):
         accuracy = teacher_accuracy(finetuned, adapter, train_data)
-        write_json(paths[TEACHER_REPORT_FILE], {"finetune_steps": config.igam_finetune_steps, "train_acc": accuracy})
+        write_json(paths[TEACHER_REPORT_FILE], {"finetune_steps": options.igam_finetune_steps, "train_acc": accuracy})
         log.info("igam: the %s teacher is %.1f %% accurate on %d training batches",
-                 "finetuned" if config.igam_finetune_steps else "unchanged (same-task)", 100 * accuracy,
+                 "finetuned" if options.igam_finetune_steps else "unchanged (same-task)", 100 * accuracy,
                  ACCURACY_BATCHES)
-    return finetuned, {"adapter": adapter}
+    return finetuned, adapter

@@ -1,12 +1,21 @@
 """Input Gradient Distillation (IGD paper, Eq. 3)."""
 
+import dataclasses
+
 import tensorflow as tf
 
 from igdtf.attributions import class_logit_gradient
-from igdtf.methods.pgdat import PGDAT
+from igdtf.methods.options import option
+from igdtf.methods.pgdat import PGDAT, AdversarialOptions
 from igdtf.methods.teacher import check_teacher_matches
 from igdtf.ops import per_example_cosine
 from igdtf.validation import check_non_negative
+
+
+@dataclasses.dataclass(frozen=True)
+class IGDOptions(AdversarialOptions):
+    igd_lambda: float = option(2.0, "lambda, weight of the IGD alignment term (paper: 1-4).",
+                               check=check_non_negative, symbol="λ")
 
 
 def igd_alignment(student, teacher, x, y) -> tf.Tensor:
@@ -16,19 +25,17 @@ def igd_alignment(student, teacher, x, y) -> tf.Tensor:
     return per_example_cosine(class_logit_gradient(student, x, y), teacher_gradient)
 
 
-def attach_teacher(trainer, teacher, alignment_weight: float) -> None:
-    """Checks `teacher` against trainer.student (ValueError), freezes it and sets
-    trainer.teacher and trainer.alignment_weight (λ >= 0): IGD's set-up, shared by TRADES+IGD."""
+def attach_teacher(trainer, teacher) -> None:
+    """Checks `teacher` against trainer.student (ValueError), freezes it and sets trainer.teacher."""
     check_teacher_matches(teacher, trainer.student)
-    trainer.alignment_weight = check_non_negative("alignment_weight (λ)", alignment_weight)
     teacher.trainable = False
     trainer.teacher = teacher
 
 
 def igd_term(trainer, x, y):
-    """(−λ·cos [N], cos [N]) of a trainer set up by `attach_teacher`."""
+    """(−λ·cos [N], cos [N]) of a trainer with a teacher and options.igd_lambda = λ."""
     cosine = igd_alignment(trainer.student, trainer.teacher, x, y)
-    return -trainer.alignment_weight * cosine, cosine
+    return -trainer.options.igd_lambda * cosine, cosine
 
 
 class IGD(PGDAT):
@@ -40,15 +47,20 @@ class IGD(PGDAT):
 
     Args:
       teacher: a frozen standard-trained classifier with the student's input shape and classes.
-      alignment_weight: λ >= 0 (the paper uses 1–4, default 2).
+      options: IGDOptions; igd_lambda is λ >= 0 (the paper uses 1–4, default 2).
       Other arguments as PGDAT.
     """
 
+    method_name = "igd"
+    summary = ("PGDAT - lambda*cos(student, teacher input gradients of the true logit); teacher = a frozen "
+               "standard model (IGD paper).")
+    teacher_kind = "standard"
+    options_class = IGDOptions
     penalty_metrics = ("cos",)
 
-    def __init__(self, student, teacher, alignment_weight: float = 2.0, **kwargs):
+    def __init__(self, student, teacher, **kwargs):
         super().__init__(student, **kwargs)
-        attach_teacher(self, teacher, alignment_weight)
+        attach_teacher(self, teacher)
 
     def penalty(self, x, y, seed, logits):
         term, cosine = igd_term(self, x, y)

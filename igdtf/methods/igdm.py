@@ -9,12 +9,22 @@ backprop). α_e = α·e/E grows linearly with the epoch e = 1..E of the run (the
 defaults α = 20, β = 1. x ± βδ are not clipped to the input bounds. See BUILD.md.
 """
 
+import dataclasses
+
 import tensorflow as tf
 
-from igdtf.methods.pgdat import PGDAT
-from igdtf.methods.teacher import check_teacher_matches
 from igdtf.attacks import kl_divergence
+from igdtf.methods.options import option
+from igdtf.methods.pgdat import PGDAT, AdversarialOptions
+from igdtf.methods.teacher import check_teacher_matches
 from igdtf.validation import check_non_negative, check_positive_int
+
+
+@dataclasses.dataclass(frozen=True)
+class IGDMOptions(AdversarialOptions):
+    igdm_alpha: float = option(20.0, "alpha, weight of the output-difference KL, reached linearly at the last "
+                               "epoch.", check=check_non_negative, symbol="α")
+    igdm_beta: float = option(1.0, "beta, outputs compared at x +- beta*delta.", check=check_non_negative, symbol="β")
 
 
 class IGDM(PGDAT):
@@ -24,21 +34,32 @@ class IGDM(PGDAT):
 
     Args:
       teacher: a frozen robust classifier with the student's input shape and classes.
-      igdm_weight: α >= 0. igdm_beta: β >= 0, the scale of δ.
+      options: IGDMOptions: igdm_alpha α >= 0, igdm_beta β >= 0 (the scale of δ).
       ramp_epochs: E; with it, α_e = α·min(1, e/E) at epoch e = ⌊step / steps_per_epoch⌋ + 1
         (needs steps_per_epoch); None keeps α constant.
       Other arguments as PGDAT.
     """
 
+    method_name = "igdm"
+    summary = ("PGDAT + alpha_e*KL(softmax(t(x+d) - t(x-d)) || softmax(f(x+d) - f(x-d))), d = the PGD perturbation, "
+               "alpha_e = alpha*epoch/epochs; teacher = a frozen robust model (Lee, Cho & Kim 2023).")
+    teacher_kind = "robust"
+    options_class = IGDMOptions
     penalty_metrics = ("igdm_kl",)
     penalty_needs_training_inputs = True
 
-    def __init__(self, student, teacher, igdm_weight: float = 20.0, igdm_beta: float = 1.0,
-                 ramp_epochs: int | None = None, steps_per_epoch: int | None = None, **kwargs):
+    @classmethod
+    def prepare(cls, context) -> dict:
+        """PGDAT's inputs and the α schedule over the run's epochs."""
+        return {**super().prepare(context), "ramp_epochs": context.config.epochs,
+                "steps_per_epoch": context.steps_per_epoch}
+
+    def __init__(self, student, teacher, ramp_epochs: int | None = None, steps_per_epoch: int | None = None,
+                 **kwargs):
         super().__init__(student, **kwargs)
         check_teacher_matches(teacher, student)
-        self.igdm_weight = check_non_negative("igdm_weight (α)", igdm_weight)
-        self.igdm_beta = check_non_negative("igdm_beta (β)", igdm_beta)
+        self.igdm_weight = self.options.igdm_alpha
+        self.igdm_beta = self.options.igdm_beta
         if ramp_epochs is not None:
             check_positive_int("ramp_epochs", ramp_epochs)
             if not steps_per_epoch:

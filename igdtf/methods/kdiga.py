@@ -7,28 +7,27 @@ f^τ, t^τ are the softmax at temperature τ of the student and of a frozen robu
 α = 0.5, τ = 1, γ = 1 (BUILD.md: where they come from, and the choices the paper leaves open).
 """
 
+import dataclasses
+
 import tensorflow as tf
 
-from igdtf.attacks import cross_entropy
+from igdtf.attacks import cross_entropy, kl_divergence
 from igdtf.attributions import cross_entropy_input_gradient
 from igdtf.methods.base import Trainer
+from igdtf.methods.options import MethodOptions, option
 from igdtf.methods.teacher import check_teacher_matches
-from igdtf.attacks import kl_divergence
 from igdtf.ops import flatten_per_example
-from igdtf.validation import check_non_negative
+from igdtf.validation import check_non_negative, check_positive, check_unit_interval
 
 
-def check_kd_weight(value: float) -> float:
-    """α of a KD loss (1 − α)·CE + α·KD: a number in [0, 1]."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise ValueError(f"kdiga_kd_weight (α) must be a number in [0, 1], received {value!r}.")
-    return float(value)
-
-
-def check_temperature(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError(f"kdiga_temperature (τ) must be a number > 0, received {value!r}.")
-    return float(value)
+@dataclasses.dataclass(frozen=True)
+class KDIGAOptions(MethodOptions):
+    kdiga_alpha: float = option(
+        0.5, "alpha in [0, 1], loss (1-alpha)*CE + alpha*tau^2*KL + gamma*||grad difference||.",
+        check=check_unit_interval, symbol="α")
+    kdiga_temperature: float = option(1.0, "tau > 0 of the KD term.", check=check_positive, symbol="τ")
+    kdiga_gamma: float = option(1.0, "gamma, weight of the L2 distance of the CE input gradients (x in [0, 1]).",
+                                check=check_non_negative, symbol="γ")
 
 
 def input_gradient_distance(student, teacher, x, y) -> tf.Tensor:
@@ -46,19 +45,23 @@ class KDIGA(Trainer):
 
     Args:
       teacher: a frozen robust classifier with the student's input shape and classes.
-      kdiga_kd_weight: α in [0, 1]. kdiga_temperature: τ > 0. kdiga_gradient_weight: γ >= 0.
+      options: KDIGAOptions: kdiga_alpha α in [0, 1], kdiga_temperature τ > 0, kdiga_gamma γ >= 0.
       Other arguments as Trainer.
     """
 
+    method_name = "kdiga"
+    summary = ("(1-alpha)*CE + alpha*tau^2*KL(t^tau(x) || f^tau(x)) + gamma*||dCE_f/dx - dCE_t/dx||_2 on clean x; "
+               "teacher = a frozen robust model (Shao et al. 2021).")
+    teacher_kind = "robust"
+    options_class = KDIGAOptions
     penalty_metrics = ("kd_kl", "grad_diff")
 
-    def __init__(self, student, teacher, kdiga_kd_weight: float = 0.5, kdiga_temperature: float = 1.0,
-                 kdiga_gradient_weight: float = 1.0, **kwargs):
+    def __init__(self, student, teacher, **kwargs):
         super().__init__(student, **kwargs)
         check_teacher_matches(teacher, student)
-        self.kd_weight = check_kd_weight(kdiga_kd_weight)
-        self.temperature = check_temperature(kdiga_temperature)
-        self.gradient_weight = check_non_negative("kdiga_gradient_weight (γ)", kdiga_gradient_weight)
+        self.kd_weight = self.options.kdiga_alpha
+        self.temperature = self.options.kdiga_temperature
+        self.gradient_weight = self.options.kdiga_gamma
         teacher.trainable = False
         self.teacher = teacher
 

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from igdtf.attributions import class_logit_gradients
 from igdtf.methods.base import Trainer
+from igdtf.methods.options import MethodOptions, option
 from igdtf.methods.teacher import check_teacher_matches
 from igdtf.ops import flatten_per_example, per_example_cosine
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
@@ -98,6 +99,20 @@ def pag_targets(source: str, dataset, num_classes: int, pool_size: int = 64, see
     return PAGTargets(source, points.astype(np.float32))
 
 
+@dataclasses.dataclass(frozen=True)
+class PAGOptions(MethodOptions):
+    pag_lambda: float = option(1.5, "lambda, weight of the PAG term.", check=check_non_negative, symbol="λ")
+    pag_source: str = option(
+        "nearest_neighbor", "Target gradients g(x, t) = r_t - x with r_t one training image of class t "
+        "(one_image), the class mean (class_mean), the nearest of a pool of class-t images (nearest_neighbor); "
+        "or a robust teacher's input gradients (rigd, needs --teacher).", choices=PAG_SOURCES)
+    pag_pool_size: int = option(64, "Training images kept per class for nearest_neighbor.",
+                                check=check_positive_int)
+    pag_classes_per_example: int | None = option(
+        None, "Align K classes drawn per example instead of all C (sum scaled by C/K; K backward passes "
+        "instead of C). Default: all classes.", check=check_positive_int)
+
+
 class PAG(Trainer):
     """loss = CE(f(x), y) + λ·Σ_t (1 − cos(∂f_t(x)/∂x, g(x, t))); see the module docstring.
 
@@ -105,20 +120,39 @@ class PAG(Trainer):
     outer tape. Reports `pag_cos`, the mean cosine over the classes used.
 
     Args:
-      pag_source: one_image, class_mean, nearest_neighbor (these need `targets`) or rigd (needs
-        a frozen robust `teacher` with the student's input shape and classes).
-      targets: PAGTargets from `pag_targets` for the data sources.
-      pag_weight: λ >= 0 (the authors' CIFAR-10 configuration uses 1.5).
-      classes_per_example: None sums over every class (the paper's loss); K < C instead sums
-        over K classes drawn per example and scales the sum by C/K (an unbiased estimate, as
-        the authors' code subsamples classes), which divides the cost by C/K.
+      targets: PAGTargets from `pag_targets` for the data sources (pag_source one_image,
+        class_mean, nearest_neighbor).
+      teacher: for pag_source rigd, a frozen robust model with the student's input shape and
+        classes.
+      options: PAGOptions. pag_lambda: λ >= 0 (the authors' CIFAR-10 configuration uses 1.5).
+        pag_classes_per_example: None sums over every class (the paper's loss); K < C instead
+        sums over K classes drawn per example and scales the sum by C/K (an unbiased estimate,
+        as the authors' code subsamples classes), which divides the cost by C/K.
     """
 
+    method_name = "pag"
+    summary = ("CE + lambda*sum over classes of (1 - cos(d logit_t/dx, g(x, t))), targets g from one image, the "
+               "class mean, the nearest neighbour, or a robust teacher's gradients (rigd) (Ganz et al. 2023).")
+    options_class = PAGOptions
     penalty_metrics = ("pag_cos",)
 
-    def __init__(self, student, pag_source: str = "nearest_neighbor", targets: PAGTargets | None = None,
-                 teacher=None, pag_weight: float = 1.5, classes_per_example: int | None = None, **kwargs):
-        check_choice("PAG target source", pag_source, PAG_SOURCES)
+    @classmethod
+    def required_teacher(cls, options: PAGOptions) -> str | None:
+        return "robust" if options.pag_source == "rigd" else None
+
+    @classmethod
+    def prepare(cls, context) -> dict:
+        """The class representatives of a data source, from one pass over the training data."""
+        options = context.config.method_options
+        if options.pag_source == "rigd":
+            return {}
+        return {"targets": pag_targets(options.pag_source, context.train_data, context.info.num_classes,
+                                       options.pag_pool_size, context.config.seed)}
+
+    def __init__(self, student, targets: PAGTargets | None = None, teacher=None, **kwargs):
+        super().__init__(student, **kwargs)
+        options = self.options
+        pag_source, classes_per_example = options.pag_source, options.pag_classes_per_example
         num_classes = int(student.output_shape[-1])
         if pag_source == "rigd":
             if teacher is None:
@@ -141,14 +175,11 @@ class PAG(Trainer):
             shape = tuple(targets.points.shape[2 if pag_source == "nearest_neighbor" else 1:])
             if shape != tuple(student.input_shape[1:]):
                 raise ValueError(f"PAG targets have input shape {shape}, the model {tuple(student.input_shape[1:])}.")
-        if classes_per_example is not None:
-            check_positive_int("classes_per_example", classes_per_example)
-            if classes_per_example > num_classes:
-                raise ValueError(f"classes_per_example must be at most the {num_classes} classes, "
-                                 f"received {classes_per_example}.")
-        super().__init__(student, **kwargs)
+        if classes_per_example is not None and classes_per_example > num_classes:
+            raise ValueError(f"pag_classes_per_example must be at most the {num_classes} classes, "
+                             f"received {classes_per_example}.")
         self.pag_source = pag_source
-        self.pag_weight = check_non_negative("pag_weight (λ)", pag_weight)
+        self.pag_weight = options.pag_lambda
         self.num_classes = num_classes
         self.classes_per_example = classes_per_example
         self.teacher = teacher

@@ -1,76 +1,97 @@
-"""Method names → trainer classes, and the one place that builds a trainer from options."""
+"""The registry of methods, derived from the method classes, and the one place that builds a
+trainer from options.
+
+METHODS maps each `method_name` to its Trainer subclass. It is filled as classes are defined:
+importing igdtf.methods imports every module of this package, then the plugin modules named
+by the entry-point group "igdtf.methods" and the IGDTF_METHOD_MODULES environment variable
+(comma-separated module names). A new method is therefore one file here, or a module of its
+own listed in one of those two places.
+"""
+
+import dataclasses
+import importlib
+import importlib.metadata
+import os
+import pkgutil
 
 import keras
 
-from igdtf.methods.alignment_penalty import AlignmentPenalty
-from igdtf.methods.gradient_norm import InputGradientNorm
-from igdtf.methods.igam import IGAM
-from igdtf.methods.igd import IGD
-from igdtf.methods.igdm import IGDM
-from igdtf.methods.kdiga import KDIGA
-from igdtf.methods.pag import PAG
-from igdtf.methods.pgdat import PGDAT, PGDATCutOut
-from igdtf.methods.standard import Standard
-from igdtf.methods.trades import TRADES, TRADESIGD
+from igdtf.methods.base import METHODS, Trainer
+from igdtf.methods.options import MethodOptions, split_options
 from igdtf.validation import check_choice
 
-METHODS = {
-    "standard": Standard, "pgdat": PGDAT, "pgdat_cutout": PGDATCutOut, "igd": IGD, "igam": IGAM, "pag": PAG,
-    "alignment_penalty": AlignmentPenalty, "input_gradient_norm": InputGradientNorm, "trades": TRADES,
-    "trades_igd": TRADESIGD, "kdiga": KDIGA, "igdm": IGDM,
-}
-METHOD_HELP = {
-    "standard": "CE on clean inputs.",
-    "pgdat": "PGD adversarial training (Madry et al.): CE on PGD-k examples.",
-    "pgdat_cutout": "PGDAT on CutOut-augmented inputs.",
-    "igd": "PGDAT - lambda*cos(student, teacher input gradients of the true logit); teacher = a frozen "
-           "standard model (IGD paper).",
-    "igam": "CE + lambda_adv*(fool a discriminator of input gradients) + lambda_diff*||J_s - J_t||^2, "
-            "J = dCE/dx; teacher = a robust model whose logit layer is first finetuned on this task "
-            "(Chan et al. 2020).",
-    "pag": "CE + lambda*sum over classes of (1 - cos(d logit_t/dx, g(x, t))), targets g from one image, the "
-           "class mean, the nearest neighbour, or a robust teacher's gradients (rigd) (Ganz et al. 2023).",
-    "alignment_penalty": "CE - lambda_alpha*cos(grad of (logit of the closest wrong class - true logit), "
-                         "dx to the closest point of that class); needs a dataset with an analytic dx "
-                         "(spheres, squares) (Lanfredi et al.).",
-    "input_gradient_norm": "CE + lambda*||dCE/dx||^2 (Ross & Doshi-Velez 2018).",
-    "trades": "CE(f(x)) + beta*KL(f(x) || f(x')), x' maximising the KL (Zhang et al. 2019).",
-    "trades_igd": "TRADES - lambda*cos(student, teacher input gradients) (TRADES + IGD).",
-    "kdiga": "(1-alpha)*CE + alpha*tau^2*KL(t^tau(x) || f^tau(x)) + gamma*||dCE_f/dx - dCE_t/dx||_2 on clean x; "
-             "teacher = a frozen robust model (Shao et al. 2021).",
-    "igdm": "PGDAT + alpha_e*KL(softmax(t(x+d) - t(x-d)) || softmax(f(x+d) - f(x-d))), d = the PGD perturbation, "
-            "alpha_e = alpha*epoch/epochs; teacher = a frozen robust model (Lee, Cho & Kim 2023).",
-}
-TEACHER_METHODS = ("igd", "igam", "trades_igd", "kdiga", "igdm")  # need a teacher; pag needs one for source rigd
-OPTIONAL_TEACHER_METHODS = ("pag",)
-ROBUST_TEACHER_METHODS = ("igam", "kdiga", "igdm")
-ADVERSARIAL_METHODS = ("pgdat", "pgdat_cutout", "igd", "trades", "trades_igd", "igdm")
+PLUGIN_GROUP = "igdtf.methods"
+PLUGIN_VARIABLE = "IGDTF_METHOD_MODULES"
 
 
-def teacher_requirement(method: str, pag_source: str | None = None) -> str | None:
-    """The teacher `method` needs: "standard", "robust" or None."""
+def load_method_modules() -> None:
+    """Imports every module of igdtf.methods and every plugin module (see the module docstring)."""
+    package = importlib.import_module("igdtf.methods")
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"igdtf.methods.{module.name}")
+    for entry_point in importlib.metadata.entry_points(group=PLUGIN_GROUP):
+        entry_point.load()
+    for name in filter(None, (part.strip() for part in os.environ.get(PLUGIN_VARIABLE, "").split(","))):
+        try:
+            importlib.import_module(name)
+        except ImportError as error:
+            raise ImportError(f"{PLUGIN_VARIABLE} names the method module {name!r}, which cannot be imported: "
+                              f"{error}") from error
+
+
+def method_class(method: str) -> type[Trainer]:
+    """The Trainer subclass registered as `method`; ValueError naming the known ones."""
     check_choice("method", method, METHODS)
-    if method in ROBUST_TEACHER_METHODS or (method == "pag" and pag_source == "rigd"):
-        return "robust"
-    return "standard" if method in TEACHER_METHODS else None
+    return METHODS[method]
 
 
-def build_trainer(method: str, student: keras.Model, teacher: keras.Model | None = None, **options):
-    """The trainer for `method` around `student`; `options` go to its constructor.
+def methods_where(adversarial: bool | None = None, teacher: bool | None = None) -> tuple[str, ...]:
+    """Sorted method names: adversarial ones (or not), ones that need a teacher with their
+    default options (or not); None does not filter."""
+    names = []
+    for name, cls in sorted(METHODS.items()):
+        needs_teacher = cls.required_teacher(cls.options_class()) is not None
+        if adversarial not in (None, cls.adversarial) or teacher not in (None, needs_teacher):
+            continue
+        names.append(name)
+    return tuple(names)
 
-    Raises ValueError for an unknown method, a missing teacher for a distillation method, or a
-    teacher given to a method that does not use one.
+
+def method_options(method: str, **settings) -> MethodOptions:
+    """`method`'s options with `settings` (field names) replacing the defaults; ValueError names
+    the settings it does not have."""
+    options_class = method_class(method).options_class
+    own, other = split_options(options_class, settings)
+    if other:
+        allowed = ", ".join(field.name for field in dataclasses.fields(options_class)) or "none"
+        raise ValueError(f"Method {method!r} has no option {', '.join(sorted(other))}; its options: {allowed}.")
+    return options_class(**own)
+
+
+def teacher_requirement(method: str, options: MethodOptions | None = None) -> str | None:
+    """The teacher `method` needs with `options` (default: its defaults): "standard", "robust" or None."""
+    cls = method_class(method)
+    return cls.required_teacher(cls.options_class() if options is None else options)
+
+
+def build_trainer(method: str, student: keras.Model, teacher: keras.Model | None = None,
+                  options: MethodOptions | None = None, **arguments) -> Trainer:
+    """The trainer for `method` around `student`.
+
+    `arguments` holds option fields (they replace those of `options`, default: the method's
+    defaults) and constructor arguments (weight_decay, seed, eval_attack, attack, targets...).
+    Raises ValueError for an unknown method, a missing teacher, or a teacher given to a method
+    (with these options) that uses none.
     """
-    check_choice("method", method, METHODS)
-    if method in TEACHER_METHODS:
-        if teacher is None:
-            kind = teacher_requirement(method)
-            raise ValueError(f"Method {method!r} needs a teacher model (a frozen {kind} model).")
-        return METHODS[method](student, teacher, **options)
-    if method in OPTIONAL_TEACHER_METHODS:
-        return METHODS[method](student, teacher=teacher, **options)
-    if teacher is not None:
-        raise ValueError(
-            f"Method {method!r} takes no teacher; only {', '.join(TEACHER_METHODS + OPTIONAL_TEACHER_METHODS)} do."
-        )
-    return METHODS[method](student, **options)
+    cls = method_class(method)
+    own, arguments = split_options(cls.options_class, arguments)
+    options = dataclasses.replace(cls.options_class() if options is None else options, **own)
+    required = cls.required_teacher(options)
+    if required and teacher is None:
+        raise ValueError(f"Method {method!r} needs a teacher model (a frozen {required} model).")
+    if required is None and teacher is not None:
+        users = ", ".join(methods_where(teacher=True))
+        raise ValueError(f"Method {method!r} takes no teacher with these options; methods that need one: {users}.")
+    if required:
+        arguments["teacher"] = teacher
+    return cls(student, options=options, **arguments)

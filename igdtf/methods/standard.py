@@ -5,3 +5,6 @@ from igdtf.methods.base import Trainer
 
 class Standard(Trainer):
     """loss = CE(f(x), y)."""
+
+    method_name = "standard"
+    summary = "CE on clean inputs."

@@ -1,14 +1,27 @@
 """TRADES (Zhang et al. 2019) and TRADES + IGD."""
 
+import dataclasses
+
 import tensorflow as tf
 
 from igdtf.attacks import kl_divergence
-from igdtf.methods.igd import attach_teacher, igd_term
-from igdtf.methods.pgdat import PGDAT
+from igdtf.methods.igd import IGDOptions, attach_teacher, igd_term
+from igdtf.methods.options import option
+from igdtf.methods.pgdat import PGDAT, AdversarialOptions
 from igdtf.seeding import fold_seed, replica_invariant_normal
 from igdtf.validation import check_non_negative
 
 _START_STREAM = 11
+
+
+@dataclasses.dataclass(frozen=True)
+class TRADESOptions(AdversarialOptions):
+    trades_beta: float = option(6.0, "beta, weight of the KL term (paper: 6).", check=check_non_negative, symbol="β")
+
+
+@dataclasses.dataclass(frozen=True)
+class TRADESIGDOptions(TRADESOptions, IGDOptions):
+    """TRADES' beta and IGD's lambda."""
 
 
 class TRADES(PGDAT):
@@ -21,17 +34,16 @@ class TRADES(PGDAT):
     Cross-entropy and `acc` are on the clean inputs.
 
     Args:
-      trades_beta: β >= 0 (the paper's default 6).
+      options: TRADESOptions; trades_beta is β >= 0 (the paper's default 6).
       Other arguments as PGDAT (its `attack` gives ε, step size and steps; its random_start is
       replaced by TRADES' small Gaussian start).
     """
 
+    method_name = "trades"
+    summary = "CE(f(x)) + beta*KL(f(x) || f(x')), x' maximising the KL (Zhang et al. 2019)."
+    options_class = TRADESOptions
     penalty_metrics = ("kl",)
     start_noise = 0.001
-
-    def __init__(self, student, trades_beta: float = 6.0, **kwargs):
-        super().__init__(student, **kwargs)
-        self.trades_beta = check_non_negative("trades_beta (β)", trades_beta)
 
     def training_inputs(self, x, y, seed):
         return x  # CE on clean inputs; the adversarial point enters through the KL term
@@ -48,7 +60,7 @@ class TRADES(PGDAT):
     def penalty(self, x, y, seed, logits):
         adversarial_logits = self.student(self.adversarial_inputs(x), training=True)
         kl = kl_divergence(logits, adversarial_logits)
-        return self.trades_beta * kl, {"kl": kl}
+        return self.options.trades_beta * kl, {"kl": kl}
 
 
 class TRADESIGD(TRADES):
@@ -56,15 +68,19 @@ class TRADESIGD(TRADES):
 
     Args:
       teacher: a frozen standard-trained classifier with the student's input shape and classes.
-      alignment_weight: λ >= 0 (IGD's; default 2).
+      options: TRADESIGDOptions (trades_beta, and IGD's igd_lambda, λ >= 0, default 2).
       Other arguments as TRADES. Reports `kl` and `cos`.
     """
 
+    method_name = "trades_igd"
+    summary = "TRADES - lambda*cos(student, teacher input gradients) (TRADES + IGD)."
+    teacher_kind = "standard"
+    options_class = TRADESIGDOptions
     penalty_metrics = ("kl", "cos")
 
-    def __init__(self, student, teacher, alignment_weight: float = 2.0, **kwargs):
+    def __init__(self, student, teacher, **kwargs):
         super().__init__(student, **kwargs)
-        attach_teacher(self, teacher, alignment_weight)
+        attach_teacher(self, teacher)
 
     def penalty(self, x, y, seed, logits):
         trades_term, values = super().penalty(x, y, seed, logits)

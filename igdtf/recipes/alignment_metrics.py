@@ -78,7 +78,7 @@ def config(smoke: bool = False) -> AlignmentMetricsConfig:
     models = {
         "baseline": TrainConfig(method="standard", **common),
         "pgdat": TrainConfig(method="pgdat", attack=attack, epsilon_warmup_epochs=1.0, **common),
-        "alignment_penalty": TrainConfig(method="alignment_penalty", alignment_penalty_weight=1.0, **common),
+        "alignment_penalty": TrainConfig.create(method="alignment_penalty", alignment_penalty_lambda=1.0, **common),
     }
     if smoke:
         return AlignmentMetricsConfig(300, 60, models, eval_steps=3, l2_epsilons=(0.05, 0.1), linf_epsilons=(0.004,),

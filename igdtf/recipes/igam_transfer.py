@@ -64,7 +64,7 @@ def config(smoke: bool = False) -> IgamTransferConfig:
         num_train=128 if smoke else 3_000, num_test=64 if smoke else 500,
         teacher=TrainConfig(method="pgdat", epsilon_warmup_epochs=0 if smoke else 3, **common),
         standard=TrainConfig(method="standard", **common),
-        igam=TrainConfig(method="igam", igam_finetune_steps=0, **common),
+        igam=TrainConfig.create(method="igam", igam_finetune_steps=0, **common),
         eval_attack=eval_attack)
 
 

@@ -67,8 +67,8 @@ def config(smoke: bool = False, paper_scale: bool = False) -> PagToyConfig:
     methods = {"vanilla": TrainConfig(method="standard", **common)}
     sources = ("nearest_neighbor",) if paper_scale else ("one_image", "class_mean", "nearest_neighbor")
     for source in sources:
-        methods[f"pag_{source}"] = TrainConfig(method="pag", pag_source=source, pag_weight=PAG_WEIGHT,
-                                               pag_pool_size=POOL_SIZE, **common)
+        methods[f"pag_{source}"] = TrainConfig.create(method="pag", pag_source=source, pag_lambda=PAG_WEIGHT,
+                                                      pag_pool_size=POOL_SIZE, **common)
     seeds = (0,) if smoke or paper_scale else (0, 1, 2)
     if smoke:
         return PagToyConfig(num_train=600, num_test=120, methods=methods, seeds=seeds, eval_steps=2)

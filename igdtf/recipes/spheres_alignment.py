@@ -74,7 +74,7 @@ def paper_config(smoke: bool = False) -> SpheresConfig:
     if smoke:
         common["arch_options"] = {"hidden": (64,), "scalar_output": True}
     models = {"lambda_0 (baseline)": TrainConfig(method="standard", **common),
-              "lambda_0.1": TrainConfig(method="alignment_penalty", alignment_penalty_weight=0.1, **common),
+              "lambda_0.1": TrainConfig.create(method="alignment_penalty", alignment_penalty_lambda=0.1, **common),
               "pgdat": TrainConfig(method="pgdat", attack=dataclasses.replace(attack, steps=2) if smoke else attack,
                                    **common)}
     steps = 4 if smoke else PAPER_SAMPLES_PER_EPOCH // 50
@@ -90,8 +90,8 @@ def config(smoke: bool = False) -> SpheresConfig:
                   optimizer="adam", learning_rate=1e-3, weight_decay=0.0, epochs=1 if smoke else 5)
     models = {"lambda_0 (baseline)": TrainConfig(method="standard", **common)}
     for weight in (0.1, 1.0):
-        models[f"lambda_{weight:g}"] = TrainConfig(method="alignment_penalty", alignment_penalty_weight=weight,
-                                                   **common)
+        models[f"lambda_{weight:g}"] = TrainConfig.create(method="alignment_penalty",
+                                                          alignment_penalty_lambda=weight, **common)
     if smoke:
         return SpheresConfig(500, 100, models, eval_steps=5, l2_epsilons=SPHERES_L2_EPSILONS[2:4],
                              linf_epsilons=SPHERES_LINF_EPSILONS[3:5])

@@ -4,12 +4,9 @@ import dataclasses
 
 import keras
 
-from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS
+from igdtf.attacks import PGD
 from igdtf.data.registry import DatasetInfo
-from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHODS, PAG_SOURCES
-from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT, DISCRIMINATOR_EVERY
-from igdtf.methods.igam_teacher import FINETUNE_STEPS
-from igdtf.methods.kdiga import check_kd_weight, check_temperature
+from igdtf.methods import METHODS, MethodOptions, method_class, method_options
 from igdtf.models import ARCHITECTURES
 from igdtf.overfitting_guard import OVERFITTING_ACTIONS
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
@@ -27,19 +24,14 @@ class TrainConfig:
     has not improved for that many epochs. batch_size is the global batch (distribute.py).
     checkpoint_every_steps adds checkpoints within epochs. mixed_precision builds the student
     under Keras' mixed_float16 policy (attacks and input-gradient terms stay float32).
+    attack is the PGD of adversarial training (ε, steps, step size); epsilon_warmup_epochs
+    grows its ε linearly over that many epochs. overfitting_action (log, stop, pgd) is what
+    the catastrophic-overfitting guard does, which runs whenever validation PGD accuracy is
+    measured (overfitting_guard.py).
 
-    Method settings (each used only by its method): alignment_weight (IGD's λ, also for
-    trades_igd), cutout_size (pgdat_cutout), igam_* (IGAM: λ_adv, λ_diff, input adapter, steps
-    of the logit-layer finetuning (0: use a same-task teacher as it is), classifier steps per
-    discriminator update), pag_* (PAG: λ, target source, nearest-neighbour pool size,
-    classes aligned per example: None for all),
-    alignment_penalty_weight (λ_α), gradient_norm_weight (Ross & Doshi-Velez's λ), trades_beta,
-    kdiga_* (KDIGA: α, τ, γ), igdm_* (IGDM: α, reached linearly at the last epoch, and β).
-
-    Training attack of every adversarial method (methods/pgdat.py): train_attack (pgd, fgsm_rs,
-    n_fgsm), attack_precision, gradalign_weight (GradAlign's λ, 0 = off); overfitting_action
-    (log, stop, pgd) is what the catastrophic-overfitting guard does, which runs whenever
-    validation PGD accuracy is measured (overfitting_guard.py).
+    method_options holds the method's own settings: an instance of its options class
+    (igdtf.methods; default its defaults), or a dict of them. `TrainConfig.create` takes both
+    kinds of settings by name.
     """
 
     method: str = "standard"
@@ -54,33 +46,21 @@ class TrainConfig:
     plateau_patience: int | None = None
     attack: PGD = PGD()
     eval_attack: PGD | None = None
-    alignment_weight: float = 2.0
-    cutout_size: int | None = None
     epsilon_warmup_epochs: float = 0.0
-    igam_adversarial_weight: float = 2.0
-    igam_difference_weight: float = DEFAULT_DIFFERENCE_WEIGHT
-    igam_adapter: str = "none"
-    igam_finetune_steps: int = FINETUNE_STEPS
-    igam_discriminator_every: int = DISCRIMINATOR_EVERY
-    pag_weight: float = 1.5
-    pag_source: str = "nearest_neighbor"
-    pag_pool_size: int = 64
-    pag_classes_per_example: int | None = None
-    alignment_penalty_weight: float = 0.1
-    gradient_norm_weight: float = 1.0
-    trades_beta: float = 6.0
-    train_attack: str = "pgd"
-    attack_precision: str = "float32"
-    gradalign_weight: float = 0.0
     overfitting_action: str = "log"
-    kdiga_kd_weight: float = 0.5
-    kdiga_temperature: float = 1.0
-    kdiga_gradient_weight: float = 1.0
-    igdm_weight: float = 20.0
-    igdm_beta: float = 1.0
+    method_options: MethodOptions | dict | None = None
     seed: int = 0
     checkpoint_every_steps: int | None = None
     mixed_precision: bool = False
+
+    @classmethod
+    def create(cls, **settings) -> "TrainConfig":
+        """A config from settings of the run (TrainConfig fields) and of the method (its option
+        names), e.g. TrainConfig.create(method="igd", epochs=10, igd_lambda=3.0)."""
+        names = {field.name for field in dataclasses.fields(cls)}
+        own = {name: value for name, value in settings.items() if name in names}
+        options = {name: value for name, value in settings.items() if name not in names}
+        return cls(**{**own, "method_options": method_options(own.get("method", "standard"), **options)})
 
     def __post_init__(self):
         check_choice("method", self.method, METHODS)
@@ -91,73 +71,28 @@ class TrainConfig:
         check_non_negative("learning_rate", self.learning_rate)
         check_non_negative("momentum", self.momentum)
         check_non_negative("weight_decay", self.weight_decay)
-        check_non_negative("alignment_weight (λ)", self.alignment_weight)
         if self.plateau_patience is not None:
             check_positive_int("plateau_patience", self.plateau_patience)
-        if self.cutout_size is not None:
-            check_positive_int("cutout_size", self.cutout_size)
         if self.checkpoint_every_steps is not None:
             check_positive_int("checkpoint_every_steps", self.checkpoint_every_steps)
         check_non_negative("epsilon_warmup_epochs", self.epsilon_warmup_epochs)
-        check_non_negative("igam_adversarial_weight (λ_adv)", self.igam_adversarial_weight)
-        check_non_negative("igam_difference_weight (λ_diff)", self.igam_difference_weight)
-        check_choice("IGAM input adapter", self.igam_adapter, ADAPTERS)
-        if isinstance(self.igam_finetune_steps, bool) or not isinstance(self.igam_finetune_steps, int) \
-                or self.igam_finetune_steps < 0:
-            raise ValueError("igam_finetune_steps must be an integer >= 0 (0: a same-task teacher used as it is), "
-                             f"received {self.igam_finetune_steps!r}.")
-        check_positive_int("igam_discriminator_every", self.igam_discriminator_every)
-        check_non_negative("pag_weight (λ)", self.pag_weight)
-        check_choice("PAG target source", self.pag_source, PAG_SOURCES)
-        check_positive_int("pag_pool_size", self.pag_pool_size)
-        if self.pag_classes_per_example is not None:
-            check_positive_int("pag_classes_per_example", self.pag_classes_per_example)
-        check_non_negative("alignment_penalty_weight (λ_α)", self.alignment_penalty_weight)
-        check_non_negative("gradient_norm_weight (λ)", self.gradient_norm_weight)
-        check_non_negative("trades_beta (β)", self.trades_beta)
-        check_choice("training attack", self.train_attack, TRAIN_ATTACKS)
-        check_choice("attack precision", self.attack_precision, ATTACK_PRECISIONS)
-        check_non_negative("gradalign_weight (λ)", self.gradalign_weight)
         check_choice("overfitting action", self.overfitting_action, OVERFITTING_ACTIONS)
-        fast = (self.train_attack != "pgd", self.attack_precision != "float32", self.gradalign_weight > 0)
-        if any(fast) and self.method not in ADVERSARIAL_METHODS:
-            raise ValueError(f"train_attack, attack_precision and gradalign_weight apply to the adversarial methods "
-                             f"({', '.join(ADVERSARIAL_METHODS)}), not to {self.method}.")
-        check_kd_weight(self.kdiga_kd_weight)
-        check_temperature(self.kdiga_temperature)
-        check_non_negative("kdiga_gradient_weight (γ)", self.kdiga_gradient_weight)
-        check_non_negative("igdm_weight (α)", self.igdm_weight)
-        check_non_negative("igdm_beta (β)", self.igdm_beta)
+        options, options_class = self.method_options, method_class(self.method).options_class
+        if options is None or isinstance(options, dict):
+            options = method_options(self.method, **(options or {}))
+        elif not isinstance(options, options_class):
+            raise ValueError(f"method_options of {self.method} must be {options_class.__name__}, "
+                             f"received {type(options).__name__}.")
+        object.__setattr__(self, "method_options", options)
 
-    def trainer_options(self, steps_per_epoch: int | None = None) -> dict:
-        """Keyword arguments of the method's trainer class (the ε warm-up needs steps_per_epoch)."""
-        options = {"weight_decay": self.weight_decay, "eval_attack": self.eval_attack, "seed": self.seed}
-        if self.method in ADVERSARIAL_METHODS:
-            options.update(attack=self.attack, train_attack=self.train_attack,
-                           attack_precision=self.attack_precision, gradalign_weight=self.gradalign_weight)
-            if self.epsilon_warmup_epochs:
-                if not steps_per_epoch:
-                    raise ValueError("An ε warm-up needs a training dataset of known length.")
-                options["epsilon_warmup_steps"] = max(1, round(self.epsilon_warmup_epochs * steps_per_epoch))
-        method_options = {
-            "pgdat_cutout": {"cutout_size": self.cutout_size},
-            "igd": {"alignment_weight": self.alignment_weight},
-            "trades": {"trades_beta": self.trades_beta},
-            "trades_igd": {"trades_beta": self.trades_beta, "alignment_weight": self.alignment_weight},
-            "igam": {"igam_adversarial_weight": self.igam_adversarial_weight,
-                     "igam_difference_weight": self.igam_difference_weight,
-                     "discriminator_every": self.igam_discriminator_every},
-            "pag": {"pag_weight": self.pag_weight, "pag_source": self.pag_source,
-                    "classes_per_example": self.pag_classes_per_example},
-            "alignment_penalty": {"alignment_penalty_weight": self.alignment_penalty_weight},
-            "input_gradient_norm": {"gradient_norm_weight": self.gradient_norm_weight},
-            "kdiga": {"kdiga_kd_weight": self.kdiga_kd_weight, "kdiga_temperature": self.kdiga_temperature,
-                      "kdiga_gradient_weight": self.kdiga_gradient_weight},
-            "igdm": {"igdm_weight": self.igdm_weight, "igdm_beta": self.igdm_beta, "ramp_epochs": self.epochs,
-                     "steps_per_epoch": steps_per_epoch},
-        }
-        options.update(method_options.get(self.method, {}))
-        return options
+    @property
+    def method_class(self) -> type:
+        """The method's Trainer subclass."""
+        return method_class(self.method)
+
+    def trainer_options(self) -> dict:
+        """The constructor arguments every trainer takes besides its options and prepared inputs."""
+        return {"weight_decay": self.weight_decay, "eval_attack": self.eval_attack, "seed": self.seed}
 
     def make_optimizer(self) -> keras.optimizers.Optimizer:
         if self.optimizer == "adam":

@@ -18,9 +18,7 @@ from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import is_chief, worker_path
 from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation.tensorboard import TensorBoardLogger
-from igdtf.methods import ADVERSARIAL_METHODS, build_trainer
-from igdtf.methods.igam_stage import prepare_igam_teacher
-from igdtf.methods.pag import pag_targets
+from igdtf.methods import MethodContext, build_trainer
 from igdtf.models import MODEL_SPEC_FILE, ModelSpec
 from igdtf.overfitting_guard import OverfittingGuard
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
@@ -38,7 +36,7 @@ def check_attack_bounds(config: TrainConfig, info: DatasetInfo) -> None:
     """Raises ValueError if an attack's input range differs from the dataset's (e.g. [0, 1]
     clipping on unbounded vector data would silently break every attack)."""
     attacks = {"eval_attack": config.eval_attack}
-    if config.method in ADVERSARIAL_METHODS:
+    if config.method_class.adversarial:
         attacks["attack"] = config.attack
     for name, attack in attacks.items():
         if attack is not None and attack.bounds != info.bounds:
@@ -46,27 +44,15 @@ def check_attack_bounds(config: TrainConfig, info: DatasetInfo) -> None:
                              f"{info.bounds or 'all real numbers (no bounds)'}; build it with bounds={info.bounds}.")
 
 
-def prepare_method(config: TrainConfig, info: DatasetInfo, train_data: tf.data.Dataset, output_dir: str,
+def prepare_method(config: TrainConfig, info: DatasetInfo, batches: TrainingBatches, output_dir: str,
                    teacher: keras.Model | None, strategy: tf.distribute.Strategy):
-    """What a method needs besides its options: (teacher, extra trainer options).
-
-    pag (data sources): class representatives from one pass over `train_data`;
-    alignment_penalty: the dataset's analytic Δx; igam: the first stage, which finetunes the
-    teacher's logit layer (and a learned input adapter) and is saved to OUTPUT_DIR, or reloaded
-    from there. Raises ValueError for settings that cannot work, before any training.
-    """
-    if config.method == "pag" and config.pag_source != "rigd":
-        return teacher, {"targets": pag_targets(config.pag_source, train_data, info.num_classes,
-                                                config.pag_pool_size, config.seed)}
-    if config.method == "alignment_penalty":
-        if info.delta_x is None:
-            raise ValueError(f"alignment_penalty needs the vector to the closest point of the closest wrong class "
-                             f"in closed form, which {info.name} does not provide; datasets that do: spheres, "
-                             "squares.")
-        return teacher, {"delta_x": info.delta_x}
-    if config.method != "igam" or teacher is None:
-        return teacher, {}
-    return prepare_igam_teacher(config, info, train_data, output_dir, teacher, strategy)
+    """(teacher, the method's prepared constructor inputs): its `prepare` hook (igdtf.methods)
+    on the first epoch's batches. Raises ValueError for settings that cannot work, before any
+    training."""
+    context = MethodContext(config, info, batches.first_epoch(), output_dir, teacher, strategy,
+                            batches.steps_per_epoch)
+    inputs = dict(config.method_class.prepare(context))
+    return inputs.pop("teacher", teacher), inputs
 
 
 def train_model(
@@ -120,7 +106,7 @@ def train_model(
     batches = TrainingBatches(train_data, strategy)
     if config.checkpoint_every_steps and not batches.steps_per_epoch:
         raise ConfigError("checkpoint_every_steps needs training data of known length.")
-    teacher, method_inputs = prepare_method(config, info, batches.first_epoch(), output_dir, teacher, strategy)
+    teacher, method_inputs = prepare_method(config, info, batches, output_dir, teacher, strategy)
     run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard, callbacks)
     run.build(teacher, method_inputs)
     if is_chief(strategy):
@@ -186,8 +172,8 @@ class _Run:
         with dtype_policy(policy), self.strategy.scope():
             keras.utils.set_random_seed(config.seed)
             self.student = self.model_spec().build()
-            self.trainer = build_trainer(config.method, self.student, teacher=teacher,
-                                         **config.trainer_options(self.batches.steps_per_epoch), **method_inputs)
+            self.trainer = build_trainer(config.method, self.student, teacher=teacher, options=config.method_options,
+                                         **config.trainer_options(), **method_inputs)
             self.trainer.compile(optimizer=config.make_optimizer(), jit_compile=False)
             self.trainer.optimizer.build(self.student.trainable_variables)
         self.metric_variables = [v for metric in self.trainer.metrics for v in metric.variables]
@@ -240,7 +226,7 @@ class _Run:
             callbacks.append(PlateauSchedule(self.state, config.monitor, config.plateau_patience))
         if self.validation_data is not None:
             callbacks.append(BestModel(self.state, self.student, config.monitor, self.files))
-            if config.eval_attack is not None and config.method in ADVERSARIAL_METHODS:
+            if config.eval_attack is not None and config.method_class.adversarial:
                 callbacks.append(OverfittingGuard(self.trainer, self.files, config.overfitting_action))
         if self.tensorboard is not None:
             options = self.tensorboard

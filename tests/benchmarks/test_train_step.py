@@ -54,7 +54,7 @@ def test_plain_step_updates_the_weights_exactly_as_the_trainer(method, batch):
     x, y = batch
     student, plain_student, teacher = tiny_cnn(0), tiny_cnn(0), tiny_cnn(1)
     attack = PGD(steps=2, random_start=False)
-    options = {"teacher": teacher, "alignment_weight": 2.0} if method == "igd" else {}
+    options = {"teacher": teacher, "igd_lambda": 2.0} if method == "igd" else {}
     trainer = build_trainer(method, student, attack=attack, weight_decay=5e-4, **options)
     trainer.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9))
     trainer.train_on_batch(x, y)

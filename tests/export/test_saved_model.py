@@ -7,7 +7,8 @@ from tensorflow_serving.apis import prediction_log_pb2
 
 from igdtf.attributions import class_logit_gradient
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.methods import IGD, load_teacher
+from igdtf.methods import load_teacher
+from igdtf.methods.igd import IGD
 
 from tests.conftest import IMAGE_SHAPE, NUM_CLASSES, tiny_cnn
 from tests.export.contract import check_serving_contract, encode_png

@@ -5,8 +5,10 @@ devices must be configured before any TensorFlow op, which is why the test runs 
 subprocess. Weights compared: the student's and, for IGAM, the discriminator's.
 """
 
+import dataclasses
 import json
 import sys
+import tempfile
 
 import tensorflow as tf
 
@@ -19,55 +21,39 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from igdtf.attacks import PGD  # noqa: E402
-from igdtf.methods import ADVERSARIAL_METHODS, TEACHER_METHODS, build_trainer, pag_targets  # noqa: E402
+from igdtf.methods import METHODS  # noqa: E402
 from igdtf.models import build_model  # noqa: E402
+
+from tests.methods.harness import harness_trainer  # noqa: E402
 
 GLOBAL_BATCH = 8
 # The method whose loss is this method's without its own term: the term must move the weights.
 BASELINES = {"igd": "pgdat", "trades_igd": "trades", "igam": "standard", "pag": "standard",
              "alignment_penalty": "standard", "input_gradient_norm": "standard", "trades": "standard",
              "kdiga": "standard", "igdm": "pgdat"}
+# Options that make each term large enough to move one step visibly (applied where a method has them);
+# IGAM's discriminator steps every step: one replica would accumulate, two fall back to a scaled rate.
+STRONGER_TERMS = {"igd_lambda": 3.0, "igam_lambda_adv": 1.0, "igam_lambda_diff": 1.0, "igam_discriminator_every": 1,
+                  "alignment_penalty_lambda": 1.0, "input_gradient_norm_lambda": 10.0, "kdiga_temperature": 2.0,
+                  "kdiga_gamma": 10.0, "igdm_alpha": 5.0, "igdm_beta": 0.5}
 
 
 def _model():
     return build_model("small_cnn", (8, 8, 3), 3, [0.5] * 3, [0.25] * 3, width=4)
 
 
-def toward_other_class(x, labels, target):
-    sign = tf.cast(tf.sign(tf.cast(target, tf.int32) - tf.cast(labels, tf.int32)), tf.float32)
-    return tf.ones_like(x) * sign[:, None, None, None]
-
-
 def one_step(method: str, strategy, initial_weights, teacher_weights, x, y):
     with strategy.scope():
         student = _model()
         student.set_weights(initial_weights)
-        options = {"weight_decay": 5e-3}
-        teacher = None
-        if method in ADVERSARIAL_METHODS:
-            options["attack"] = PGD(steps=3, random_start=False)
-        if method in TEACHER_METHODS:
-            teacher = _model()
-            teacher.set_weights(teacher_weights)
-        if method in ("igd", "trades_igd"):
-            options["alignment_weight"] = 3.0
-        if method == "igam":
-            # D updated every step: one replica would accumulate, two fall back to a scaled rate
-            options.update(igam_adversarial_weight=1.0, igam_difference_weight=1.0, discriminator_every=1)
-        if method == "pag":
-            data = tf.data.Dataset.from_tensor_slices((x, y)).batch(GLOBAL_BATCH)
-            options["targets"] = pag_targets("nearest_neighbor", data, 3, pool_size=4)
-        if method == "alignment_penalty":
-            options.update(delta_x=toward_other_class, alignment_penalty_weight=1.0)
-        if method == "input_gradient_norm":
-            options["gradient_norm_weight"] = 10.0
-        if method == "kdiga":
-            options.update(kdiga_temperature=2.0, kdiga_gradient_weight=10.0)
-        if method == "igdm":
-            options.update(igdm_weight=5.0, igdm_beta=0.5)
+        teacher = _model()
+        teacher.set_weights(teacher_weights)
+        names = {field.name for field in dataclasses.fields(METHODS[method].options_class)}
+        options = {name: value for name, value in STRONGER_TERMS.items() if name in names}
         keras.utils.set_random_seed(1)  # the same initial discriminator (IGAM) on 1 and 2 replicas
-        trainer = build_trainer(method, student, teacher=teacher, **options)
-        trainer.compile(optimizer=keras.optimizers.SGD(0.5))
+        trainer = harness_trainer(method, student, teacher, x, y, tempfile.mkdtemp(), strategy=strategy,
+                                  optimizer=keras.optimizers.SGD(0.5), weight_decay=5e-3,
+                                  attack=PGD(steps=3, random_start=False), **options)
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(GLOBAL_BATCH)
     logs = trainer.fit(data, epochs=1, verbose=0).history
     weights = student.get_weights() + (trainer.adversary.get_weights() if trainer.adversary is not None else [])

@@ -6,26 +6,24 @@ import pytest
 import tensorflow as tf
 
 from igdtf.attacks import PGD, threat_model
-from igdtf.methods import ADVERSARIAL_METHODS, TEACHER_METHODS, build_trainer
+from igdtf.methods import build_trainer, methods_where
 from igdtf.methods.gradalign import gradalign_cosine
 
 from tests.conftest import smooth_mlp, tiny_cnn
-from tests.methods.test_methods import EXPECTED_METRICS
+from tests.methods.harness import harness_trainer
 
 SEED = tf.constant([3, 4], tf.int64)
 
 
-@pytest.mark.parametrize("method", ADVERSARIAL_METHODS)
-def test_every_adversarial_method_trains_with_n_fgsm_bfloat16_and_gradalign(method, batch):
+@pytest.mark.parametrize("method", methods_where(adversarial=True))
+def test_every_adversarial_method_trains_with_n_fgsm_bfloat16_and_gradalign(method, batch, tmp_path):
     x, y = batch
     student = tiny_cnn(0)
     before = [w.copy() for w in student.get_weights()]
-    teacher = {"teacher": tiny_cnn(1)} if method in TEACHER_METHODS else {}
-    trainer = build_trainer(method, student, attack=PGD(steps=2), train_attack="n_fgsm", attack_precision="bfloat16",
-                            gradalign_weight=0.2, **teacher)
-    trainer.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9))
+    trainer = harness_trainer(method, student, tiny_cnn(1), x, y, str(tmp_path), train_attack="n_fgsm",
+                              attack_precision="bfloat16", gradalign_lambda=0.2)
     history = trainer.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(4), epochs=1, verbose=0).history
-    assert set(history) == EXPECTED_METRICS[method] | {"gradalign_cos"}
+    assert set(history) == {"loss", "ce", *trainer.penalty_metrics, "gradalign_cos", "acc"}
     assert all(np.isfinite(v[-1]) for v in history.values()) and -1.0 <= history["gradalign_cos"][-1] <= 1.0
     assert any(not np.allclose(a, b) for a, b in zip(before, student.get_weights()))
 
@@ -60,6 +58,6 @@ def test_gradalign_cosine_is_one_without_noise_and_its_gradient_reaches_the_weig
 
 def test_gradalign_off_adds_no_metric_and_negative_lambda_is_refused():
     trainer = build_trainer("pgdat", tiny_cnn(0))
-    assert trainer.regularizer_metrics == ()
-    with pytest.raises(ValueError, match=r"gradalign_weight \(λ\) must be a number >= 0"):
-        build_trainer("pgdat", tiny_cnn(0), gradalign_weight=-0.1)
+    assert trainer.regularizer_metrics() == ()
+    with pytest.raises(ValueError, match=r"gradalign_lambda \(λ\) must be a number >= 0"):
+        build_trainer("pgdat", tiny_cnn(0), gradalign_lambda=-0.1)

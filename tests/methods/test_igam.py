@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.methods import IGAM, InputAdapter, finetune_teacher
+from igdtf.methods import InputAdapter, finetune_teacher
+from igdtf.methods.igam import IGAM
 from igdtf.methods.igam import gradient_discriminator, loss_input_gradient, standardize_gradient
 from igdtf.models import build_model
 from tests.conftest import tiny_cnn
@@ -86,17 +87,17 @@ def test_igam_refuses_a_teacher_of_another_size_without_adapter_and_bad_weights(
         IGAM(tiny_cnn(), _cnn((16, 16, 3)))
     with pytest.raises(ValueError, match="Teacher has 5 classes but the student has 3: finetune"):
         IGAM(tiny_cnn(), _cnn((8, 8, 3), classes=5))
-    with pytest.raises(ValueError, match=r"igam_adversarial_weight \(λ_adv\) must be a number >= 0"):
-        IGAM(tiny_cnn(), tiny_cnn(1), igam_adversarial_weight=-1.0)
-    with pytest.raises(ValueError, match=r"igam_difference_weight \(λ_diff\) must be a number >= 0"):
-        IGAM(tiny_cnn(), tiny_cnn(1), igam_difference_weight=-0.5)
+    with pytest.raises(ValueError, match=r"igam_lambda_adv \(λ_adv\) must be a number >= 0"):
+        IGAM(tiny_cnn(), tiny_cnn(1), igam_lambda_adv=-1.0)
+    with pytest.raises(ValueError, match=r"igam_lambda_diff \(λ_diff\) must be a number >= 0"):
+        IGAM(tiny_cnn(), tiny_cnn(1), igam_lambda_diff=-0.5)
 
 
 def test_igam_trains_student_and_discriminator_in_one_step_with_a_larger_teacher(batch):
     x, y = batch
     teacher = _cnn((16, 16, 3), seed=1)
     teacher_before = [w.copy() for w in teacher.get_weights()]
-    trainer = IGAM(tiny_cnn(), teacher, adapter="upsize", igam_difference_weight=1.0, discriminator_every=2)
+    trainer = IGAM(tiny_cnn(), teacher, igam_adapter="upsize", igam_lambda_diff=1.0, igam_discriminator_every=2)
     trainer.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9))
     assert trainer.adversary_optimizer.learning_rate.numpy() == pytest.approx(0.1)
     d_weights = lambda: [v.numpy().copy() for v in trainer.adversary.trainable_variables]  # noqa: E731

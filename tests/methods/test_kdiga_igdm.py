@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 
 from igdtf.attacks import PGD
-from igdtf.methods import IGDM, KDIGA
+from igdtf.methods.igdm import IGDM
+from igdtf.methods.kdiga import KDIGA
 
 from tests.conftest import smooth_mlp, tiny_cnn
 
@@ -33,7 +34,7 @@ def _ce_gradient(model, x, y):
 def test_kdiga_loss_is_the_papers_sum_of_ce_kd_and_gradient_distance(batch):
     x, y = batch
     student, teacher = smooth_mlp(0), smooth_mlp(1)
-    trainer = KDIGA(student, teacher, kdiga_kd_weight=0.3, kdiga_temperature=2.0, kdiga_gradient_weight=5.0)
+    trainer = KDIGA(student, teacher, kdiga_alpha=0.3, kdiga_temperature=2.0, kdiga_gamma=5.0)
     logits = student(x)
     term, values = trainer.penalty(tf.constant(x), tf.constant(y), None, logits)
     s, t = logits.numpy(), teacher(x).numpy()
@@ -49,11 +50,11 @@ def test_kdiga_loss_is_the_papers_sum_of_ce_kd_and_gradient_distance(batch):
 def test_kdiga_term_vanishes_for_its_own_teacher_and_its_gradient_reaches_the_weights(batch):
     x, y = batch
     student = smooth_mlp(0)
-    own = KDIGA(student, smooth_mlp(0), kdiga_kd_weight=0.5)
+    own = KDIGA(student, smooth_mlp(0), kdiga_alpha=0.5)
     _, values = own.penalty(tf.constant(x), tf.constant(y), None, student(x))
     np.testing.assert_allclose(values["kd_kl"].numpy(), 0.0, atol=1e-6)
     np.testing.assert_allclose(values["grad_diff"].numpy(), 0.0, atol=1e-5)
-    trainer = KDIGA(student, smooth_mlp(1), kdiga_kd_weight=0.0)  # the gradient term alone moves the weights
+    trainer = KDIGA(student, smooth_mlp(1), kdiga_alpha=0.0)  # the gradient term alone moves the weights
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(trainer.penalty(tf.constant(x), tf.constant(y), None, student(x))[0])
     gradients = tape.gradient(loss, student.trainable_variables)
@@ -66,7 +67,7 @@ def test_igdm_matches_output_differences_at_x_plus_and_minus_beta_delta(batch):
     student, teacher = smooth_mlp(0), smooth_mlp(1)
     rng = np.random.default_rng(1)
     x_adv = np.clip(x + rng.uniform(-0.2, 0.2, x.shape), 0, 1).astype("float32")
-    trainer = IGDM(student, teacher, igdm_weight=3.0, igdm_beta=0.5)
+    trainer = IGDM(student, teacher, igdm_alpha=3.0, igdm_beta=0.5)
     trainer.compile(optimizer=keras.optimizers.SGD(0.1))
     term, values = trainer.penalty(tf.constant(x), tf.constant(y), None, student(x_adv), x_train=tf.constant(x_adv))
     delta = 0.5 * (x_adv - x)
@@ -81,7 +82,7 @@ def test_igdm_matches_output_differences_at_x_plus_and_minus_beta_delta(batch):
 
 
 def test_igdm_weight_grows_linearly_with_the_epoch_and_needs_a_known_epoch_length():
-    trainer = IGDM(tiny_cnn(0), tiny_cnn(1), igdm_weight=20.0, ramp_epochs=4, steps_per_epoch=10,
+    trainer = IGDM(tiny_cnn(0), tiny_cnn(1), igdm_alpha=20.0, ramp_epochs=4, steps_per_epoch=10,
                    attack=PGD(steps=1))
     trainer.compile(optimizer=keras.optimizers.SGD(0.1))
     weights = []
@@ -94,8 +95,8 @@ def test_igdm_weight_grows_linearly_with_the_epoch_and_needs_a_known_epoch_lengt
 
 
 @pytest.mark.parametrize("call,message", [
-    (lambda: KDIGA(tiny_cnn(), tiny_cnn(), kdiga_kd_weight=1.5),
-     r"kdiga_kd_weight \(α\) must be a number in \[0, 1\]"),
+    (lambda: KDIGA(tiny_cnn(), tiny_cnn(), kdiga_alpha=1.5),
+     r"kdiga_alpha \(α\) must be a number in \[0, 1\]"),
     (lambda: KDIGA(tiny_cnn(), tiny_cnn(), kdiga_temperature=0), r"kdiga_temperature \(τ\) must be a number > 0"),
     (lambda: IGDM(tiny_cnn(), tiny_cnn(), igdm_beta=-1), r"igdm_beta \(β\) must be a number >= 0"),
 ])

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.methods import PAG, pag_targets
+from igdtf.methods import pag_targets
+from igdtf.methods.pag import PAG
 from igdtf.models import build_model
 from tests.conftest import tiny_cnn
 
@@ -34,7 +35,7 @@ def test_class_mean_and_one_image_targets_come_from_the_right_class():
 def test_nearest_neighbor_pool_and_search_exclude_the_example_itself():
     targets = pag_targets("nearest_neighbor", _data(), 3, pool_size=100)  # every example of each class
     assert targets.points.shape == (3, 100, 4)
-    trainer = PAG(linear(), "nearest_neighbor", targets)
+    trainer = PAG(linear(), pag_source="nearest_neighbor", targets=targets)
     classes = trainer.target_classes(tf.constant(X), None)
     g = trainer.target_gradients(tf.constant(X), classes).numpy()  # [N, 3, 4]
     for i in range(len(X)):
@@ -48,7 +49,7 @@ def test_nearest_neighbor_pool_and_search_exclude_the_example_itself():
 def test_penalty_matches_the_formula_on_a_linear_model():
     model = linear()
     targets = pag_targets("class_mean", _data(), 3)
-    trainer = PAG(model, "class_mean", targets, pag_weight=2.0)
+    trainer = PAG(model, pag_source="class_mean", targets=targets, pag_lambda=2.0)
     term, values = trainer.penalty(tf.constant(X[:5]), tf.constant(Y[:5]), None, None)
     w = model.get_layer("logits").get_weights()[0]  # ∂f_t/∂x = w_t / std (std = 1)
     expected_cos = np.array([[np.dot(w[:, t], targets.points[t] - x) /
@@ -60,16 +61,18 @@ def test_penalty_matches_the_formula_on_a_linear_model():
 
 def test_rigd_aligns_with_the_teacher_and_is_perfect_when_the_teacher_is_the_student():
     student = linear(0)
-    trainer = PAG(student, "rigd", teacher=linear(0), pag_weight=1.0)
+    trainer = PAG(student, pag_source="rigd", teacher=linear(0), pag_lambda=1.0)
     term, values = trainer.penalty(tf.constant(X[:6]), tf.constant(Y[:6]), None, None)
     np.testing.assert_allclose(values["pag_cos"].numpy(), 1.0, atol=1e-5)
     np.testing.assert_allclose(term.numpy(), 0.0, atol=1e-4)
-    _, other = PAG(linear(0), "rigd", teacher=linear(1)).penalty(tf.constant(X[:6]), tf.constant(Y[:6]), None, None)
+    _, other = PAG(linear(0), pag_source="rigd", teacher=linear(1)).penalty(tf.constant(X[:6]), tf.constant(Y[:6]),
+                                                                           None, None)
     assert other["pag_cos"].numpy().max() < 0.999
 
 
 def test_class_sampling_uses_distinct_classes_and_rescales_the_sum():
-    trainer = PAG(linear(), "class_mean", pag_targets("class_mean", _data(), 3), classes_per_example=2)
+    trainer = PAG(linear(), pag_source="class_mean", targets=pag_targets("class_mean", _data(), 3),
+                  pag_classes_per_example=2)
     classes = trainer.target_classes(tf.constant(X), tf.constant([1, 2], tf.int64)).numpy()
     assert classes.shape == (40, 2) and (classes[:, 0] != classes[:, 1]).all()
     assert len({tuple(row) for row in classes}) > 1
@@ -81,15 +84,18 @@ def test_class_sampling_uses_distinct_classes_and_rescales_the_sum():
     (lambda: pag_targets("class_mean", _data(y=Y % 2), 3), r"classes \[2\] have none"),
     (lambda: pag_targets("one_image", _data(y=Y + 1), 3), "label 3, outside"),
     (lambda: pag_targets("rigd", _data(), 3), "Unknown PAG target source \\(data\\) 'rigd'"),
-    (lambda: PAG(linear(), "nearest_neighbor", pag_targets("class_mean", _data(), 3)), "built for source 'class_mean'"),
-    (lambda: PAG(build_model("mlp", (4,), 5, [0.0], [1.0], hidden=()), "class_mean",
-                 pag_targets("class_mean", _data(), 3)), "targets have 3 classes but the model has 5"),
-    (lambda: PAG(linear(), "class_mean"), "needs targets built from the training data"),
-    (lambda: PAG(linear(), "rigd"), "needs a frozen robust teacher"),
-    (lambda: PAG(linear(), "class_mean", pag_targets("class_mean", _data(), 3), teacher=linear()), "takes no teacher"),
-    (lambda: PAG(tiny_cnn(), "rigd", teacher=linear()), "Teacher input shape"),
-    (lambda: PAG(linear(), "class_mean", pag_targets("class_mean", _data(), 3), pag_weight=-1), r"pag_weight \(λ\) must"),
-    (lambda: PAG(linear(), "rigd", teacher=linear(), classes_per_example=4), "at most the 3 classes"),
+    (lambda: PAG(linear(), pag_source="nearest_neighbor", targets=pag_targets("class_mean", _data(), 3)),
+     "built for source 'class_mean'"),
+    (lambda: PAG(build_model("mlp", (4,), 5, [0.0], [1.0], hidden=()), pag_source="class_mean",
+                 targets=pag_targets("class_mean", _data(), 3)), "targets have 3 classes but the model has 5"),
+    (lambda: PAG(linear(), pag_source="class_mean"), "needs targets built from the training data"),
+    (lambda: PAG(linear(), pag_source="rigd"), "needs a frozen robust teacher"),
+    (lambda: PAG(linear(), pag_source="class_mean", targets=pag_targets("class_mean", _data(), 3), teacher=linear()),
+     "takes no teacher"),
+    (lambda: PAG(tiny_cnn(), pag_source="rigd", teacher=linear()), "Teacher input shape"),
+    (lambda: PAG(linear(), pag_source="class_mean", targets=pag_targets("class_mean", _data(), 3), pag_lambda=-1),
+     r"pag_lambda \(λ\) must"),
+    (lambda: PAG(linear(), pag_source="rigd", teacher=linear(), pag_classes_per_example=4), "at most the 3 classes"),
 ])
 def test_bad_pag_settings_are_refused(call, message):
     with pytest.raises(ValueError, match=message):

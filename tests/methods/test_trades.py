@@ -3,7 +3,7 @@ import pytest
 import tensorflow as tf
 
 from igdtf.attacks import PGD
-from igdtf.methods import TRADES, TRADESIGD
+from igdtf.methods.trades import TRADES, TRADESIGD
 from igdtf.seeding import replica_invariant_normal
 from igdtf.attacks import kl_divergence
 from tests.conftest import smooth_mlp, tiny_cnn
@@ -41,7 +41,7 @@ def test_trades_loss_is_ce_on_clean_inputs_plus_beta_kl(batch):
 def test_trades_igd_adds_the_igd_alignment(batch):
     x, y = batch
     student = smooth_mlp(0)
-    trainer = TRADESIGD(student, smooth_mlp(0), alignment_weight=2.0, trades_beta=1.0, attack=PGD(steps=2))
+    trainer = TRADESIGD(student, smooth_mlp(0), igd_lambda=2.0, trades_beta=1.0, attack=PGD(steps=2))
     trainer.compile(optimizer="sgd")
     logits = student(x, training=True)
     term, values = trainer.penalty(tf.constant(x), tf.constant(y), None, logits)
@@ -58,7 +58,7 @@ def test_replica_invariant_noise_on_one_device_is_plain_stateless_noise():
 
 @pytest.mark.parametrize("call,message", [
     (lambda: TRADES(tiny_cnn(), trades_beta=-1.0), r"trades_beta \(β\) must be a number >= 0"),
-    (lambda: TRADESIGD(tiny_cnn(), tiny_cnn(1), alignment_weight=-2.0), r"alignment_weight \(λ\) must"),
+    (lambda: TRADESIGD(tiny_cnn(), tiny_cnn(1), igd_lambda=-2.0), r"igd_lambda \(λ\) must"),
 ])
 def test_bad_trades_settings_are_refused(call, message):
     with pytest.raises(ValueError, match=message):

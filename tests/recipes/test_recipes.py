@@ -63,7 +63,7 @@ def test_quickstart_train_attack_changes_only_the_adversarial_models_training_at
     for name in ("pgdat", "igd"):
         assert (getattr(fast, name).train_attack, getattr(fast, name).attack_precision) == ("n_fgsm", "bfloat16")
         assert getattr(default, name).train_attack == "pgd" and getattr(default, name).eval_attack is not None
-    assert (default.igd.alignment_weight, fast.igd.alignment_weight) == (IGD_LAMBDA, 1.0)
+    assert (default.igd.igd_lambda, fast.igd.igd_lambda) == (IGD_LAMBDA, 1.0)
     assert fast.standard == default.standard and fast.eval_attack == default.eval_attack
 
 
@@ -118,16 +118,16 @@ def test_the_shared_flags_accept_every_method_and_refuse_bad_method_settings():
     from igdtf.methods import METHODS
     methods = sorted(METHODS)
     bad = {
-        "--igam_lambda_adv=-1": "igam_adversarial_weight (λ_adv) must be a number >= 0",
-        "--igam_lambda_diff=-0.1": "igam_difference_weight (λ_diff) must be a number >= 0",
-        "--pag_lambda=-1": "pag_weight (λ) must be a number >= 0",
-        "--alignment_penalty_lambda=-1": "alignment_penalty_weight (λ_α) must be a number >= 0",
-        "--grad_norm_lambda=-1": "gradient_norm_weight (λ) must be a number >= 0",
+        "--igam_lambda_adv=-1": "igam_lambda_adv (λ_adv) must be a number >= 0",
+        "--igam_lambda_diff=-0.1": "igam_lambda_diff (λ_diff) must be a number >= 0",
+        "--pag_lambda=-1": "pag_lambda (λ) must be a number >= 0",
+        "--alignment_penalty_lambda=-1": "alignment_penalty_lambda (λ_α) must be a number >= 0",
+        "--grad_norm_lambda=-1": "input_gradient_norm_lambda (λ) must be a number >= 0",
         "--trades_beta=-6": "trades_beta (β) must be a number >= 0",
-        "--kdiga_alpha=1.5": "kdiga_kd_weight (α) must be a number in [0, 1]",
+        "--kdiga_alpha=1.5": "kdiga_alpha (α) must be a number in [0, 1]",
         "--kdiga_temperature=0": "kdiga_temperature (τ) must be a number > 0",
-        "--kdiga_gamma=-1": "kdiga_gradient_weight (γ) must be a number >= 0",
-        "--igdm_alpha=-1": "igdm_weight (α) must be a number >= 0",
+        "--kdiga_gamma=-1": "kdiga_gamma (γ) must be a number >= 0",
+        "--igdm_alpha=-1": "igdm_alpha (α) must be a number >= 0",
         "--igdm_beta=-1": "igdm_beta (β) must be a number >= 0",
         "--pag_source=scores": "value should be one of <one_image|class_mean|nearest_neighbor|rigd>",
         "--igam_adapter=zoom": "value should be one of <none|upsize|zero_pad|random_pad|center_crop|transpose_conv>",
@@ -147,8 +147,8 @@ def test_imagenet100_without_data_fails_fast_naming_the_files(tmp_path):
 
 
 @pytest.mark.parametrize("flag,message", [
-    ("--igd_lambda=-1", "alignment_weight (λ) must be a number >= 0"),
-    ("--pag_lambda=-1", "pag_weight (λ) must be a number >= 0"),
+    ("--igd_lambda=-1", "igd_lambda (λ) must be a number >= 0"),
+    ("--pag_lambda=-1", "pag_lambda (λ) must be a number >= 0"),
     ("--epsilon=-8", "epsilon must be a number >= 0"),
     ("--pgd_steps=0", "steps must be an integer >= 1"),
     ("--method=fgsm", "flag --method=fgsm: value should be one of"),

@@ -1,3 +1,4 @@
+import dataclasses
 import types
 
 import pytest
@@ -5,20 +6,18 @@ import pytest
 from igdtf.distribute import make_strategy
 from igdtf.errors import ConfigError
 from igdtf.methods import METHODS
-from igdtf.recipes.training_flags import config_from_flags, method_help
+from igdtf.recipes.method_flags import method_help, option_fields
+from igdtf.recipes.training_flags import config_from_flags
 
 
 def _values(**overrides):
+    """A namespace like the parsed flags: run settings, and every method option at its default."""
+    options = {name: field.default for name, (field, _) in option_fields().items()}
+    deprecated = {old: None for field, _ in option_fields().values() for old in field.metadata["deprecated_names"]}
     values = dict(method="igd", arch="resnet18", epochs=2, batch_size=8, optimizer="sgd", learning_rate=0.1,
                   momentum=0.9, weight_decay=5e-4, plateau_patience=10, epsilon=8.0, step_size=2.0,
-                  pgd_steps=10, igd_lambda=2.0, cutout_size=None, seed=0, synchronized_bn=False,
-                  checkpoint_every_steps=None, mixed_precision=False, igam_lambda_adv=2.0, igam_lambda_diff=1.0,
-                  igam_adapter="none", igam_finetune_steps=100, igam_discriminator_every=10, pag_lambda=1.5,
-                  pag_source="nearest_neighbor",
-                  pag_pool_size=64, pag_classes_per_example=None, alignment_penalty_lambda=0.1,
-                  grad_norm_lambda=1.0, trades_beta=6.0, train_attack="pgd", attack_precision="float32",
-                  gradalign_lambda=0.0, overfitting_action="log", kdiga_alpha=0.5, kdiga_temperature=1.0,
-                  kdiga_gamma=1.0, igdm_alpha=20.0, igdm_beta=1.0)
+                  pgd_steps=10, seed=0, synchronized_bn=False, checkpoint_every_steps=None, mixed_precision=False,
+                  overfitting_action="log", **options, **deprecated)
     return types.SimpleNamespace(**{**values, **overrides})
 
 
@@ -30,18 +29,31 @@ def test_scale_flags_reach_the_train_config():
     assert config_from_flags(_values(method="standard")).eval_attack is None  # best by clean accuracy
 
 
-def test_fast_training_flags_reach_the_config_and_apply_only_to_adversarial_methods():
+def test_fast_training_flags_reach_the_method_options_and_apply_only_to_adversarial_methods():
     config = config_from_flags(_values(method="trades_igd", train_attack="n_fgsm", attack_precision="bfloat16",
                                        gradalign_lambda=0.2, overfitting_action="pgd"))
-    assert (config.train_attack, config.attack_precision, config.gradalign_weight, config.overfitting_action) == \
+    options = config.method_options
+    assert (options.train_attack, options.attack_precision, options.gradalign_lambda, config.overfitting_action) == \
         ("n_fgsm", "bfloat16", 0.2, "pgd")
-    options = config.trainer_options()
-    assert (options["train_attack"], options["attack_precision"], options["gradalign_weight"]) == ("n_fgsm", "bfloat16", 0.2)
     assert config.eval_attack.steps == 10  # the evaluation attack stays PGD
-    with pytest.raises(ConfigError, match="apply to the adversarial methods .* not to standard"):
-        config_from_flags(_values(method="standard", train_attack="fgsm_rs"))
-    with pytest.raises(ConfigError, match="gradalign_weight .* must be a number >= 0"):
+    with pytest.raises(ConfigError, match="--train_attack applies to igd, igdm, pgdat, .*, not to --method=standard"):
+        config_from_flags(_values(method="standard", train_attack="fgsm_rs"), given={"train_attack"})
+    with pytest.raises(ConfigError, match="gradalign_lambda \(λ\) must be a number >= 0"):
         config_from_flags(_values(gradalign_lambda=-1.0))
+
+
+def test_one_name_per_setting_from_flag_to_config():
+    config = config_from_flags(_values(method="igd", igd_lambda=3.5), given={"igd_lambda"})
+    assert config.method_options.igd_lambda == 3.5
+    assert dataclasses.asdict(config)["method_options"]["igd_lambda"] == 3.5  # what run.json records
+
+
+def test_a_deprecated_flag_name_still_works_and_cannot_be_combined_with_its_new_name(caplog):
+    values = _values(method="input_gradient_norm", grad_norm_lambda=0.25)
+    assert config_from_flags(values).method_options.input_gradient_norm_lambda == 0.25
+    assert "--grad_norm_lambda is deprecated" in caplog.text
+    with pytest.raises(ConfigError, match="--grad_norm_lambda is the deprecated name of --input_gradient_norm_lambda"):
+        config_from_flags(values, given={"input_gradient_norm_lambda"})
 
 
 def test_synchronized_bn_needs_a_batchnorm_architecture():

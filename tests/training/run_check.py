@@ -59,9 +59,9 @@ train = EpochBatches(tf.data.Dataset.from_tensor_slices((images[:48], labels[:48
                      shuffle_buffer=48, cutout_size=3)
 validation = evaluation_pipeline(tf.data.Dataset.from_tensor_slices((images[48:], labels[48:])), 8)
 attack = PGD(steps=2, random_start=bool(args.random_start))
-config = TrainConfig(method="pgdat", arch="small_cnn", arch_options={"width": 4}, epochs=args.epochs,
-                     batch_size=8, learning_rate=0.05, plateau_patience=1, attack=attack,
-                     eval_attack=attack, checkpoint_every_steps=2, seed=1)
+config = TrainConfig.create(method="pgdat", arch="small_cnn", arch_options={"width": 4}, epochs=args.epochs,
+                            batch_size=8, learning_rate=0.05, plateau_patience=1, attack=attack,
+                            eval_attack=attack, checkpoint_every_steps=2, seed=1)
 
 
 class KillAt(keras.callbacks.Callback):

@@ -37,7 +37,7 @@ def _train_batches(batch_size=8) -> EpochBatches:
 def _config(**overrides) -> TrainConfig:
     base = dict(method="standard", arch="small_cnn", arch_options={"width": 4}, epochs=1, batch_size=8,
                 learning_rate=0.05, attack=PGD(steps=1))
-    return TrainConfig(**{**base, **overrides})
+    return TrainConfig.create(**{**base, **overrides})
 
 
 def test_a_directory_holding_another_method_or_architecture_is_refused(tmp_path):
