@@ -13,6 +13,7 @@ from igdtf.evaluation import INA_FRACTIONS
 from igdtf.methods import method_class
 from igdtf.models import ARCHITECTURES
 from igdtf.overfitting_guard import OVERFITTING_ACTIONS
+from igdtf.recipes import method_flags
 from igdtf.recipes.method_flags import define_method_flags, method_options_from_flags
 from igdtf.recipes.runner import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
@@ -21,6 +22,7 @@ from igdtf.training import OPTIMIZERS, TrainConfig
 def define_training_flags(defaults: dict) -> None:
     """Defines the shared flags; `defaults` gives each recipe's paper values."""
     define_method_flags(defaults)
+    flags.adopt_module_key_flags(method_flags)  # recipes adopting this module's flags list them in --help
     flags.DEFINE_enum("arch", defaults.get("arch", "resnet18"), sorted(ARCHITECTURES), "Architecture.")
     flags.DEFINE_integer("epochs", defaults["epochs"], "Training epochs.")
     flags.DEFINE_integer("batch_size", defaults["batch_size"], "Global batch size (split over replicas).")

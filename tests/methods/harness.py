@@ -4,6 +4,7 @@
 import dataclasses
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import PGD
@@ -11,7 +12,7 @@ from igdtf.data.registry import DatasetInfo
 from igdtf.methods import METHODS, MethodContext, build_trainer, method_class
 from igdtf.training import TrainConfig
 
-from tests.conftest import IMAGE_SHAPE, NUM_CLASSES
+from tests.conftest import IMAGE_SHAPE, NUM_CLASSES, tiny_cnn
 
 # Option values that only make the harness fast, applied to every method that has the option.
 FAST_OPTIONS = {"igam_finetune_steps": 0, "pag_pool_size": 4}
@@ -59,3 +60,26 @@ def harness_trainer(method, student, teacher, x, y, output_dir: str, strategy=No
 def reported_metrics(trainer) -> set:
     """The per-step metrics a trainer declares: loss, ce, its penalty's and regularizer's, acc."""
     return {"loss", "ce", *trainer.penalty_metrics, *trainer.regularizer_metrics(), "acc"}
+
+
+def check_method_trains(method, batch, tmp_path):
+    """The harness: two steps move the student, leave the teacher frozen, report the declared
+    metrics (finite); evaluation reports loss, ce, acc; the student saves and reloads."""
+    x, y = batch
+    student, teacher = tiny_cnn(0), tiny_cnn(1)
+    teacher_before = [w.copy() for w in teacher.get_weights()]
+    student_before = [w.copy() for w in student.get_weights()]
+    trainer = harness_trainer(method, student, teacher, x, y, str(tmp_path), weight_decay=5e-4)
+    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+    history = trainer.fit(data, epochs=1, verbose=0).history
+    assert set(history) == reported_metrics(trainer)
+    assert all(np.isfinite(v[-1]) for v in history.values())
+    assert int(trainer.optimizer.iterations.numpy()) == 2
+    assert any(not np.allclose(a, b) for a, b in zip(student_before, student.get_weights()))
+    for before, after in zip(teacher_before, teacher.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    evaluation = trainer.evaluate(data, verbose=0, return_dict=True)
+    assert set(evaluation) == {"loss", "ce", "acc"}
+    path = str(tmp_path / "student.keras")
+    student.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path)(x).numpy(), student(x).numpy(), atol=1e-5)

@@ -2,7 +2,6 @@
 
 import tempfile
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -13,7 +12,7 @@ from igdtf.methods.igd import IGD
 from igdtf.models import build_model
 
 from tests.conftest import NUM_CLASSES, smooth_mlp, tiny_cnn
-from tests.methods.harness import harness_trainer, reported_metrics
+from tests.methods.harness import check_method_trains, harness_trainer
 
 
 def _trainer(method, student, teacher=None, x=None, y=None, **arguments):
@@ -26,29 +25,6 @@ def _trainer(method, student, teacher=None, x=None, y=None, **arguments):
 @pytest.mark.parametrize("method", sorted(METHODS))
 def test_every_method_trains_two_steps_and_reports_its_metrics(method, batch, tmp_path):
     check_method_trains(method, batch, tmp_path)
-
-
-def check_method_trains(method, batch, tmp_path):
-    """The harness: two steps move the student, leave the teacher frozen, report the declared
-    metrics (finite); evaluation reports loss, ce, acc; the student saves and reloads."""
-    x, y = batch
-    student, teacher = tiny_cnn(0), tiny_cnn(1)
-    teacher_before = [w.copy() for w in teacher.get_weights()]
-    student_before = [w.copy() for w in student.get_weights()]
-    trainer = harness_trainer(method, student, teacher, x, y, str(tmp_path), weight_decay=5e-4)
-    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
-    history = trainer.fit(data, epochs=1, verbose=0).history
-    assert set(history) == reported_metrics(trainer)
-    assert all(np.isfinite(v[-1]) for v in history.values())
-    assert int(trainer.optimizer.iterations.numpy()) == 2
-    assert any(not np.allclose(a, b) for a, b in zip(student_before, student.get_weights()))
-    for before, after in zip(teacher_before, teacher.get_weights()):
-        np.testing.assert_array_equal(before, after)
-    evaluation = trainer.evaluate(data, verbose=0, return_dict=True)
-    assert set(evaluation) == {"loss", "ce", "acc"}
-    path = str(tmp_path / "student.keras")
-    student.save(path)
-    np.testing.assert_allclose(keras.models.load_model(path)(x).numpy(), student(x).numpy(), atol=1e-5)
 
 
 def test_eval_attack_adds_pgd_accuracy_to_evaluation(batch):

@@ -61,9 +61,11 @@ def test_quickstart_train_attack_changes_only_the_adversarial_models_training_at
     from igdtf.recipes.quickstart_config import IGD_LAMBDA, config
     default, fast = config(), config(train_attack="n_fgsm", attack_precision="bfloat16", igd_lambda=1.0)
     for name in ("pgdat", "igd"):
-        assert (getattr(fast, name).train_attack, getattr(fast, name).attack_precision) == ("n_fgsm", "bfloat16")
-        assert getattr(default, name).train_attack == "pgd" and getattr(default, name).eval_attack is not None
-    assert (default.igd.igd_lambda, fast.igd.igd_lambda) == (IGD_LAMBDA, 1.0)
+        options = getattr(fast, name).method_options
+        assert (options.train_attack, options.attack_precision) == ("n_fgsm", "bfloat16")
+        assert getattr(default, name).method_options.train_attack == "pgd"
+        assert getattr(default, name).eval_attack is not None
+    assert (default.igd.method_options.igd_lambda, fast.igd.method_options.igd_lambda) == (IGD_LAMBDA, 1.0)
     assert fast.standard == default.standard and fast.eval_attack == default.eval_attack
 
 
@@ -80,7 +82,8 @@ def test_help_explains_every_method_and_its_settings():
     for method in METHODS:
         assert f"{method}:" in text
     for flag in ("--igam_lambda_adv", "--igam_lambda_diff", "--igam_adapter", "--igam_finetune_steps", "--pag_lambda",
-                 "--pag_source", "--pag_pool_size", "--pag_classes_per_example", "--alignment_penalty_lambda", "--grad_norm_lambda", "--trades_beta",
+                 "--pag_source", "--pag_pool_size", "--pag_classes_per_example", "--alignment_penalty_lambda",
+                 "--input_gradient_norm_lambda", "--grad_norm_lambda", "--trades_beta",
                  "--kdiga_alpha", "--kdiga_temperature", "--kdiga_gamma", "--igdm_alpha", "--igdm_beta"):
         assert flag in text
     for choice in ("upsize", "zero_pad", "random_pad", "center_crop", "transpose_conv", "one_image", "class_mean",
@@ -118,21 +121,26 @@ def test_the_shared_flags_accept_every_method_and_refuse_bad_method_settings():
     from igdtf.methods import METHODS
     methods = sorted(METHODS)
     bad = {
-        "--igam_lambda_adv=-1": "igam_lambda_adv (λ_adv) must be a number >= 0",
-        "--igam_lambda_diff=-0.1": "igam_lambda_diff (λ_diff) must be a number >= 0",
-        "--pag_lambda=-1": "pag_lambda (λ) must be a number >= 0",
-        "--alignment_penalty_lambda=-1": "alignment_penalty_lambda (λ_α) must be a number >= 0",
-        "--grad_norm_lambda=-1": "input_gradient_norm_lambda (λ) must be a number >= 0",
-        "--trades_beta=-6": "trades_beta (β) must be a number >= 0",
-        "--kdiga_alpha=1.5": "kdiga_alpha (α) must be a number in [0, 1]",
-        "--kdiga_temperature=0": "kdiga_temperature (τ) must be a number > 0",
-        "--kdiga_gamma=-1": "kdiga_gamma (γ) must be a number >= 0",
-        "--igdm_alpha=-1": "igdm_alpha (α) must be a number >= 0",
-        "--igdm_beta=-1": "igdm_beta (β) must be a number >= 0",
-        "--pag_source=scores": "value should be one of <one_image|class_mean|nearest_neighbor|rigd>",
-        "--igam_adapter=zoom": "value should be one of <none|upsize|zero_pad|random_pad|center_crop|transpose_conv>",
+        "igam --igam_lambda_adv=-1": "igam_lambda_adv (λ_adv) must be a number >= 0",
+        "igam --igam_lambda_diff=-0.1": "igam_lambda_diff (λ_diff) must be a number >= 0",
+        "pag --pag_lambda=-1": "pag_lambda (λ) must be a number >= 0",
+        "alignment_penalty --alignment_penalty_lambda=-1": "alignment_penalty_lambda (λ_α) must be a number >= 0",
+        "input_gradient_norm --grad_norm_lambda=-1": "input_gradient_norm_lambda (λ) must be a number >= 0",
+        "trades --trades_beta=-6": "trades_beta (β) must be a number >= 0",
+        "kdiga --kdiga_alpha=1.5": "kdiga_alpha (α) must be a number in [0, 1]",
+        "kdiga --kdiga_temperature=0": "kdiga_temperature (τ) must be a number > 0",
+        "kdiga --kdiga_gamma=-1": "kdiga_gamma (γ) must be a number >= 0",
+        "igdm --igdm_alpha=-1": "igdm_alpha (α) must be a number >= 0",
+        "igdm --igdm_beta=-1": "igdm_beta (β) must be a number >= 0",
+        "pag --pag_source=scores": "value should be one of <one_image|class_mean|nearest_neighbor|rigd>",
+        "igam --igam_adapter=zoom":
+            "value should be one of <none|upsize|zero_pad|random_pad|center_crop|transpose_conv>",
+        "pgdat --igd_lambda=3": "--igd_lambda applies to igd, trades_igd, not to --method=pgdat",
+        "standard --train_attack=fgsm_rs": "--train_attack applies to igd, igdm, pgdat, pgdat_cutout, trades, "
+                                           "trades_igd, not to --method=standard",
     }
-    results = _parse(*([f"--method={m}"] for m in methods), *([flag] for flag in bad))
+    flag_sets = ([f"--method={case.split()[0]}", case.split()[1]] for case in bad)
+    results = _parse(*([f"--method={m}"] for m in methods), *flag_sets)
     assert results[:len(methods)] == [f"ok {m}" for m in methods]
     for result, message in zip(results[len(methods):], bad.values()):
         assert result.startswith("error") and message in result, result
@@ -148,7 +156,7 @@ def test_imagenet100_without_data_fails_fast_naming_the_files(tmp_path):
 
 @pytest.mark.parametrize("flag,message", [
     ("--igd_lambda=-1", "igd_lambda (λ) must be a number >= 0"),
-    ("--pag_lambda=-1", "pag_lambda (λ) must be a number >= 0"),
+    ("--pag_lambda=-1", "--pag_lambda applies to pag, not to --method=igd"),
     ("--epsilon=-8", "epsilon must be a number >= 0"),
     ("--pgd_steps=0", "steps must be an integer >= 1"),
     ("--method=fgsm", "flag --method=fgsm: value should be one of"),
