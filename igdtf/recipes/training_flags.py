@@ -10,7 +10,7 @@ from igdtf.attacks import PGD, VERSIONS
 from igdtf.distribute import STRATEGIES
 from igdtf.errors import ConfigError
 from igdtf.evaluation import INA_FRACTIONS
-from igdtf.methods import method_class
+from igdtf.methods import METHODS, method_class
 from igdtf.models import ARCHITECTURES
 from igdtf.overfitting_guard import OVERFITTING_ACTIONS
 from igdtf.recipes import method_flags
@@ -20,9 +20,17 @@ from igdtf.training import OPTIMIZERS, TrainConfig
 
 
 def define_training_flags(defaults: dict) -> None:
-    """Defines the shared flags; `defaults` gives each recipe's paper values."""
+    """Defines the shared flags; `defaults` gives each recipe's paper values (by flag name)."""
     define_method_flags(defaults)
     flags.adopt_module_key_flags(method_flags)  # recipes adopting this module's flags list them in --help
+    _define_optimisation_flags(defaults)
+    _define_attack_flags(defaults)
+    _define_teacher_flags()
+    _define_scale_flags()
+    _define_evaluation_flags()
+
+
+def _define_optimisation_flags(defaults: dict) -> None:
     flags.DEFINE_enum("arch", defaults.get("arch", "resnet18"), sorted(ARCHITECTURES), "Architecture.")
     flags.DEFINE_integer("epochs", defaults["epochs"], "Training epochs.")
     flags.DEFINE_integer("batch_size", defaults["batch_size"], "Global batch size (split over replicas).")
@@ -34,19 +42,30 @@ def define_training_flags(defaults: dict) -> None:
     flags.DEFINE_integer("plateau_patience", defaults.get("plateau_patience", 10),
                          "Epochs without improvement of the validation metric (PGD accuracy for "
                          "adversarial methods, clean accuracy otherwise) before lr *= 0.1.")
+    flags.DEFINE_integer("seed", 0, "Seed of weights, data order and every random draw.")
+
+
+def _define_attack_flags(defaults: dict) -> None:
     flags.DEFINE_float("epsilon", defaults.get("epsilon", 8.0), "L-inf radius of PGD, in 1/255 units.")
     flags.DEFINE_float("step_size", defaults.get("step_size", 2.0), "PGD step size, in 1/255 units.")
     flags.DEFINE_integer("pgd_steps", defaults.get("pgd_steps", 10), "PGD steps in training and validation.")
     flags.DEFINE_enum("overfitting_action", "log", OVERFITTING_ACTIONS, "What the catastrophic-overfitting guard "
                       "does when validation PGD accuracy drops by > 0.2 while training accuracy rises: log (and "
                       "record in overfitting.json and the report), stop training, or fall back to pgd.")
-    flags.DEFINE_string("teacher", None, "Frozen teacher (.keras or SavedModel): a standard model for igd and "
-                        "trades_igd (default: train one first into OUTPUT_DIR/teacher); a robust model for "
-                        "igam (any task and resolution; .keras), kdiga and igdm (required), and for pag with "
-                        "--pag_source=rigd.")
+
+
+def _define_teacher_flags() -> None:
+    standard = [name for name, cls in sorted(METHODS.items()) if cls.teacher_kind == "standard"]
+    robust = [name for name, cls in sorted(METHODS.items()) if cls.teacher_kind == "robust"]
+    flags.DEFINE_string("teacher", None, f"Frozen teacher (.keras or SavedModel): a standard model for "
+                        f"{', '.join(standard)} (default: train one first into OUTPUT_DIR/teacher); a robust model "
+                        f"(required) for {', '.join(robust)} (igam: any task and resolution; .keras) and for the "
+                        "options that ask for one (--pag_source=rigd).")
     flags.DEFINE_integer("teacher_epochs", None, "Epochs of that standard teacher (default: --epochs).")
-    flags.DEFINE_integer("seed", 0, "Seed of weights, data order and every random draw.")
-    # Scale and reproducibility.
+
+
+def _define_scale_flags() -> None:
+    """Scale and reproducibility."""
     flags.DEFINE_enum("strategy", "auto", STRATEGIES, "tf.distribute strategy (multi_worker reads TF_CONFIG).")
     flags.DEFINE_bool("synchronized_bn", False, "BatchNorm statistics over all replicas (resnet18).")
     flags.DEFINE_bool("mixed_precision", False, "float16 compute for the training forward pass "
@@ -62,7 +81,10 @@ def define_training_flags(defaults: dict) -> None:
     flags.DEFINE_integer("pipeline_cutout", None, "CutOut square side applied in the input pipeline, for "
                          "any method (default: none).")
     flags.DEFINE_integer("shuffle_buffer", None, "tf.data shuffle buffer (default: per dataset).")
-    # Evaluation and logs.
+
+
+def _define_evaluation_flags() -> None:
+    """Evaluation and logs."""
     flags.DEFINE_integer("eval_examples", None, "Evaluate on the first N held-out examples (default: all).")
     flags.DEFINE_integer("eval_batch_size", 250, "Batch size of validation and evaluation.")
     flags.DEFINE_integer("eval_pgd_steps", 20, "PGD steps of the final report's adversarial accuracy.")
