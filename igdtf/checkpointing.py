@@ -17,11 +17,9 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.atomic import save_model, write_json
+from igdtf.training.run_dir import BEST_FILE, BEST_MODEL_FILE
 
 log = logging.getLogger("igdtf.training")
-
-BEST_MODEL_FILE = "best.keras"
-BEST_FILE = "best.json"
 
 
 class RunState(tf.Module):

@@ -21,10 +21,10 @@ import keras
 
 from igdtf.artefacts import read_json
 from igdtf.atomic import write_json
+from igdtf.training.run_dir import COLLAPSE_FILE
 
 log = logging.getLogger("igdtf.collapse")
 
-COLLAPSE_FILE = "collapse.json"
 TOLERANCE = 0.01
 PATIENCE = 2
 

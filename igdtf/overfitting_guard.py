@@ -20,11 +20,11 @@ import keras
 
 from igdtf.artefacts import read_json
 from igdtf.atomic import write_json
+from igdtf.training.run_dir import OVERFITTING_FILE
 
 log = logging.getLogger("igdtf.training")
 
 OVERFITTING_ACTIONS = ("log", "stop", "pgd")
-OVERFITTING_FILE = "overfitting.json"
 DEFAULT_DROP = 0.2
 
 

@@ -9,10 +9,9 @@ import tensorflow as tf
 
 from igdtf.artefacts import load_keras_file
 from igdtf.errors import UnreadableFileError
-from igdtf.models import MODEL_SPEC_FILE, ModelSpec
-from igdtf.training import MODEL_FILE
+from igdtf.models import ModelSpec
+from igdtf.training.run_dir import CHECKPOINTS_DIR, MODEL_FILE, MODEL_SPEC_FILE
 
-CHECKPOINTS_DIR = "checkpoints"
 log = logging.getLogger("igdtf.export")
 
 

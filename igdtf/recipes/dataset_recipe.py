@@ -24,7 +24,6 @@ from absl import flags
 
 from igdtf.artefacts import load_keras_file, read_json
 from igdtf.attacks import PGD, AutoAttack
-from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info, load_split
 from igdtf.data.specs import FORMS
@@ -42,7 +41,8 @@ from igdtf.recipes import training_flags
 from igdtf.recipes.dataset_options import dataset_options
 from igdtf.recipes.runner import check_output_dir, checked
 from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs
-from igdtf.training import MODEL_FILE, TensorBoardOptions, run_settings, train_model
+from igdtf.training import TensorBoardOptions, run_settings, train_model
+from igdtf.training.run_dir import BEST_FILE, BEST_MODEL_FILE, MODEL_FILE, TEACHER_DIR
 from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS
@@ -151,13 +151,13 @@ def run_recipe(dataset: str) -> None:
         checked(check_positive_int, "teacher_epochs", FLAGS.teacher_epochs)
     output_dir = FLAGS.output_dir
     check_output_dir(output_dir)
-    teacher_config = _teacher_config(config, os.path.join(output_dir, "teacher"))
+    teacher_config = _teacher_config(config, os.path.join(output_dir, TEACHER_DIR))
     settings = _recorded_settings(dataset, info, teacher_config)
     # Before any work: the directories must hold these runs with these settings (or nothing).
     check_run_directory(output_dir, config.identity(info), FLAGS.resume, run_settings(config, info, settings),
                         FLAGS.extend_epochs)
     if teacher_config is not None:
-        check_run_directory(os.path.join(output_dir, "teacher"), teacher_config.identity(info), FLAGS.resume,
+        check_run_directory(os.path.join(output_dir, TEACHER_DIR), teacher_config.identity(info), FLAGS.resume,
                             run_settings(teacher_config, info, {"data": settings["data"]}))
     if FLAGS.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -237,7 +237,7 @@ def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strat
         with strategy.scope():
             teacher = load_teacher(FLAGS.teacher)
     else:
-        teacher = train_model(teacher_config, info, train, os.path.join(output_dir, "teacher"),
+        teacher = train_model(teacher_config, info, train, os.path.join(output_dir, TEACHER_DIR),
                               validation_data=validation, strategy=strategy, name="teacher",
                               resume=FLAGS.resume, tensorboard=tensorboard, settings={"data": settings["data"]})
     teacher.trainable = False
@@ -271,7 +271,7 @@ def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, 
         if FLAGS.teacher:
             models["teacher"], checkpoints["teacher"] = load_teacher(FLAGS.teacher), {"checkpoint": FLAGS.teacher}
         else:
-            models["teacher"], checkpoints["teacher"] = _load_for_evaluation(os.path.join(output_dir, "teacher"))
+            models["teacher"], checkpoints["teacher"] = _load_for_evaluation(os.path.join(output_dir, TEACHER_DIR))
     evaluators = [PGDAccuracy(evaluation.attack, seed=config.seed), AttributionGini(block=info.gini_block),
                   InductiveNoise(fractions=evaluation.ina_fractions, seed=config.seed)]
     if evaluation.sanity_checks:

@@ -1,4 +1,4 @@
-"""The files of a run directory.
+"""The files of a run directory: every name below is defined here and only here.
 
 A run directory holds:
   run.json       the run's identity (method, architecture, dataset, batch, seed, precision),
@@ -7,7 +7,7 @@ A run directory holds:
   checkpoints/   tf.train checkpoints (the last two) after every epoch and, with
                  checkpoint_every_steps, within epochs: weights, optimizer slots, learning rate,
                  loss scale, step counter, partial-epoch metric sums and the RunState (data
-                 position, reduce-on-plateau state, best value; see checkpointing.py)
+                 position, reduce-on-plateau state, best value; see checkpoints.py)
   history.csv    one row of metrics per epoch
   collapse.json  the collapse check of every epoch (collapse.py)
   model_spec.json  architecture, input shape, classes, normalisation, dataset (igdtf.models.ModelSpec),
@@ -15,7 +15,12 @@ A run directory holds:
   best.keras     with validation data: the student at its best validation metric
   best.json      (val_pgd_acc for adversarial methods, val_acc otherwise) and that epoch
   overfitting.json  catastrophic-overfitting events, if any (overfitting_guard.py)
-  tensorboard/   with tensorboard options: event files (evaluation/tensorboard.py)
+  tensorboard/   with tensorboard options: event files (callbacks.TensorBoardLogger)
+  teacher_finetuned.keras, teacher_finetuned.json, teacher_adapter.weights.h5
+                 igam only: the finetuned teacher, its training accuracy, a learned input
+                 adapter's weights (methods/igam_stage.py)
+  teacher/       the dataset recipes' standard teacher run, when a distillation method trains
+                 its own (itself a run directory)
   model.keras    the trained classifier after the last epoch (written last; means "done")
 Every file is written atomically (atomic.py): a kill leaves the old file or the new one. A
 model.keras that cannot be read is rebuilt from the last checkpoint; a corrupt checkpoint
@@ -25,4 +30,17 @@ training data (pipeline.py) the resumed run sees the same batches and draws the 
 numbers as an uninterrupted one, so in deterministic mode it ends with the same weights.
 """
 
+RUN_FILE = "run.json"
+CHECKPOINTS_DIR = "checkpoints"
+HISTORY_FILE = "history.csv"
+COLLAPSE_FILE = "collapse.json"
+MODEL_SPEC_FILE = "model_spec.json"
+BEST_MODEL_FILE = "best.keras"
+BEST_FILE = "best.json"
+OVERFITTING_FILE = "overfitting.json"
+TENSORBOARD_DIR = "tensorboard"
+FINETUNED_TEACHER_FILE = "teacher_finetuned.keras"
+TEACHER_REPORT_FILE = "teacher_finetuned.json"  # {"finetune_steps", "train_acc"}
+ADAPTER_WEIGHTS_FILE = "teacher_adapter.weights.h5"  # a learned input adapter
+TEACHER_DIR = "teacher"
 MODEL_FILE = "model.keras"
