@@ -22,7 +22,6 @@ import keras
 import tensorflow as tf
 from absl import flags
 
-from igdtf.artefacts import load_keras_file, read_json
 from igdtf.attacks import PGD, AutoAttack
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info, load_split
@@ -35,6 +34,7 @@ from igdtf.evaluation import (
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import TEACHER_METHODS, load_teacher, teacher_requirement
+from igdtf.methods.teacher import check_teacher_shape
 from igdtf.overfitting_guard import read_overfitting
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
@@ -42,7 +42,7 @@ from igdtf.recipes.dataset_options import dataset_options
 from igdtf.recipes.runner import check_output_dir, checked
 from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs
 from igdtf.training import TensorBoardOptions, run_settings, train_model
-from igdtf.training.run_dir import BEST_FILE, BEST_MODEL_FILE, MODEL_FILE, TEACHER_DIR
+from igdtf.training.run_dir import TEACHER_DIR, load_classifier
 from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS
@@ -241,25 +241,19 @@ def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strat
                               validation_data=validation, strategy=strategy, name="teacher",
                               resume=FLAGS.resume, tensorboard=tensorboard, settings={"data": settings["data"]})
     teacher.trainable = False
-    shape, classes = tuple(teacher.input_shape[1:]), teacher.output_shape[-1]
-    if shape != tuple(info.image_shape) or classes != info.num_classes:
-        raise ConfigError(f"The teacher takes {shape} images and has {classes} classes; this run needs "
-                          f"{tuple(info.image_shape)} and {info.num_classes}.")
+    checked(check_teacher_shape, teacher, info.image_shape, info.num_classes)
     return teacher
 
 
 def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
     """The best checkpoint of a run (or its final model) outside any strategy, and what it is:
     {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records}.
-    UnreadableFileError naming a file that cannot be read."""
-    best = os.path.join(run_dir, BEST_MODEL_FILE)
+    UnreadableFileError naming a file that cannot be read (training.run_dir.load_classifier)."""
     segments = {"segments": (read_run_file(run_dir) or {}).get("segments", [])}
-    if os.path.isfile(best):
-        remedy = (f"Delete {BEST_MODEL_FILE} and {BEST_FILE} to report the final {MODEL_FILE} instead, or train "
-                  "again into a new --output_dir.")
-        selected = read_json(os.path.join(run_dir, BEST_FILE), remedy)
-        return load_keras_file(best, remedy), {"checkpoint": "best", **selected, **segments}
-    return load_keras_file(os.path.join(run_dir, MODEL_FILE)), {"checkpoint": "final", **segments}
+    loaded = load_classifier(run_dir, best=True)
+    if loaded.best is not None:
+        return loaded.model, {"checkpoint": "best", **loaded.best, **segments}
+    return loaded.model, {"checkpoint": "final", **segments}
 
 
 def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, evaluation: _Evaluation) -> None:
