@@ -35,7 +35,7 @@ from igdtf.evaluation import (
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import TEACHER_METHODS, load_teacher, teacher_requirement
 from igdtf.methods.teacher import check_teacher_shape
-from igdtf.overfitting_guard import read_overfitting
+from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
 from igdtf.recipes.dataset_options import dataset_options

@@ -11,7 +11,7 @@ from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT, DISCRIMINATOR_EVERY
 from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.methods.kdiga import check_kd_weight, check_temperature
 from igdtf.models import ARCHITECTURES
-from igdtf.overfitting_guard import OVERFITTING_ACTIONS
+from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
 
 OPTIMIZERS = ("sgd", "adam")
@@ -179,7 +179,7 @@ class TrainConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TensorBoardOptions:
-    """What the TensorBoard callback logs besides the training logs (evaluation/tensorboard.py).
+    """What the TensorBoard callback logs besides the training logs (callbacks.TensorBoardLogger).
 
     probe: (images, labels) numpy arrays evaluated every epoch; evaluators: run on the probe.
     """

@@ -12,23 +12,22 @@ import tensorflow as tf
 
 from igdtf.artefacts import load_keras_file
 from igdtf.atomic import save_model
-from igdtf.checkpointing import BestModel, PlateauSchedule, RunCheckpoint, RunState
-from igdtf.collapse import CollapseDetector
 from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import is_chief, worker_path
 from igdtf.errors import ConfigError, UnreadableFileError
-from igdtf.evaluation.tensorboard import TensorBoardLogger
+from igdtf.evaluation.tensorboard import Probe
 from igdtf.methods import ADVERSARIAL_METHODS, build_trainer
 from igdtf.methods.igam_stage import prepare_igam_teacher
 from igdtf.methods.pag import pag_targets
 from igdtf.models import ModelSpec
-from igdtf.overfitting_guard import OverfittingGuard
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
 from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 from igdtf.training.batches import TrainingBatches
-from igdtf.training.callbacks import ProgressLogger
+from igdtf.training.callbacks import (
+    BestModel, CollapseDetector, OverfittingGuard, PlateauSchedule, ProgressLogger, RunCheckpoint, TensorBoardLogger,
+)
+from igdtf.training.checkpoints import RunState, restore_latest
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
-from igdtf.training.restore import restore_latest
 from igdtf.training.run_dir import CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR
 
 log = logging.getLogger("igdtf.training")
@@ -244,9 +243,9 @@ class _Run:
                 callbacks.append(OverfittingGuard(self.trainer, self.files, config.overfitting_action))
         if self.tensorboard is not None:
             options = self.tensorboard
-            callbacks.append(TensorBoardLogger(
-                os.path.join(self.files, TENSORBOARD_DIR), {**options.hparams, "method": config.method},
-                options.probe, options.evaluators, options.every_steps))
+            probes = () if options.probe is None else (Probe(*options.probe, options.evaluators),)
+            callbacks.append(TensorBoardLogger(os.path.join(self.files, TENSORBOARD_DIR),
+                                               {**options.hparams, "method": config.method}, options.every_steps, probes))
         return callbacks + [
             keras.callbacks.CSVLogger(os.path.join(self.files, HISTORY_FILE), append=True),
             ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),

@@ -9,7 +9,8 @@ import tensorflow as tf
 
 from igdtf.attacks import PGD, pgd_attack, training_attacks
 from igdtf.attributions import class_logit_gradient
-from igdtf.checkpointing import PlateauSchedule, RunState
+from igdtf.training.callbacks import PlateauSchedule
+from igdtf.training.checkpoints import RunState
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DatasetInfo
 from igdtf.errors import ConfigError
