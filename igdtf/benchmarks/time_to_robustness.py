@@ -25,10 +25,10 @@ from igdtf.benchmarks.wall_time import EpochClock, markdown_table, plot, read_ep
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.errors import ConfigError
-from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.recipes.quickstart_config import EPSILON, config
 from igdtf.recipes.runner import checked, run
 from igdtf.training import train_model
+from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.training.run_dir import HISTORY_FILE
 from igdtf.validation import check_choice, check_positive_int
 

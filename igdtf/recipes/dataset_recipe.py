@@ -35,14 +35,14 @@ from igdtf.evaluation import (
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import TEACHER_METHODS, load_teacher, teacher_requirement
 from igdtf.methods.teacher import check_teacher_shape
-from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
 from igdtf.recipes.dataset_options import dataset_options
 from igdtf.recipes.runner import check_output_dir, checked
-from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs
 from igdtf.training import TensorBoardOptions, run_settings, train_model
+from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.training.run_dir import TEACHER_DIR, load_classifier
+from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs
 from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS

@@ -14,9 +14,9 @@ from igdtf.methods import ADAPTERS, ADVERSARIAL_METHODS, METHOD_HELP, METHODS, P
 from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT, DISCRIMINATOR_EVERY
 from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.models import ARCHITECTURES
-from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
 from igdtf.recipes.runner import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
+from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
 
 
 def method_help() -> str:

@@ -21,7 +21,6 @@ from igdtf.methods.igam_stage import prepare_igam_teacher
 from igdtf.methods.pag import pag_targets
 from igdtf.models import ModelSpec
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
-from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 from igdtf.training.batches import TrainingBatches
 from igdtf.training.callbacks import (
     BestModel, CollapseDetector, OverfittingGuard, PlateauSchedule, ProgressLogger, RunCheckpoint, TensorBoardLogger,
@@ -29,6 +28,7 @@ from igdtf.training.callbacks import (
 from igdtf.training.checkpoints import RunState, restore_latest
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
 from igdtf.training.run_dir import CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR
+from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 
 log = logging.getLogger("igdtf.training")
 

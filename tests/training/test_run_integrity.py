@@ -17,8 +17,8 @@ from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation import load_comparison
 from igdtf.methods import load_teacher
 from igdtf.recipes.dataset_recipe import _load_for_evaluation
-from igdtf.run_record import check_run_directory, write_run_file
 from igdtf.training.run_dir import load_classifier
+from igdtf.training.run_record import check_run_directory, write_run_file
 
 from tests.conftest import tiny_cnn
 from tests.training.test_training import INFO, _config, _train_batches
