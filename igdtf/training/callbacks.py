@@ -1,5 +1,5 @@
-"""Every Keras callback of a training run (run.py adds them in this order at an epoch's end:
-the schedule and best-model updates before the checkpoint that records them).
+"""Every Keras callback of a training run (run.py orders them: the schedule and best-model
+updates before the checkpoint that records them).
 
   PlateauSchedule, BestModel, RunCheckpoint  keep the RunState (checkpoints.py) and save
   TensorBoardLogger  TensorBoard logs and probes (tags: evaluation/tensorboard.py)

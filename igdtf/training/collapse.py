@@ -9,8 +9,9 @@ after the warm-up,
   - the validation accuracy is at chance: val_acc ≤ 1/K + `tolerance`.
 
 It logs a loud warning and keeps RUN_DIR/collapse.json up to date (epochs checked, the current
-streak, every flagged epoch, the last epoch's values: a run may recover from a plateau). Reports gather these files (`attach_collapse`) into report.json
-("collapse") and a section of report.md.
+streak, every flagged epoch, the last epoch's values: a run may recover from a plateau).
+Reports gather these files (`attach_collapse`) into report.json ("collapse") and a section of
+report.md.
 """
 
 import glob
