@@ -25,10 +25,11 @@ from igdtf.benchmarks.wall_time import EpochClock, markdown_table, plot, read_ep
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.errors import ConfigError
-from igdtf.overfitting_guard import read_overfitting
 from igdtf.recipes.quickstart_config import EPSILON, config
 from igdtf.recipes.runner import checked, run
 from igdtf.training import train_model
+from igdtf.training.overfitting_guard import read_overfitting
+from igdtf.training.run_dir import HISTORY_FILE
 from igdtf.validation import check_choice, check_positive_int
 
 flags.DEFINE_string("output_dir", "runs/time_to_robustness", "Where the runs, table and plot go.")
@@ -109,7 +110,7 @@ def main(argv):
 
 def _history_column(run_dir: str, column: str) -> list:
     """One column of RUN_DIR/history.csv, as floats."""
-    with open(os.path.join(run_dir, "history.csv")) as file:
+    with open(os.path.join(run_dir, HISTORY_FILE)) as file:
         header, *rows = [line.strip().split(",") for line in file if line.strip()]
     return [float(row[header.index(column)]) for row in rows]
 

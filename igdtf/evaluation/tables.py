@@ -7,11 +7,11 @@ end, so that nothing computed is left out of the report.
 """
 
 from igdtf.attributions import DEFAULT_ATTRIBUTION
-from igdtf.collapse import collapse_markdown
 from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS, CORRUPTIONS, NOISE_CORRUPTIONS
 from igdtf.evaluation.alignment_suite import alignment_markdown
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, parse_name
 from igdtf.evaluation.sanity import robustness_keys, robustness_markdown
+from igdtf.training.collapse import collapse_markdown
 
 
 def _percent_point(point: str) -> str:

@@ -17,12 +17,10 @@ from igdtf.atomic import atomic_path, save_model, write_json
 from igdtf.errors import UnreadableFileError
 from igdtf.methods.adapters import InputAdapter
 from igdtf.methods.igam_teacher import finetune_teacher
+from igdtf.training.run_dir import ADAPTER_WEIGHTS_FILE, FINETUNED_TEACHER_FILE, TEACHER_REPORT_FILE
 
 log = logging.getLogger("igdtf.training")
 
-FINETUNED_TEACHER_FILE = "teacher_finetuned.keras"
-ADAPTER_WEIGHTS_FILE = "teacher_adapter.weights.h5"  # a learned input adapter
-TEACHER_REPORT_FILE = "teacher_finetuned.json"  # {"finetune_steps", "train_acc"}
 ACCURACY_BATCHES = 50
 
 

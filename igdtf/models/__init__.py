@@ -4,6 +4,6 @@ from igdtf.models.mlp import mlp
 from igdtf.models.registry import ARCHITECTURES, build_model
 from igdtf.models.resnet import resnet18
 from igdtf.models.small_cnn import small_cnn
-from igdtf.models.spec import MODEL_SPEC_FILE, ModelSpec
+from igdtf.models.spec import ModelSpec
 
-__all__ = ["ARCHITECTURES", "MODEL_SPEC_FILE", "ModelSpec", "build_model", "mlp", "resnet18", "small_cnn"]
+__all__ = ["ARCHITECTURES", "ModelSpec", "build_model", "mlp", "resnet18", "small_cnn"]

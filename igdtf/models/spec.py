@@ -13,8 +13,6 @@ from igdtf.artefacts import read_json
 from igdtf.atomic import write_json
 from igdtf.models.registry import build_model
 
-MODEL_SPEC_FILE = "model_spec.json"
-
 
 @dataclasses.dataclass(frozen=True)
 class ModelSpec:

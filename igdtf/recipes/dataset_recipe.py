@@ -22,9 +22,7 @@ import keras
 import tensorflow as tf
 from absl import flags
 
-from igdtf.artefacts import load_keras_file, read_json
 from igdtf.attacks import PGD, AutoAttack
-from igdtf.checkpointing import BEST_FILE, BEST_MODEL_FILE
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info, load_split
 from igdtf.data.specs import FORMS
@@ -36,13 +34,15 @@ from igdtf.evaluation import (
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import load_teacher
-from igdtf.overfitting_guard import read_overfitting
+from igdtf.methods.teacher import check_teacher_shape
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
 from igdtf.recipes.dataset_options import dataset_options
 from igdtf.recipes.runner import check_output_dir, checked
-from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs
-from igdtf.training import MODEL_FILE, TensorBoardOptions, run_settings, train_model
+from igdtf.training import TensorBoardOptions, run_settings, train_model
+from igdtf.training.overfitting_guard import read_overfitting
+from igdtf.training.run_dir import TEACHER_DIR, load_classifier
+from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs
 from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS
@@ -151,13 +151,13 @@ def run_recipe(dataset: str) -> None:
         checked(check_positive_int, "teacher_epochs", FLAGS.teacher_epochs)
     output_dir = FLAGS.output_dir
     check_output_dir(output_dir)
-    teacher_config = _teacher_config(config, os.path.join(output_dir, "teacher"))
+    teacher_config = _teacher_config(config, os.path.join(output_dir, TEACHER_DIR))
     settings = _recorded_settings(dataset, info, teacher_config)
     # Before any work: the directories must hold these runs with these settings (or nothing).
     check_run_directory(output_dir, config.identity(info), FLAGS.resume, run_settings(config, info, settings),
                         FLAGS.extend_epochs)
     if teacher_config is not None:
-        check_run_directory(os.path.join(output_dir, "teacher"), teacher_config.identity(info), FLAGS.resume,
+        check_run_directory(os.path.join(output_dir, TEACHER_DIR), teacher_config.identity(info), FLAGS.resume,
                             run_settings(teacher_config, info, {"data": settings["data"]}))
     if FLAGS.deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -242,29 +242,23 @@ def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strat
         with strategy.scope():
             teacher = load_teacher(FLAGS.teacher)
     else:
-        teacher = train_model(teacher_config, info, train, os.path.join(output_dir, "teacher"),
+        teacher = train_model(teacher_config, info, train, os.path.join(output_dir, TEACHER_DIR),
                               validation_data=validation, strategy=strategy, name="teacher",
                               resume=FLAGS.resume, tensorboard=tensorboard, settings={"data": settings["data"]})
     teacher.trainable = False
-    shape, classes = tuple(teacher.input_shape[1:]), teacher.output_shape[-1]
-    if shape != tuple(info.image_shape) or classes != info.num_classes:
-        raise ConfigError(f"The teacher takes {shape} images and has {classes} classes; this run needs "
-                          f"{tuple(info.image_shape)} and {info.num_classes}.")
+    checked(check_teacher_shape, teacher, info.image_shape, info.num_classes)
     return teacher
 
 
 def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
     """The best checkpoint of a run (or its final model) outside any strategy, and what it is:
     {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records}.
-    UnreadableFileError naming a file that cannot be read."""
-    best = os.path.join(run_dir, BEST_MODEL_FILE)
+    UnreadableFileError naming a file that cannot be read (training.run_dir.load_classifier)."""
     segments = {"segments": (read_run_file(run_dir) or {}).get("segments", [])}
-    if os.path.isfile(best):
-        remedy = (f"Delete {BEST_MODEL_FILE} and {BEST_FILE} to report the final {MODEL_FILE} instead, or train "
-                  "again into a new --output_dir.")
-        selected = read_json(os.path.join(run_dir, BEST_FILE), remedy)
-        return load_keras_file(best, remedy), {"checkpoint": "best", **selected, **segments}
-    return load_keras_file(os.path.join(run_dir, MODEL_FILE)), {"checkpoint": "final", **segments}
+    loaded = load_classifier(run_dir, best=True)
+    if loaded.best is not None:
+        return loaded.model, {"checkpoint": "best", **loaded.best, **segments}
+    return loaded.model, {"checkpoint": "final", **segments}
 
 
 def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, evaluation: _Evaluation) -> None:
@@ -276,7 +270,7 @@ def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, 
         if FLAGS.teacher:
             models["teacher"], checkpoints["teacher"] = load_teacher(FLAGS.teacher), {"checkpoint": FLAGS.teacher}
         else:
-            models["teacher"], checkpoints["teacher"] = _load_for_evaluation(os.path.join(output_dir, "teacher"))
+            models["teacher"], checkpoints["teacher"] = _load_for_evaluation(os.path.join(output_dir, TEACHER_DIR))
     evaluators = [PGDAccuracy(evaluation.attack, seed=config.seed), AttributionGini(block=info.gini_block),
                   InductiveNoise(fractions=evaluation.ina_fractions, seed=config.seed)]
     if evaluation.sanity_checks:

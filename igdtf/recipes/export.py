@@ -8,15 +8,17 @@ Only the classifier is exported, never a teacher or a trainer.
 Hardware: any; seconds on a CPU.
 """
 
+import os
+
 from absl import flags
 
 from igdtf.data.registry import DATASETS, dataset_info
 from igdtf.data.specs import FORMS, is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.export.source import load_classifier
 from igdtf.recipes.dataset_options import dataset_options
 from igdtf.recipes.runner import check_output_dir, run
+from igdtf.training.run_dir import SAVED_MODEL_FILE, load_classifier
 
 flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
 flags.DEFINE_string("output", None, "Model base path for TF Serving; the model goes to OUTPUT/VERSION/.")
@@ -38,6 +40,9 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     check_output_dir(FLAGS.output, "output")
+    if os.path.isfile(os.path.join(FLAGS.checkpoint, SAVED_MODEL_FILE)):
+        raise ConfigError(f"--checkpoint={FLAGS.checkpoint} is a SavedModel, which is exported already; export "
+                          "takes a .keras model or a run directory of igdtf.training.")
     try:
         loaded = load_classifier(FLAGS.checkpoint)
         options = {}

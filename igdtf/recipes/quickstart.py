@@ -29,10 +29,10 @@ from igdtf.evaluation import (
     add_robustness_checks, build_report, compare_models, markdown_report, write_report,
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.overfitting_guard import read_overfitting
 from igdtf.recipes.quickstart_config import EPSILON, config
 from igdtf.recipes.runner import check_output_dir, checked, run
 from igdtf.training import train_model
+from igdtf.training.overfitting_guard import read_overfitting
 
 flags.DEFINE_string("output_dir", "runs/quickstart", "Where models, report and export go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")

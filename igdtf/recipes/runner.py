@@ -12,8 +12,8 @@ from absl import app, flags
 from absl import logging as absl_logging
 
 from igdtf.atomic import write_json, write_text
-from igdtf.collapse import attach_collapse
 from igdtf.errors import ConfigError, DataError, MissingDataError
+from igdtf.training.collapse import attach_collapse
 
 BAD_INPUT = 2  # the exit code of every bad input
 

@@ -41,6 +41,7 @@ from igdtf.evaluation.alignment_suite import SPHERES_L2_EPSILONS, SPHERES_LINF_E
 from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, RHO_OVER_ALPHA, paper_table, spheres_batches
 from igdtf.training import TrainConfig, train_model
+from igdtf.training.run_dir import load_classifier
 
 flags.DEFINE_string("output_dir", "runs/spheres_alignment", "Where models and the report go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
@@ -131,8 +132,7 @@ def _train_and_load(name: str, train_config: TrainConfig, info, train, out: str,
     """Trains one model; with validation data, returns its best epoch (best.keras), as the paper selects."""
     run_dir = os.path.join(out, name.split(" ")[0])
     model = train_model(train_config, info, train, run_dir, validation_data=validation, name=name)
-    best = os.path.join(run_dir, "best.keras")
-    return keras.models.load_model(best, compile=False) if validation is not None and os.path.exists(best) else model
+    return load_classifier(run_dir, best=True).model if validation is not None else model
 
 
 def main(argv):

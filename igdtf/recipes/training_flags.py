@@ -12,11 +12,11 @@ from igdtf.errors import ConfigError
 from igdtf.evaluation import INA_FRACTIONS
 from igdtf.methods import METHODS, method_class
 from igdtf.models import ARCHITECTURES
-from igdtf.overfitting_guard import OVERFITTING_ACTIONS
 from igdtf.recipes import method_flags
 from igdtf.recipes.method_flags import define_method_flags, method_options_from_flags
 from igdtf.recipes.runner import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
+from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
 
 
 def define_training_flags(defaults: dict) -> None:

@@ -1,12 +1,127 @@
-"""The training run's Keras callbacks."""
+"""Every Keras callback of a training run (run.py orders them: the schedule and best-model
+updates before the checkpoint that records them).
+
+  PlateauSchedule, BestModel, RunCheckpoint  keep the RunState (checkpoints.py) and save
+  TensorBoardLogger  TensorBoard logs and probes (tags: evaluation/tensorboard.py)
+  ProgressLogger     log lines with steps/s and ETA
+  CollapseDetector, OverfittingGuard  apply collapse.py's and overfitting_guard.py's rules
+"""
 
 import logging
+import os
 import time
 
 import keras
 import numpy as np
+import tensorflow as tf
+from tensorboard.plugins.hparams import api as hparams_api
+
+from igdtf.atomic import save_model, write_json
+from igdtf.evaluation.tensorboard import hparam_values
+from igdtf.training.checkpoints import RunState
+from igdtf.training.collapse import PATIENCE, TOLERANCE, CollapseRule, read_collapse, write_collapse
+from igdtf.training.overfitting_guard import DEFAULT_DROP, OverfittingRule, fall_back_to_pgd
+from igdtf.training.run_dir import BEST_FILE, BEST_MODEL_FILE
 
 log = logging.getLogger("igdtf.training")
+
+
+class PlateauSchedule(keras.callbacks.Callback):
+    """Multiplies the learning rate by `factor` after `patience` epochs without the monitored
+    validation metric (maximised) improving by more than `min_delta`; Keras' ReduceLROnPlateau
+    rule, with its state in RunState so that it survives a restart.
+
+    Adds "lr" (the rate used during the epoch) to the epoch logs.
+    """
+
+    def __init__(self, state: RunState, monitor: str, patience: int, factor: float = 0.1,
+                 min_delta: float = 1e-4):
+        super().__init__()
+        self.state, self.monitor, self.patience = state, monitor, patience
+        self.factor, self.min_delta = factor, min_delta
+
+    def on_epoch_end(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        lr = float(np.asarray(optimizer.learning_rate))
+        logs["lr"] = lr
+        current = _monitored(logs, self.monitor)
+        if current > float(self.state.plateau_best.numpy()) + self.min_delta:
+            self.state.plateau_best.assign(current)
+            self.state.plateau_wait.assign(0)
+            return
+        self.state.plateau_wait.assign_add(1)
+        if int(self.state.plateau_wait.numpy()) >= self.patience:
+            optimizer.learning_rate = lr * self.factor
+            self.state.plateau_wait.assign(0)
+            log.info("%s has not improved for %d epochs: learning rate %.3g -> %.3g.", self.monitor,
+                     self.patience, lr, lr * self.factor)
+
+
+class BestModel(keras.callbacks.Callback):
+    """Saves the student as best.keras (and best.json: epoch, metric, value) whenever the
+    monitored validation metric reaches a new maximum."""
+
+    def __init__(self, state: RunState, student: keras.Model, monitor: str, directory: str):
+        super().__init__()
+        self.state, self.student, self.monitor, self.directory = state, student, monitor, directory
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = _monitored(logs, self.monitor)
+        if current <= float(self.state.best_value.numpy()):
+            return
+        self.state.best_value.assign(current)
+        self.state.best_epoch.assign(epoch + 1)
+        os.makedirs(self.directory, exist_ok=True)
+        save_model(self.student, os.path.join(self.directory, BEST_MODEL_FILE))
+        write_json(os.path.join(self.directory, BEST_FILE), {"epoch": epoch + 1, "metric": self.monitor,
+                                                             "value": current})
+        log.info("New best %s = %.4f at epoch %d: saved %s.", self.monitor, current, epoch + 1, BEST_MODEL_FILE)
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """Saves a checkpoint with the data position at every epoch end and, if `every_steps` is
+    set, every that many steps within an epoch.
+
+    offset: the step at which the current epoch starts (set before a resumed epoch's fit call).
+    restore_metrics: called once at the start of the first epoch, after Keras reset the
+    metrics, to put back the partial-epoch sums of a mid-epoch checkpoint.
+    """
+
+    def __init__(self, manager: tf.train.CheckpointManager, state: RunState, optimizer,
+                 steps_per_epoch: int | None, every_steps: int | None = None, restore_metrics=None):
+        super().__init__()
+        self.manager, self.state, self.optimizer = manager, state, optimizer
+        self.steps_per_epoch, self.every_steps = steps_per_epoch, every_steps
+        self.offset = 0
+        self.restore_metrics = restore_metrics
+        self.epoch = 0
+
+    def _save(self, epoch: int, step: int) -> None:
+        self.state.epoch.assign(epoch)
+        self.state.step.assign(step)
+        self.manager.save(checkpoint_number=int(self.optimizer.iterations.numpy()))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        if self.restore_metrics is not None:
+            self.restore_metrics()
+            self.restore_metrics = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = self.offset + batch + 1
+        if self.every_steps and step % self.every_steps == 0 and step < (self.steps_per_epoch or np.inf):
+            self._save(self.epoch, step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.offset = 0
+        self._save(epoch + 1, 0)
+
+
+def _monitored(logs, monitor: str) -> float:
+    if not logs or monitor not in logs:
+        raise ValueError(f"The validation metric {monitor!r} is not in the epoch logs "
+                         f"({sorted(logs or {})}); pass validation data.")
+    return float(np.mean(logs[monitor]))
 
 
 class ProgressLogger(keras.callbacks.Callback):
@@ -40,3 +155,96 @@ class ProgressLogger(keras.callbacks.Callback):
 
 def _format(logs) -> str:
     return ", ".join(f"{k}={float(np.mean(v)):.4f}" for k, v in sorted((logs or {}).items()))
+
+
+class TensorBoardLogger(keras.callbacks.Callback):
+    """Writes train/* and epoch/* scalars, hparams and `probes` to `log_dir`
+    (evaluation/tensorboard.py lists the tags).
+
+    Args:
+      log_dir: the event-file folder.
+      hparams: the run's settings (nested dicts are flattened), or None for none.
+      every_steps: period of the train/* scalars in optimizer steps (0: none).
+      probes: fixed subsets evaluated at epoch ends (tensorboard.Probe, tensorboard.SuiteProbe),
+        given the trained model's `student` (igdtf trainers) or the trained model itself.
+    """
+
+    def __init__(self, log_dir: str, hparams: dict | None = None, every_steps: int = 50, probes=()):
+        super().__init__()
+        self.log_dir, self.every_steps, self.probes = log_dir, every_steps, tuple(probes)
+        self.hparams = None if hparams is None else hparam_values(hparams)
+        self.writer = None
+
+    def _lr(self) -> float:
+        return float(np.asarray(self.model.optimizer.learning_rate))
+
+    def on_train_begin(self, logs=None):
+        if self.writer is not None:  # a later fit call of the same run
+            return
+        self.writer = tf.summary.create_file_writer(self.log_dir)
+        if self.hparams is not None:
+            with self.writer.as_default():
+                hparams_api.hparams(self.hparams)
+        for probe in self.probes:
+            probe.start(self.log_dir, self.writer)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.optimizer.iterations.numpy())
+        if not self.every_steps or step % self.every_steps:
+            return
+        with self.writer.as_default():
+            for name, value in (logs or {}).items():
+                tf.summary.scalar(f"train/{name}", float(np.mean(value)), step=step)
+            tf.summary.scalar("train/lr", self._lr(), step=step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        logs.setdefault("lr", self._lr())
+        with self.writer.as_default():
+            for name, value in logs.items():
+                tf.summary.scalar(f"epoch/{name}", float(np.mean(value)), step=epoch + 1)
+        for probe in self.probes:
+            probe.write(getattr(self.model, "student", self.model), epoch + 1)
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        self.writer.flush()
+
+
+class CollapseDetector(keras.callbacks.Callback):
+    """Checks each epoch's logs with collapse.CollapseRule (num_classes, warmup_epochs, patience,
+    tolerance) and keeps RUN_DIR/collapse.json (read back on resume, so a streak survives
+    restarts); `name` is the run's name in log lines."""
+
+    def __init__(self, run_dir: str, name: str, num_classes: int, warmup_epochs: int = 0,
+                 patience: int = PATIENCE, tolerance: float = TOLERANCE):
+        super().__init__()
+        self.run_dir, self.name = run_dir, name
+        self.rule = CollapseRule(num_classes, warmup_epochs, patience, tolerance)
+        self.record = read_collapse(run_dir) or self.rule.new_record()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.rule.update(self.record, epoch + 1, logs or {}, self.name):
+            write_collapse(self.run_dir, self.record)
+
+
+class OverfittingGuard(keras.callbacks.Callback):
+    """Watches val_pgd_acc against acc after every epoch (overfitting_guard.py) and acts.
+
+    trainer: the run's trainer (a PGDAT subclass; its training_attack is replaced for "pgd").
+    run_dir: where overfitting.json is written (and read back on resume).
+    """
+
+    def __init__(self, trainer, run_dir: str, action: str = "log", drop: float = DEFAULT_DROP):
+        super().__init__()
+        self.trainer, self.rule = trainer, OverfittingRule(run_dir, action, drop)
+        if action == "pgd" and self.rule.events:
+            fall_back_to_pgd(trainer)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.rule.update(epoch + 1, logs or {}):
+            return
+        if self.rule.action == "stop":
+            self.trainer.stop_training = True
+        elif self.rule.action == "pgd":
+            fall_back_to_pgd(self.trainer)

@@ -8,7 +8,7 @@ from igdtf.attacks import PGD
 from igdtf.data.registry import DatasetInfo
 from igdtf.methods import METHODS, MethodOptions, method_class, method_options
 from igdtf.models import ARCHITECTURES
-from igdtf.overfitting_guard import OVERFITTING_ACTIONS
+from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
 
 OPTIMIZERS = ("sgd", "adam")
@@ -114,7 +114,7 @@ class TrainConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TensorBoardOptions:
-    """What the TensorBoard callback logs besides the training logs (evaluation/tensorboard.py).
+    """What the TensorBoard callback logs besides the training logs (callbacks.TensorBoardLogger).
 
     probe: (images, labels) numpy arrays evaluated every epoch; evaluators: run on the probe.
     """

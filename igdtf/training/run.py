@@ -12,22 +12,21 @@ import tensorflow as tf
 
 from igdtf.artefacts import load_keras_file
 from igdtf.atomic import save_model
-from igdtf.checkpointing import BestModel, PlateauSchedule, RunCheckpoint, RunState
-from igdtf.collapse import CollapseDetector
 from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import is_chief, worker_path
 from igdtf.errors import ConfigError, UnreadableFileError
-from igdtf.evaluation.tensorboard import TensorBoardLogger
+from igdtf.evaluation.tensorboard import Probe
 from igdtf.methods import MethodContext, build_trainer
-from igdtf.models import MODEL_SPEC_FILE, ModelSpec
-from igdtf.overfitting_guard import OverfittingGuard
+from igdtf.models import ModelSpec
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
-from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 from igdtf.training.batches import TrainingBatches
-from igdtf.training.callbacks import ProgressLogger
+from igdtf.training.callbacks import (
+    BestModel, CollapseDetector, OverfittingGuard, PlateauSchedule, ProgressLogger, RunCheckpoint, TensorBoardLogger,
+)
+from igdtf.training.checkpoints import RunState, restore_latest
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
-from igdtf.training.restore import restore_latest
-from igdtf.training.run_dir import MODEL_FILE
+from igdtf.training.run_dir import CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR
+from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 
 log = logging.getLogger("igdtf.training")
 
@@ -132,7 +131,7 @@ def _finished_model(output_dir: str, config: TrainConfig, name: str, strategy) -
         with strategy.scope():
             return load_keras_file(final_path)
     except UnreadableFileError as error:
-        if not tf.train.latest_checkpoint(os.path.join(output_dir, "checkpoints")):
+        if not tf.train.latest_checkpoint(os.path.join(output_dir, CHECKPOINTS_DIR)):
             raise UnreadableFileError(f"{error} There is no checkpoint to rebuild it from: delete {output_dir} "
                                       "and train again.") from None
         log.warning("%s Rebuilding it from the last checkpoint.", error)
@@ -181,11 +180,11 @@ class _Run:
                                               state=self.state, metrics=self.metric_variables,
                                               **self.trainer.checkpoint_items())
         os.makedirs(self.files, exist_ok=True)
-        self.manager = tf.train.CheckpointManager(self.checkpoint, os.path.join(self.files, "checkpoints"),
+        self.manager = tf.train.CheckpointManager(self.checkpoint, os.path.join(self.files, CHECKPOINTS_DIR),
                                                   max_to_keep=2)
 
     def train(self) -> keras.Model:
-        latest = restore_latest(self.checkpoint, os.path.join(self.output_dir, "checkpoints"))
+        latest = restore_latest(self.checkpoint, os.path.join(self.output_dir, CHECKPOINTS_DIR))
         if latest:
             log.info("%s: resuming from %s (epoch %d, step %d).", self.name, latest, *self.state.position())
         epoch, step = self.state.position()
@@ -230,11 +229,11 @@ class _Run:
                 callbacks.append(OverfittingGuard(self.trainer, self.files, config.overfitting_action))
         if self.tensorboard is not None:
             options = self.tensorboard
-            callbacks.append(TensorBoardLogger(
-                os.path.join(self.files, "tensorboard"), {**options.hparams, "method": config.method},
-                options.probe, options.evaluators, options.every_steps))
+            probes = () if options.probe is None else (Probe(*options.probe, options.evaluators),)
+            callbacks.append(TensorBoardLogger(os.path.join(self.files, TENSORBOARD_DIR),
+                                               {**options.hparams, "method": config.method}, options.every_steps, probes))
         return callbacks + [
-            keras.callbacks.CSVLogger(os.path.join(self.files, "history.csv"), append=True),
+            keras.callbacks.CSVLogger(os.path.join(self.files, HISTORY_FILE), append=True),
             ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),
             CollapseDetector(self.files, self.name, self.info.num_classes, math.ceil(config.epsilon_warmup_epochs)),
             *self.extra_callbacks,

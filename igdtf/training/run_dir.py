@@ -1,4 +1,4 @@
-"""The files of a run directory.
+"""The files of a run directory: every name below is defined here and only here.
 
 A run directory holds:
   run.json       the run's identity (method, architecture, dataset, batch, seed, precision),
@@ -7,7 +7,7 @@ A run directory holds:
   checkpoints/   tf.train checkpoints (the last two) after every epoch and, with
                  checkpoint_every_steps, within epochs: weights, optimizer slots, learning rate,
                  loss scale, step counter, partial-epoch metric sums and the RunState (data
-                 position, reduce-on-plateau state, best value; see checkpointing.py)
+                 position, reduce-on-plateau state, best value; see checkpoints.py)
   history.csv    one row of metrics per epoch
   collapse.json  the collapse check of every epoch (collapse.py)
   model_spec.json  architecture, input shape, classes, normalisation, dataset (igdtf.models.ModelSpec),
@@ -15,7 +15,12 @@ A run directory holds:
   best.keras     with validation data: the student at its best validation metric
   best.json      (val_pgd_acc for adversarial methods, val_acc otherwise) and that epoch
   overfitting.json  catastrophic-overfitting events, if any (overfitting_guard.py)
-  tensorboard/   with tensorboard options: event files (evaluation/tensorboard.py)
+  tensorboard/   with tensorboard options: event files (callbacks.TensorBoardLogger)
+  teacher_finetuned.keras, teacher_finetuned.json, teacher_adapter.weights.h5
+                 igam only: the finetuned teacher, its training accuracy, a learned input
+                 adapter's weights (methods/igam_stage.py)
+  teacher/       the dataset recipes' standard teacher run, when a distillation method trains
+                 its own (itself a run directory)
   model.keras    the trained classifier after the last epoch (written last; means "done")
 Every file is written atomically (atomic.py): a kill leaves the old file or the new one. A
 model.keras that cannot be read is rebuilt from the last checkpoint; a corrupt checkpoint
@@ -23,6 +28,134 @@ falls back to the one before it.
 Running again on the same directory resumes from the last checkpoint. With EpochBatches
 training data (pipeline.py) the resumed run sees the same batches and draws the same random
 numbers as an uninterrupted one, so in deterministic mode it ends with the same weights.
+
+load_classifier reads the trained classifier back from a run directory or a model file.
 """
 
+import dataclasses
+import logging
+import os
+
+import keras
+import tensorflow as tf
+
+from igdtf.artefacts import NOT_A_MODEL, error_summary, load_keras_file, read_json
+from igdtf.errors import UnreadableFileError
+from igdtf.models.spec import ModelSpec
+
+log = logging.getLogger("igdtf.training")
+
+RUN_FILE = "run.json"
+CHECKPOINTS_DIR = "checkpoints"
+HISTORY_FILE = "history.csv"
+COLLAPSE_FILE = "collapse.json"
+MODEL_SPEC_FILE = "model_spec.json"
+BEST_MODEL_FILE = "best.keras"
+BEST_FILE = "best.json"
+OVERFITTING_FILE = "overfitting.json"
+TENSORBOARD_DIR = "tensorboard"
+FINETUNED_TEACHER_FILE = "teacher_finetuned.keras"
+TEACHER_REPORT_FILE = "teacher_finetuned.json"  # {"finetune_steps", "train_acc"}
+ADAPTER_WEIGHTS_FILE = "teacher_adapter.weights.h5"  # a learned input adapter
+TEACHER_DIR = "teacher"
 MODEL_FILE = "model.keras"
+SAVED_MODEL_FILE = "saved_model.pb"  # what makes a folder a SavedModel (not a run directory)
+EXPECTED = ("expected a .keras file or a run directory of igdtf.training (or a SavedModel directory: a folder "
+            f"holding {SAVED_MODEL_FILE})")
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedClassifier:
+    """A trained classifier (images in [0, 1] → logits) and where it came from."""
+
+    model: keras.Model
+    source: str  # the .keras file, SavedModel or checkpoint the weights came from
+    dataset: str | None  # the dataset it was trained on, when the run directory records it
+    best: dict | None = None  # best.json ({"epoch", "metric", "value"}) when the model is a run's best.keras
+
+
+def load_classifier(path: str, best: bool = False) -> LoadedClassifier:
+    """Loads the classifier at `path`, which is
+      - a .keras file (its dataset: the model_spec.json beside it, if any);
+      - a SavedModel directory whose serving_default signature returns logits, as its only
+        output or under "logits" (igdtf's own exports do);
+      - a run directory of igdtf.training: with `best`, its best.keras (the epoch best.json
+        names) if it has one; else its model.keras; else, or when model.keras cannot be read
+        (a warning says so), the latest checkpoint in checkpoints/ restored into the
+        architecture model_spec.json describes (only the classifier's weights are read).
+    Raises FileNotFoundError saying what was expected, UnreadableFileError naming a file that
+    cannot be read, ValueError for a SavedModel that returns no logits.
+    """
+    if os.path.isfile(path):
+        if not path.endswith(".keras"):
+            raise FileNotFoundError(f"{path} is a file but not a .keras model; {EXPECTED}.")
+        return LoadedClassifier(load_keras_file(path), path, _recorded_dataset(os.path.dirname(path)))
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"{path} does not exist; {EXPECTED}.")
+    if os.path.isfile(os.path.join(path, SAVED_MODEL_FILE)):
+        return LoadedClassifier(_load_saved_model(path), path, None)
+    if best and os.path.isfile(os.path.join(path, BEST_MODEL_FILE)):
+        return _load_best(path)
+    return _load_run(path)
+
+
+def _load_best(run_dir: str) -> LoadedClassifier:
+    remedy = (f"Delete {BEST_MODEL_FILE} and {BEST_FILE} to report the final {MODEL_FILE} instead, or train "
+              "again into a new --output_dir.")
+    selected = read_json(os.path.join(run_dir, BEST_FILE), remedy)
+    path = os.path.join(run_dir, BEST_MODEL_FILE)
+    return LoadedClassifier(load_keras_file(path, remedy), path, _recorded_dataset(run_dir), selected)
+
+
+def _load_run(run_dir: str) -> LoadedClassifier:
+    """The run's model.keras, or its latest checkpoint rebuilt (see load_classifier)."""
+    final = os.path.join(run_dir, MODEL_FILE)
+    checkpoint = tf.train.latest_checkpoint(os.path.join(run_dir, CHECKPOINTS_DIR))
+    if os.path.isfile(final):
+        try:
+            return LoadedClassifier(load_keras_file(final), final, _recorded_dataset(run_dir))
+        except UnreadableFileError as error:
+            if checkpoint is None:
+                raise
+            log.warning("%s Loading the latest checkpoint %s instead.", error, checkpoint)
+    if checkpoint is None:
+        raise FileNotFoundError(f"{run_dir} holds neither {MODEL_FILE} nor a checkpoint in {CHECKPOINTS_DIR}/; "
+                                f"{EXPECTED}.")
+    spec_file = os.path.join(run_dir, MODEL_SPEC_FILE)
+    if not os.path.isfile(spec_file):
+        raise FileNotFoundError(f"{run_dir} has checkpoints but no {MODEL_SPEC_FILE}, which says which "
+                                "architecture they belong to; resume the run with igdtf.training to "
+                                f"finish it (it writes {MODEL_FILE}) and use that.")
+    spec = ModelSpec.load(spec_file)
+    model = spec.build()
+    # Training saves tf.train.Checkpoint(student=…, optimizer=…, state=…); read the student only.
+    try:
+        status = tf.train.Checkpoint(student=model).restore(checkpoint)
+        status.expect_partial().assert_existing_objects_matched()
+    except (tf.errors.OpError, IndexError) as error:
+        raise UnreadableFileError(f"The checkpoint {checkpoint} cannot be read ({str(error).splitlines()[0][:200]}); "
+                                  "resume the run with igdtf.training to rewrite it.") from None
+    return LoadedClassifier(model, checkpoint, spec.dataset)
+
+
+def _recorded_dataset(run_dir: str) -> str | None:
+    spec_file = os.path.join(run_dir, MODEL_SPEC_FILE)
+    return ModelSpec.load(spec_file).dataset if os.path.isfile(spec_file) else None
+
+
+def _load_saved_model(path: str) -> keras.Model:
+    """The SavedModel's serving_default as a Keras model returning logits."""
+    try:
+        signature = tf.saved_model.load(path).signatures["serving_default"]
+        (input_spec,) = signature.structured_input_signature[1].values()
+        inputs = keras.Input(shape=tuple(input_spec.shape[1:]), name="images")
+        outputs = keras.layers.TFSMLayer(path, call_endpoint="serving_default")(inputs)
+    except ValueError:
+        raise
+    except Exception as error:  # a truncated saved_model.pb or variables/ raise OpError, DecodeError...
+        raise UnreadableFileError(f"{NOT_A_MODEL}: {path} ({error_summary(error)}).") from None
+    if isinstance(outputs, dict):
+        if "logits" not in outputs and len(outputs) != 1:
+            raise ValueError(f"SavedModel {path!r} returns {sorted(outputs)}; a classifier needs 'logits'.")
+        outputs = outputs["logits"] if "logits" in outputs else next(iter(outputs.values()))
+    return keras.Model(inputs, outputs, name="classifier")

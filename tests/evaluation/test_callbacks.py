@@ -7,8 +7,9 @@ import tensorflow as tf
 
 from igdtf.attacks import PGD
 from igdtf.evaluation import SuiteSettings
-from igdtf.evaluation.callbacks import EvaluationCallback
+from igdtf.evaluation.tensorboard import SuiteProbe
 from igdtf.methods import build_trainer
+from igdtf.training.callbacks import TensorBoardLogger
 
 from tests.conftest import tiny_cnn
 
@@ -30,8 +31,8 @@ def test_callback_writes_scalars_and_attribution_images_to_tensorboard(tmp_path,
     trainer = build_trainer("standard", tiny_cnn())
     trainer.compile(optimizer=keras.optimizers.SGD(0.01))
     settings = SuiteSettings(attributions=("saliency", "smoothgrad"), ina_fractions=(0.1,), pgd=PGD(steps=1))
-    callback = EvaluationCallback(data, str(tmp_path), suites=("clean", "gini", "ina"), settings=settings,
-                                  every_n_epochs=2, num_images=3)
+    probe = SuiteProbe(data, suites=("clean", "gini", "ina"), settings=settings, every_n_epochs=2, num_images=3)
+    callback = TensorBoardLogger(str(tmp_path), probes=[probe])
     trainer.fit(data, epochs=4, callbacks=[callback], verbose=0)
     events = _events(tmp_path)
     for tag in ("eval/clean_acc", "eval/gini_global", "eval/gini_regional[smoothgrad]", "eval/ina1@0.1"):
@@ -50,4 +51,4 @@ def test_callback_writes_scalars_and_attribution_images_to_tensorboard(tmp_path,
 
 def test_callback_refuses_unknown_suites(tmp_path, batch):
     with pytest.raises(ValueError, match="Unknown suite 'fgsm'"):
-        EvaluationCallback(None, str(tmp_path), suites=("clean", "fgsm"))
+        SuiteProbe(None, suites=("clean", "fgsm"))

@@ -6,8 +6,8 @@ import pytest
 import tensorflow as tf
 
 from igdtf.data.registry import dataset_info
-from igdtf.export.source import load_classifier
-from igdtf.models import MODEL_SPEC_FILE, ModelSpec
+from igdtf.models import ModelSpec
+from igdtf.training.run_dir import MODEL_SPEC_FILE, load_classifier
 
 from tests.conftest import IMAGE_SHAPE, NUM_CLASSES
 from tests.export.runs import tiny_run

@@ -7,9 +7,11 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from igdtf.collapse import COLLAPSE_FILE, CollapseDetector, attach_collapse, collapse_markdown, read_collapse
 from igdtf.data.registry import dataset_info
 from igdtf.training import TrainConfig, train_model
+from igdtf.training.callbacks import CollapseDetector
+from igdtf.training.collapse import attach_collapse, collapse_markdown, read_collapse
+from igdtf.training.run_dir import COLLAPSE_FILE
 
 LN10 = math.log(10)
 

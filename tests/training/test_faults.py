@@ -78,7 +78,11 @@ def test_export_bad_inputs_are_one_line_and_exit_code_2(tmp_path):
     (tmp_path / "a_file").write_text("")
     model = tmp_path / "model.keras"
     tiny_cnn().save(model)
+    (tmp_path / "saved").mkdir()
+    (tmp_path / "saved" / "saved_model.pb").write_bytes(b"")
     cases = {
+        (f"--checkpoint={tmp_path / 'saved'}", f"--output={tmp_path / 'out'}"):
+            f"error: --checkpoint={tmp_path / 'saved'} is a SavedModel, which is exported already",
         (f"--checkpoint={tmp_path / 'empty.keras'}", f"--output={tmp_path / 'out'}"):
             f"error: not a readable Keras model or SavedModel: {tmp_path / 'empty.keras'} (0 bytes",
         (f"--checkpoint={model}", f"--output={tmp_path / 'a_file' / 'serving'}"):

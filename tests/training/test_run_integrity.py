@@ -15,10 +15,10 @@ from igdtf.atomic import atomic_path, save_model, save_npz, write_json, write_te
 from igdtf.attacks import PGD
 from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation import load_comparison
-from igdtf.export.source import load_classifier
 from igdtf.methods import load_teacher
 from igdtf.recipes.dataset_recipe import _load_for_evaluation
-from igdtf.run_record import check_run_directory, write_run_file
+from igdtf.training.run_dir import load_classifier
+from igdtf.training.run_record import check_run_directory, write_run_file
 
 from tests.conftest import tiny_cnn
 from tests.training.test_training import INFO, _config, _train_batches

@@ -9,14 +9,15 @@ import tensorflow as tf
 
 from igdtf.attacks import PGD, pgd_attack, training_attacks
 from igdtf.attributions import class_logit_gradient
-from igdtf.checkpointing import PlateauSchedule, RunState
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DatasetInfo
 from igdtf.errors import ConfigError
 from igdtf.models import build_model
 from igdtf.precision import MIXED_FLOAT16, dtype_policy, float32_compute
-from igdtf.run_record import check_run_directory, write_run_file
 from igdtf.training import TrainConfig, train_model
+from igdtf.training.callbacks import PlateauSchedule
+from igdtf.training.checkpoints import RunState
+from igdtf.training.run_record import check_run_directory, write_run_file
 
 INFO = DatasetInfo("tiny", 3, (8, 8, 3), (0.5,) * 3, (0.25,) * 3, 2, ("train",), None)
 

@@ -1,15 +1,17 @@
 """Collapse detection: a run whose model has stopped telling classes apart.
 
 A classifier that predicts the same distribution for every input has a training cross-entropy of
-ln K (K classes, balanced data) and chance validation accuracy. `CollapseDetector` checks every
-epoch of every training run (training.py adds it) and flags the run when, after the warm-up,
+ln K (K classes, balanced data) and chance validation accuracy. callbacks.CollapseDetector checks
+every epoch of every training run (run.py adds it) with CollapseRule and flags the run when,
+after the warm-up,
 
   - the training CE lies within `tolerance` (1 %) of ln K for `patience` (2) consecutive epochs, or
   - the validation accuracy is at chance: val_acc ≤ 1/K + `tolerance`.
 
 It logs a loud warning and keeps RUN_DIR/collapse.json up to date (epochs checked, the current
-streak, every flagged epoch, the last epoch's values: a run may recover from a plateau). Reports gather these files (`attach_collapse`) into report.json
-("collapse") and a section of report.md.
+streak, every flagged epoch, the last epoch's values: a run may recover from a plateau).
+Reports gather these files (`attach_collapse`) into report.json ("collapse") and a section of
+report.md.
 """
 
 import glob
@@ -17,14 +19,12 @@ import logging
 import math
 import os
 
-import keras
-
 from igdtf.artefacts import read_json
 from igdtf.atomic import write_json
+from igdtf.training.run_dir import COLLAPSE_FILE
 
 log = logging.getLogger("igdtf.collapse")
 
-COLLAPSE_FILE = "collapse.json"
 TOLERANCE = 0.01
 PATIENCE = 2
 
@@ -39,52 +39,57 @@ def at_chance(accuracy: float, num_classes: int, tolerance: float = TOLERANCE) -
     return accuracy <= 1.0 / num_classes + tolerance
 
 
-class CollapseDetector(keras.callbacks.Callback):
-    """Checks each epoch's logs ("ce", and "val_acc" when validating) for a collapse.
+class CollapseRule:
+    """The collapse rule of one run (module docstring) applied to its epochs' logs.
 
     Args:
-      run_dir: where collapse.json is kept (read back on resume, so a streak survives restarts).
-      name: the run's name in log lines.
       num_classes: K.
       warmup_epochs: epochs (1-based count) not checked, e.g. an ε or IGAM warm-up.
     """
 
-    def __init__(self, run_dir: str, name: str, num_classes: int, warmup_epochs: int = 0,
-                 patience: int = PATIENCE, tolerance: float = TOLERANCE):
-        super().__init__()
-        self.path = os.path.join(run_dir, COLLAPSE_FILE)
-        self.name, self.num_classes, self.warmup_epochs = name, num_classes, warmup_epochs
+    def __init__(self, num_classes: int, warmup_epochs: int = 0, patience: int = PATIENCE,
+                 tolerance: float = TOLERANCE):
+        self.num_classes, self.warmup_epochs = num_classes, warmup_epochs
         self.patience, self.tolerance = patience, tolerance
-        self.record = read_collapse(run_dir) or {
-            "collapsed": False, "events": [], "ce_streak": 0, "epochs_checked": [],
-            "rule": f"after {warmup_epochs} warm-up epochs: training CE within {100 * tolerance:g} % of "
-                    f"ln {num_classes} = {math.log(num_classes):.4f} for {patience} epochs in a row, or "
-                    f"val_acc <= 1/{num_classes} + {tolerance:g}"}
 
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if epoch + 1 <= self.warmup_epochs or epoch + 1 in self.record["epochs_checked"]:
-            return
-        record, reasons = self.record, []
-        record["epochs_checked"].append(epoch + 1)
+    def new_record(self) -> dict:
+        """The collapse record of a run no epoch of which was checked yet."""
+        return {"collapsed": False, "events": [], "ce_streak": 0, "epochs_checked": [],
+                "rule": f"after {self.warmup_epochs} warm-up epochs: training CE within {100 * self.tolerance:g} % "
+                        f"of ln {self.num_classes} = {math.log(self.num_classes):.4f} for {self.patience} epochs in "
+                        f"a row, or val_acc <= 1/{self.num_classes} + {self.tolerance:g}"}
+
+    def update(self, record: dict, epoch: int, logs: dict, name: str) -> bool:
+        """Checks 1-based `epoch`'s logs ("ce", and "val_acc" when validating) into `record`,
+        warning loudly (naming run `name`) if it is flagged. False if the epoch is not checked:
+        a warm-up epoch, or one `record` already holds (a resumed run)."""
+        if epoch <= self.warmup_epochs or epoch in record["epochs_checked"]:
+            return False
+        record["epochs_checked"].append(epoch)
+        reasons, k = [], self.num_classes
         if "ce" in logs:
-            record["ce_streak"] = record["ce_streak"] + 1 if near_uniform_ce(float(logs["ce"]), self.num_classes,
-                                                                              self.tolerance) else 0
+            record["ce_streak"] = record["ce_streak"] + 1 if near_uniform_ce(float(logs["ce"]), k, self.tolerance) \
+                else 0
             if record["ce_streak"] >= self.patience:
                 reasons.append(f"training CE {float(logs['ce']):.4f} within {100 * self.tolerance:g} % of "
-                               f"ln {self.num_classes} for {record['ce_streak']} epochs")
-        if "val_acc" in logs and at_chance(float(logs["val_acc"]), self.num_classes, self.tolerance):
-            reasons.append(f"val_acc {float(logs['val_acc']):.4f} at chance (1/{self.num_classes})")
-        record["last_epoch"] = {"epoch": epoch + 1, "flagged": bool(reasons),
-                                **{k: float(logs[k]) for k in ("ce", "val_acc") if k in logs}}
+                               f"ln {k} for {record['ce_streak']} epochs")
+        if "val_acc" in logs and at_chance(float(logs["val_acc"]), k, self.tolerance):
+            reasons.append(f"val_acc {float(logs['val_acc']):.4f} at chance (1/{k})")
+        record["last_epoch"] = {"epoch": epoch, "flagged": bool(reasons),
+                                **{key: float(logs[key]) for key in ("ce", "val_acc") if key in logs}}
         if reasons:
             record["collapsed"] = True
-            record["events"].append({"epoch": epoch + 1, "reasons": reasons})
+            record["events"].append({"epoch": epoch, "reasons": reasons})
             log.warning("!!! COLLAPSE: %s epoch %d: %s. The model predicts (nearly) one distribution for every "
                         "input; lower the learning rate, raise the batch count or add a warm-up.",
-                        self.name, epoch + 1, "; ".join(reasons))
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        write_json(self.path, record)
+                        name, epoch, "; ".join(reasons))
+        return True
+
+
+def write_collapse(run_dir: str, record: dict) -> None:
+    """Writes RUN_DIR/collapse.json (atomically, creating RUN_DIR)."""
+    os.makedirs(run_dir, exist_ok=True)
+    write_json(os.path.join(run_dir, COLLAPSE_FILE), record)
 
 
 def read_collapse(run_dir: str) -> dict | None:

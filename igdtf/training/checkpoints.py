@@ -1,14 +1,42 @@
-"""Restoring a run's newest readable checkpoint."""
+"""What makes a run resumable exactly: its state, and restoring it from the newest readable
+checkpoint (its identity and settings are in run_record.py; the callbacks that save it are in
+callbacks.py).
+
+RunState holds, as tf.Variables saved in every checkpoint, everything about a run that is not a
+weight or an optimizer slot: the data position (epoch, step within it), the learning-rate
+schedule's state (reduce-on-plateau best value and wait count) and the best validation value so
+far. Random numbers need no state of their own: training draws from stateless seeds derived
+from the seed and the optimizer's step counter (in the checkpoint), and data order and
+augmentation from (seed, epoch, element index) (pipeline.EpochBatches).
+"""
 
 import logging
 import os
 
+import numpy as np
 import tensorflow as tf
 
 from igdtf.artefacts import error_summary
 from igdtf.errors import ConfigError, UnreadableFileError
 
 log = logging.getLogger("igdtf.training")
+
+
+class RunState(tf.Module):
+    """Epoch, step in epoch, plateau best and wait, best validation value and its epoch."""
+
+    def __init__(self):
+        super().__init__(name="run_state")
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step_in_epoch")
+        self.plateau_best = tf.Variable(-np.inf, dtype=tf.float64, trainable=False, name="plateau_best")
+        self.plateau_wait = tf.Variable(0, dtype=tf.int64, trainable=False, name="plateau_wait")
+        self.best_value = tf.Variable(-np.inf, dtype=tf.float64, trainable=False, name="best_value")
+        self.best_epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="best_epoch")
+
+    def position(self) -> tuple[int, int]:
+        """(epoch, step within it) of the next training step."""
+        return int(self.epoch.numpy()), int(self.step.numpy())
 
 
 def restore_latest(checkpoint: tf.train.Checkpoint, directory: str) -> str | None:

@@ -21,10 +21,10 @@ import tensorflow as tf
 from igdtf.artefacts import read_json
 from igdtf.atomic import write_json
 from igdtf.errors import ConfigError
+from igdtf.training.run_dir import CHECKPOINTS_DIR, MODEL_FILE, RUN_FILE
 
 log = logging.getLogger("igdtf.training")
 
-RUN_FILE = "run.json"
 # Settings that change how a run is checkpointed, not what it computes.
 NOT_RESULT_SETTINGS = ("checkpoint_every_steps",)
 _EPOCHS = "epochs"
@@ -92,8 +92,8 @@ def check_run_directory(output_dir: str, identity: dict, resume: bool, settings:
             )
         if settings is not None:
             _check_settings(output_dir, record, settings, extend_epochs)
-    if not resume and (tf.train.latest_checkpoint(os.path.join(output_dir, "checkpoints"))
-                       or os.path.exists(os.path.join(output_dir, "model.keras"))):
+    if not resume and (tf.train.latest_checkpoint(os.path.join(output_dir, CHECKPOINTS_DIR))
+                       or os.path.exists(os.path.join(output_dir, MODEL_FILE))):
         raise ConfigError(
             f"{output_dir} holds a checkpoint and resuming is off (--noresume). Resume it (the "
             "default), or choose another --output_dir."

@@ -4,8 +4,9 @@ Catastrophic overfitting (Wong et al. 2020) is a sudden collapse of robustness t
 attacks while accuracy under the single-step training attack keeps rising. After every epoch
 the guard compares validation PGD accuracy (`val_pgd_acc`) with its best so far; a fall of more
 than `drop` (Wong et al.'s early-stopping rule: 0.2) while the training accuracy under the
-training attack (`acc`) is above its value at that best epoch is an event. Each event is
-logged at ERROR level and appended to RUN_DIR/overfitting.json; then, by `action`:
+training attack (`acc`) is above its value at that best epoch is an event (OverfittingRule;
+the training callback is callbacks.OverfittingGuard). Each event is logged at ERROR level and
+appended to RUN_DIR/overfitting.json; then, by `action`:
   log   nothing more;
   stop  training stops after this epoch (best.keras keeps the best validation epoch);
   pgd   the trainer's training attack falls back to PGD (same ε, the configured PGD steps and
@@ -16,15 +17,13 @@ import dataclasses
 import logging
 import os
 
-import keras
-
 from igdtf.artefacts import read_json
 from igdtf.atomic import write_json
+from igdtf.training.run_dir import OVERFITTING_FILE
 
 log = logging.getLogger("igdtf.training")
 
 OVERFITTING_ACTIONS = ("log", "stop", "pgd")
-OVERFITTING_FILE = "overfitting.json"
 DEFAULT_DROP = 0.2
 
 
@@ -37,31 +36,28 @@ def read_overfitting(run_dir: str) -> list:
     return read_json(path)["events"]
 
 
-class OverfittingGuard(keras.callbacks.Callback):
-    """Watches val_pgd_acc against acc after every epoch (see module docstring).
+class OverfittingRule:
+    """The event rule (module docstring) over a run's epochs, and its record in
+    RUN_DIR/overfitting.json (read back on resume)."""
 
-    trainer: the run's trainer (a PGDAT subclass; its training_attack is replaced for "pgd").
-    run_dir: where overfitting.json is written (and read back on resume).
-    """
-
-    def __init__(self, trainer, run_dir: str, action: str = "log", drop: float = DEFAULT_DROP):
-        super().__init__()
-        self.trainer, self.run_dir, self.action, self.drop = trainer, run_dir, action, float(drop)
+    def __init__(self, run_dir: str, action: str = "log", drop: float = DEFAULT_DROP):
+        self.run_dir, self.action, self.drop = run_dir, action, float(drop)
         self.events = read_overfitting(run_dir)
         self.best = None  # (val_pgd_acc, acc, epoch) of the best validation epoch so far
-        if self.action == "pgd" and self.events:
-            self._fall_back()
 
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+    def update(self, epoch: int, logs: dict) -> bool:
+        """Whether 1-based `epoch` (its val_pgd_acc and acc) is an event; an event is logged at
+        ERROR level and recorded."""
         if "val_pgd_acc" not in logs or "acc" not in logs:
-            return
+            return False
         robust, train = float(logs["val_pgd_acc"]), float(logs["acc"])
         if self.best is None or robust > self.best[0]:
-            self.best = (robust, train, epoch + 1)
-            return
+            self.best = (robust, train, epoch)
+            return False
         if robust < self.best[0] - self.drop and train > self.best[1]:
-            self._record(epoch + 1, robust, train)
+            self._record(epoch, robust, train)
+            return True
+        return False
 
     def _record(self, epoch: int, robust: float, train: float) -> None:
         best_robust, best_train, best_epoch = self.best
@@ -74,15 +70,14 @@ class OverfittingGuard(keras.callbacks.Callback):
         self.events.append(event)
         os.makedirs(self.run_dir, exist_ok=True)
         write_json(os.path.join(self.run_dir, OVERFITTING_FILE), {"events": self.events})
-        if self.action == "stop":
-            self.trainer.stop_training = True
-        elif self.action == "pgd":
-            self._fall_back()
 
-    def _fall_back(self) -> None:
-        attack = self.trainer.training_attack
-        if attack.kind == "pgd":
-            return
-        self.trainer.training_attack = dataclasses.replace(attack, kind="pgd")
-        self.trainer.train_function = None  # retraced with PGD by the next fit call
-        log.warning("Training attack: %s → pgd for the rest of the run.", attack.kind)
+
+def fall_back_to_pgd(trainer) -> None:
+    """Replaces the trainer's training attack by PGD (same ε, steps and step size) for the rest
+    of the run; nothing if it is PGD already."""
+    attack = trainer.training_attack
+    if attack.kind == "pgd":
+        return
+    trainer.training_attack = dataclasses.replace(attack, kind="pgd")
+    trainer.train_function = None  # retraced with PGD by the next fit call
+    log.warning("Training attack: %s → pgd for the rest of the run.", attack.kind)
