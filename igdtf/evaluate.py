@@ -4,8 +4,8 @@ in recipes); run with --help for every flag."""
 
 from absl import flags
 
+from igdtf.cli import run
 from igdtf.recipes import evaluate as evaluate_recipe
-from igdtf.recipes.runner import run
 
 flags.adopt_module_key_flags(evaluate_recipe)  # list its flags in --help
 

@@ -22,12 +22,12 @@ from absl import flags
 from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS
 from igdtf.benchmarks.timing import load_average
 from igdtf.benchmarks.wall_time import EpochClock, markdown_table, plot, read_epoch_seconds, timeline
+from igdtf.cli import checked, run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.errors import ConfigError
 from igdtf.overfitting_guard import read_overfitting
 from igdtf.recipes.quickstart_config import EPSILON, config
-from igdtf.recipes.runner import checked, run
 from igdtf.training import train_model
 from igdtf.validation import check_choice, check_positive_int
 

@@ -5,8 +5,8 @@ The command line lives in igdtf.recipes.export (absl flags are defined only in r
 
 from absl import flags
 
+from igdtf.cli import run
 from igdtf.recipes import export as export_recipe
-from igdtf.recipes.runner import run
 
 flags.adopt_module_key_flags(export_recipe)  # list its flags in --help
 

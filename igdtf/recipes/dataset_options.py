@@ -5,9 +5,9 @@ import functools
 import inspect
 import typing
 
+from igdtf.cli import checked
 from igdtf.data.registry import dataset_loader
 from igdtf.errors import ConfigError
-from igdtf.recipes.runner import checked
 
 
 def parse_options(specs, loader) -> dict:

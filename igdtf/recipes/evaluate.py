@@ -25,6 +25,7 @@ from absl import flags
 
 from igdtf.attacks import PGD, VERSIONS, AutoAttack
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
+from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.corruptions import ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import DATASETS, dataset_info, load_split
@@ -43,7 +44,6 @@ from igdtf.evaluation.suites import DEFAULT_SUITES, ROBUSTNESS_SUITES, VECTOR_SU
 from igdtf.generative import ProjectionError, ProjectionSettings, load_conditional_generator, project_dataset
 from igdtf.methods.teacher import load_teacher
 from igdtf.recipes.dataset_options import dataset_options
-from igdtf.recipes.runner import check_output_dir, checked, run
 from igdtf.validation import check_choice
 
 flags.DEFINE_multi_string("model", None, "NAME=PATH of a model to compare (.keras file or SavedModel "
@@ -265,7 +265,7 @@ def example_images(dataset, keep: np.ndarray, count: int):
 
 
 def main(argv):
-    del argv  # runner.run refuses positional arguments
+    del argv  # cli.run refuses positional arguments
     # Everything is checked before the first model is loaded.
     if not FLAGS.output_dir:
         raise ConfigError("--output_dir is required.")

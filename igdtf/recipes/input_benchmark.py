@@ -6,7 +6,7 @@
 from absl import flags
 
 from igdtf.benchmarks import input_pipeline
-from igdtf.recipes.runner import run
+from igdtf.cli import run
 
 flags.adopt_module_key_flags(input_pipeline)  # list its flags in --help
 

@@ -22,6 +22,7 @@ import os
 from absl import flags
 
 from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS, AutoAttack
+from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import (
@@ -31,7 +32,6 @@ from igdtf.evaluation import (
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.overfitting_guard import read_overfitting
 from igdtf.recipes.quickstart_config import EPSILON, config
-from igdtf.recipes.runner import check_output_dir, checked, run
 from igdtf.training import train_model
 
 flags.DEFINE_string("output_dir", "runs/quickstart", "Where models, report and export go.")

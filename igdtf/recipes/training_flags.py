@@ -15,7 +15,7 @@ from igdtf.methods.igam import DEFAULT_DIFFERENCE_WEIGHT, DISCRIMINATOR_EVERY
 from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.models import ARCHITECTURES
 from igdtf.overfitting_guard import OVERFITTING_ACTIONS
-from igdtf.recipes.runner import checked
+from igdtf.cli import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
 
 
