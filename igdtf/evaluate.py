@@ -1,6 +1,6 @@
 """`python -m igdtf.evaluate --model NAME=PATH ... --dataset SPEC --output_dir DIR`: compare models on
-the robustness suite. The command line lives in igdtf/recipes/evaluate.py (flags are defined only
-in recipes); run with --help for every flag."""
+the robustness suite. The command line lives in igdtf/recipes/evaluate.py (this shim only adopts its
+flags); run with --help for every flag."""
 
 from absl import flags
 

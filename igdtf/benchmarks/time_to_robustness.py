@@ -4,7 +4,7 @@ PGD-10, FGSM-RS and N-FGSM training of PGDAT and IGD on the quickstart's Shapes 
 Command (BUILD.md, "Fast training"):
   python -m igdtf.benchmarks.time_to_robustness --output_dir=runs/time_to_robustness
   python -m igdtf.benchmarks.time_to_robustness --smoke --output_dir=/tmp/ttr   # seconds, numbers meaningless
-The quickstart's models, data, optimizer and ε warm-up (recipes/quickstart_config.py), except
+The quickstart's models, data, optimizer and ε warm-up (igdtf/quickstart_config.py), except
 the training attack: "pgd" here is PGD-10 with step 2/255 (the papers'), and every run is
 validated after each epoch with PGD-20 (ε 8/255, step 2/255) on --num_validation held-out
 images. IGD's standard teacher is trained once. Each run's epoch times exclude validation
@@ -27,7 +27,7 @@ from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.errors import ConfigError
 from igdtf.overfitting_guard import read_overfitting
-from igdtf.recipes.quickstart_config import EPSILON, config
+from igdtf.quickstart_config import EPSILON, config
 from igdtf.training import train_model
 from igdtf.validation import check_choice, check_positive_int
 

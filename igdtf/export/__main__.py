@@ -1,6 +1,6 @@
 """`python -m igdtf.export --checkpoint PATH --output BASE [--version N] [--overwrite]`.
 
-The command line lives in igdtf.recipes.export (absl flags are defined only in recipes).
+The command line lives in igdtf.recipes.export (this shim only adopts its flags).
 """
 
 from absl import flags

@@ -39,7 +39,7 @@ from igdtf.methods import TEACHER_METHODS, load_teacher, teacher_requirement
 from igdtf.overfitting_guard import read_overfitting
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
-from igdtf.recipes.dataset_options import dataset_options
+from igdtf.data.dataset_options import dataset_options
 from igdtf.cli import check_output_dir, checked
 from igdtf.run_record import check_run_directory, read_run_file, recorded_epochs
 from igdtf.training import MODEL_FILE, TensorBoardOptions, run_settings, train_model

@@ -27,6 +27,7 @@ from igdtf.attacks import PGD, VERSIONS, AutoAttack
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
 from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.corruptions import ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES
+from igdtf.data.dataset_options import dataset_options
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import DATASETS, dataset_info, load_split
 from igdtf.data.specs import FORMS
@@ -43,7 +44,6 @@ from igdtf.evaluation.alignment import TabulatedDirectionAlignment
 from igdtf.evaluation.suites import DEFAULT_SUITES, ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
 from igdtf.generative import ProjectionError, ProjectionSettings, load_conditional_generator, project_dataset
 from igdtf.methods.teacher import load_teacher
-from igdtf.recipes.dataset_options import dataset_options
 from igdtf.validation import check_choice
 
 flags.DEFINE_multi_string("model", None, "NAME=PATH of a model to compare (.keras file or SavedModel "

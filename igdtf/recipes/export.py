@@ -11,12 +11,12 @@ Hardware: any; seconds on a CPU.
 from absl import flags
 
 from igdtf.cli import check_output_dir, run
+from igdtf.data.dataset_options import dataset_options
 from igdtf.data.registry import DATASETS, dataset_info
 from igdtf.data.specs import FORMS, is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.export.source import load_classifier
-from igdtf.recipes.dataset_options import dataset_options
 
 flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
 flags.DEFINE_string("output", None, "Model base path for TF Serving; the model goes to OUTPUT/VERSION/.")

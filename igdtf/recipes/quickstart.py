@@ -3,7 +3,7 @@
 Trains a standard teacher, PGDAT and IGD(lambda=2) (small CNN, 32x32 Shapes with a faint class
 texture, 8 adversarial epochs validated with PGD-10 for the overfitting guard), evaluates all
 three on one test set, prints Table 1 and the INA error curves, writes OUTPUT_DIR/report.json
-and report.md, and exports the IGD model for TF Serving. Settings: quickstart_config.py.
+and report.md, and exports the IGD model for TF Serving. Settings: igdtf/quickstart_config.py.
 
 Command:       python -m igdtf.recipes.quickstart --output_dir=runs/quickstart
                (--train_attack=n_fgsm: the same with single-step training attacks)
@@ -31,7 +31,7 @@ from igdtf.evaluation import (
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.overfitting_guard import read_overfitting
-from igdtf.recipes.quickstart_config import EPSILON, config
+from igdtf.quickstart_config import EPSILON, config
 from igdtf.training import train_model
 
 flags.DEFINE_string("output_dir", "runs/quickstart", "Where models, report and export go.")

@@ -1,5 +1,5 @@
-"""The quickstart's settings (data sizes, the three TrainConfigs, evaluation), flag-free so that
-benchmarks can reuse them (recipes/quickstart.py is the entry point)."""
+"""The quickstart's settings (data sizes, the three TrainConfigs, evaluation), below recipes/ and
+benchmarks/ so that both can use them (recipes/quickstart.py is the entry point)."""
 
 import dataclasses
 

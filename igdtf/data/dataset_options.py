@@ -1,4 +1,5 @@
-"""--dataset_option KEY=VALUE and the data flags, checked against what a dataset spec accepts."""
+"""A dataset spec's options (--dataset_option KEY=VALUE and the data flags), checked against
+what its loader accepts."""
 
 import ast
 import functools
