@@ -23,8 +23,7 @@ from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS
 from igdtf.benchmarks.timing import load_average
 from igdtf.benchmarks.wall_time import EpochClock, markdown_table, plot, read_epoch_seconds, timeline
 from igdtf.cli import checked, run
-from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
-from igdtf.data.registry import dataset_info, load_split
+from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError
 from igdtf.overfitting_guard import read_overfitting
 from igdtf.quickstart_config import EPSILON, config
@@ -74,11 +73,8 @@ def main(argv):
         cfg = dataclasses.replace(cfg, num_train=checked(check_positive_int, "num_train", FLAGS.num_train))
     out = FLAGS.output_dir
     info = dataset_info("shapes")
-    shapes = dict(texture_amplitude=cfg.texture_amplitude)
-    train = training_pipeline(load_split("shapes", "train", num_samples=cfg.num_train, **shapes),
-                              cfg.standard.batch_size, seed=0)
-    validation = evaluation_pipeline(load_split("shapes", "validation", num_samples=FLAGS.num_validation, **shapes),
-                                     cfg.eval_batch_size)
+    train = cfg.training_data()
+    validation = cfg.evaluation_data("validation", FLAGS.num_validation)
     teacher = train_model(cfg.standard, info, train, os.path.join(out, "standard")) if "igd" in methods else None
     load_before = load_average()
     results = {}

@@ -23,8 +23,7 @@ from absl import flags
 
 from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS, AutoAttack
 from igdtf.cli import check_output_dir, checked, run
-from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
-from igdtf.data.registry import dataset_info, load_split
+from igdtf.data.registry import dataset_info
 from igdtf.evaluation import (
     AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks,
     add_robustness_checks, build_report, compare_models, markdown_report, write_report,
@@ -52,13 +51,9 @@ def main(argv):
     out = FLAGS.output_dir
     check_output_dir(out)
     info = dataset_info("shapes")
-    shapes = dict(texture_amplitude=cfg.texture_amplitude)
-    train = training_pipeline(load_split("shapes", "train", num_samples=cfg.num_train, **shapes),
-                              cfg.standard.batch_size, seed=0)
-    validation = evaluation_pipeline(load_split("shapes", "validation", num_samples=cfg.num_validation, **shapes),
-                                     cfg.eval_batch_size)
-    test = evaluation_pipeline(load_split("shapes", "test", num_samples=cfg.num_test, **shapes),
-                               cfg.eval_batch_size)
+    train = cfg.training_data()
+    validation = cfg.evaluation_data("validation", cfg.num_validation)
+    test = cfg.evaluation_data("test", cfg.num_test)
 
     teacher = train_model(cfg.standard, info, train, os.path.join(out, "standard"))
     pgdat = train_model(cfg.pgdat, info, train, os.path.join(out, "pgdat"), validation_data=validation)
