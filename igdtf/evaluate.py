@@ -1,11 +1,11 @@
 """`python -m igdtf.evaluate --model NAME=PATH ... --dataset SPEC --output_dir DIR`: compare models on
-the robustness suite. The command line lives in igdtf/recipes/evaluate.py (flags are defined only
-in recipes); run with --help for every flag."""
+the robustness suite. The command line lives in igdtf/recipes/evaluate.py (this shim only adopts its
+flags); run with --help for every flag."""
 
 from absl import flags
 
+from igdtf.cli import run
 from igdtf.recipes import evaluate as evaluate_recipe
-from igdtf.recipes.runner import run
 
 flags.adopt_module_key_flags(evaluate_recipe)  # list its flags in --help
 

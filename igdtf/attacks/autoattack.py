@@ -20,11 +20,11 @@ import tensorflow as tf
 
 from igdtf.attacks.apgd import apgd_attack
 from igdtf.attacks.fab import fab_attack
-from igdtf.attacks.losses import dlr_loss, dlr_targeted_loss
+from igdtf.attacks.losses import cross_entropy, dlr_loss, dlr_targeted_loss
 from igdtf.attacks.norms import NORMS, norm_of
-from igdtf.attacks.losses import cross_entropy
 from igdtf.attacks.square import square_attack
 from igdtf.attacks.threat_models import threat_model
+from igdtf.seeding import fold_seed_int32
 from igdtf.validation import check_choice, check_positive_int
 
 log = logging.getLogger("igdtf.attacks")
@@ -185,8 +185,7 @@ class BoundAutoAttack:
                 if todo.size == 0:
                     break
                 targets = ranked[todo, run + 1] if name in _TARGETED else y[todo]
-                run_seed = tf.cast(tf.random.experimental.stateless_fold_in(
-                    tf.random.experimental.stateless_fold_in(seed, attack_index), run), tf.int64)
+                run_seed = tf.cast(fold_seed_int32(fold_seed_int32(seed, attack_index), run), tf.int64)
                 found, claimed = self._runs[name](
                     tf.constant(x[todo]), tf.constant(y[todo]), tf.constant(targets), run_seed)
                 found = np.asarray(found)

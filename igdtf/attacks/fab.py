@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from igdtf.attacks.losses import true_logit
 from igdtf.attacks.norms import norm_of, per_example, predicted_wrong, select
+from igdtf.seeding import fold_seed_int32
 
 OVERSHOOT = 1.05
 ALPHA_MAX = 0.1
@@ -154,6 +155,6 @@ def fab_attack(model, x, y, norm: str, epsilon: float, steps: int, seed, targets
             start = x
         else:
             radius = 0.5 * tf.minimum(best_norm, epsilon)
-            start = _random_start(x, radius, norm, tf.random.experimental.stateless_fold_in(seed, restart))
+            start = _random_start(x, radius, norm, fold_seed_int32(seed, restart))
         x_best, best_norm = _fab_run(model, x, y, targets, norm, steps, start, x_best, best_norm)
     return tf.stop_gradient(x_best), best_norm

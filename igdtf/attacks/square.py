@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from igdtf.attacks.losses import margin
 from igdtf.attacks.norms import per_example, select
+from igdtf.seeding import fold_seed_int32
 
 _HALVING_AT = (10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000)  # of 10 000 queries
 _TINY = 1e-12
@@ -187,13 +188,13 @@ def square_attack(model, x, y, norm: str, epsilon: float, queries: int, seed, p_
     y = tf.cast(y, tf.int32)
     proposals = _LinfProposals(epsilon) if norm == "linf" else _L2Proposals(epsilon)
     shape = tf.shape(x)
-    x_best = proposals.initial(x, tf.random.experimental.stateless_fold_in(seed, 0))
+    x_best = proposals.initial(x, fold_seed_int32(seed, 0))
     best = margin(y, model(x_best, training=False))
 
     def body(i, x_best, best):
         active = best > 0
         side = _side(square_fraction(i, queries, p_init), shape[1], shape[2], proposals.least_side)
-        x_new = proposals.propose(x, x_best, side, tf.random.experimental.stateless_fold_in(seed, i))
+        x_new = proposals.propose(x, x_best, side, fold_seed_int32(seed, i))
         candidate = margin(y, model(x_new, training=False))
         better = active & (candidate < best)
         return i + 1, select(better, x_new, x_best), tf.where(better, candidate, best)

@@ -12,7 +12,8 @@ import tensorflow as tf
 
 from igdtf.attributions.base import Attribution
 from igdtf.attributions.baselines import BASELINES, make_baseline
-from igdtf.attributions.gradients import average_over_samples, class_logit_gradient, sample_seed
+from igdtf.attributions.gradients import average_over_samples, class_logit_gradient
+from igdtf.seeding import fold_seed
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
 
 _ALPHA, _NOISE, _BASELINE = 0, 1, 2  # seed streams of one sample
@@ -36,10 +37,10 @@ class GradientShap(Attribution):
 
     def attribute(self, model, x, classes, seed):
         def contribution(s):
-            seed_s = sample_seed(seed, s)
-            alpha = tf.random.stateless_uniform([tf.shape(x)[0], 1, 1, 1], sample_seed(seed_s, _ALPHA))
-            noisy = x + self.noise * tf.random.stateless_normal(tf.shape(x), sample_seed(seed_s, _NOISE))
-            baseline = make_baseline(self.baseline, x, sample_seed(seed_s, _BASELINE), self.blur_sigma)
+            seed_s = fold_seed(seed, s)
+            alpha = tf.random.stateless_uniform([tf.shape(x)[0], 1, 1, 1], fold_seed(seed_s, _ALPHA))
+            noisy = x + self.noise * tf.random.stateless_normal(tf.shape(x), fold_seed(seed_s, _NOISE))
+            baseline = make_baseline(self.baseline, x, fold_seed(seed_s, _BASELINE), self.blur_sigma)
             delta = noisy - baseline
             return delta * class_logit_gradient(model, baseline + alpha * delta, classes)
 

@@ -46,11 +46,6 @@ def average_over_samples(num_samples: int, contribution) -> tf.Tensor:
     return total / float(num_samples)
 
 
-def sample_seed(seed: tf.Tensor, sample: tf.Tensor) -> tf.Tensor:
-    """The stateless [2] seed of sample `sample` of an attribution drawn with `seed`."""
-    return tf.random.experimental.stateless_fold_in(tf.cast(seed, tf.int64), tf.cast(sample, tf.int64))
-
-
 def class_logit_gradients(model, x, classes, training: bool = False) -> tf.Tensor:
     """∂f_{c_nj}(x_n)/∂x_n for K classes per example: one forward pass and K backward passes.
 

@@ -13,7 +13,8 @@ import dataclasses
 import tensorflow as tf
 
 from igdtf.attributions.base import Attribution
-from igdtf.attributions.gradients import average_over_samples, class_logit_gradient, sample_seed
+from igdtf.attributions.gradients import average_over_samples, class_logit_gradient
+from igdtf.seeding import fold_seed
 from igdtf.validation import check_non_negative, check_positive_int
 
 
@@ -32,7 +33,7 @@ class SmoothGrad(Attribution):
 
     def unit_noise(self, x, seed, s) -> tf.Tensor:
         """n_s: the N(0, 1) draw of sample s, shaped like x."""
-        return tf.random.stateless_normal(tf.shape(x), sample_seed(seed, s))
+        return tf.random.stateless_normal(tf.shape(x), fold_seed(seed, s))
 
     def attribute(self, model, x, classes, seed):
         def gradient_at(s):

@@ -3,14 +3,13 @@
 A straightforward tf.function per method, without Keras' train_step machinery: an inline L∞
 PGD-k loop (random start, training=False), one tape for the loss, momentum SGD with L2 weight
 decay applied by hand. The models are ordinary Keras models used as callables. Same maths as
-igdtf's PGDAT and IGD (ε, step, k, λ from the arguments); the random draws differ.
+igdtf's PGDAT and IGD (ε, step, k, λ from the arguments; the loss is attacks.losses'
+cross_entropy); the random draws differ.
 """
 
 import tensorflow as tf
 
-
-def _cross_entropy(y, logits):
-    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=tf.cast(logits, tf.float32))
+from igdtf.attacks.losses import cross_entropy
 
 
 def _pgd(model, x, y, seed, epsilon, step_size, steps, random_start):
@@ -20,7 +19,7 @@ def _pgd(model, x, y, seed, epsilon, step_size, steps, random_start):
     for _ in range(steps):
         with tf.GradientTape() as tape:
             tape.watch(x_adv)
-            loss = tf.reduce_sum(_cross_entropy(y, model(x_adv, training=False)))
+            loss = tf.reduce_sum(cross_entropy(y, model(x_adv, training=False)))
         x_adv = x_adv + step_size * tf.sign(tape.gradient(loss, x_adv))
         x_adv = tf.clip_by_value(tf.clip_by_value(x_adv, x - epsilon, x + epsilon), 0.0, 1.0)
     return tf.stop_gradient(x_adv)
@@ -54,7 +53,7 @@ def make_plain_step(student, teacher=None, *, learning_rate=0.1, momentum=0.9, w
         x_adv = _pgd(student, x, y, seed, epsilon, step_size, steps, random_start)
         teacher_gradient = None if teacher is None else tf.stop_gradient(_true_logit_gradient(teacher, x, y))
         with tf.GradientTape() as tape:
-            per_example = _cross_entropy(y, student(x_adv, training=True))
+            per_example = cross_entropy(y, student(x_adv, training=True))
             if teacher is not None:
                 cosine = _cosine(_true_logit_gradient(student, x, y), teacher_gradient)
                 per_example -= alignment_weight * cosine

@@ -4,7 +4,7 @@ PGD-10, FGSM-RS and N-FGSM training of PGDAT and IGD on the quickstart's Shapes 
 Command (BUILD.md, "Fast training"):
   python -m igdtf.benchmarks.time_to_robustness --output_dir=runs/time_to_robustness
   python -m igdtf.benchmarks.time_to_robustness --smoke --output_dir=/tmp/ttr   # seconds, numbers meaningless
-The quickstart's models, data, optimizer and ε warm-up (recipes/quickstart_config.py), except
+The quickstart's models, data, optimizer and ε warm-up (igdtf/quickstart_config.py), except
 the training attack: "pgd" here is PGD-10 with step 2/255 (the papers'), and every run is
 validated after each epoch with PGD-20 (ε 8/255, step 2/255) on --num_validation held-out
 images. IGD's standard teacher is trained once. Each run's epoch times exclude validation
@@ -22,11 +22,10 @@ from absl import flags
 from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS
 from igdtf.benchmarks.timing import load_average
 from igdtf.benchmarks.wall_time import EpochClock, markdown_table, plot, read_epoch_seconds, timeline
-from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
-from igdtf.data.registry import dataset_info, load_split
+from igdtf.cli import checked, run
+from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError
-from igdtf.recipes.quickstart_config import EPSILON, config
-from igdtf.recipes.runner import checked, run
+from igdtf.quickstart_config import EPSILON, config
 from igdtf.training import train_model
 from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.training.run_dir import HISTORY_FILE
@@ -76,11 +75,8 @@ def main(argv):
         cfg = dataclasses.replace(cfg, num_train=checked(check_positive_int, "num_train", FLAGS.num_train))
     out = FLAGS.output_dir
     info = dataset_info("shapes")
-    shapes = dict(texture_amplitude=cfg.texture_amplitude)
-    train = training_pipeline(load_split("shapes", "train", num_samples=cfg.num_train, **shapes),
-                              cfg.standard.batch_size, seed=0)
-    validation = evaluation_pipeline(load_split("shapes", "validation", num_samples=FLAGS.num_validation, **shapes),
-                                     cfg.eval_batch_size)
+    train = cfg.training_data()
+    validation = cfg.evaluation_data("validation", FLAGS.num_validation)
     teacher = train_model(cfg.standard, info, train, os.path.join(out, "standard")) if "igd" in methods else None
     load_before = load_average()
     results = {}

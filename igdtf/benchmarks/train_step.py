@@ -21,9 +21,9 @@ from igdtf.benchmarks.candidates import (
     ALL, CANDIDATES, PLAIN_METHODS, attack_label, build_candidate, report, selected_candidates,
 )
 from igdtf.benchmarks.timing import gpu_device, load_average, peak_host_rss_bytes, round_robin
+from igdtf.cli import checked, run
 from igdtf.models import ARCHITECTURES
 from igdtf.precision import MIXED_FLOAT16
-from igdtf.recipes.runner import checked, run
 from igdtf.validation import check_choice, check_positive_int
 
 flags.DEFINE_list("method", ["all"], f"Comma-separated candidates among {', '.join(CANDIDATES)}, or all "

@@ -21,6 +21,7 @@ from igdtf.data import imagenet100
 from igdtf.data.corruptions import CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES, CorruptionFn, corruption_op
 from igdtf.data.preprocess import LargeImages
 from igdtf.errors import MissingDataError
+from igdtf.seeding import fold_seed
 
 IMAGE_SIZE = 224
 
@@ -89,7 +90,7 @@ def corrupt(dataset: tf.data.Dataset, corruption_fn: CorruptionFn, severity: int
 
     def apply(index, example):
         image, label = example
-        image_seed = tf.random.experimental.stateless_fold_in(base, index)
+        image_seed = fold_seed(base, index)
         return corruption_fn(image, severity, image_seed), label
 
     return dataset.enumerate().map(apply, num_parallel_calls=tf.data.AUTOTUNE)

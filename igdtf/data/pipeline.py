@@ -8,6 +8,7 @@ from collections.abc import Callable
 import tensorflow as tf
 
 from igdtf.data.augment import cutout
+from igdtf.seeding import fold_seed, fold_seed_int32
 from igdtf.validation import check_positive_int
 
 
@@ -32,8 +33,7 @@ def evaluation_pipeline(dataset: tf.data.Dataset, batch_size: int) -> tf.data.Da
 
 def element_seed(seed: int, epoch: tf.Tensor, index: tf.Tensor) -> tf.Tensor:
     """The stateless [2] seed of the augmentation of element `index` of epoch `epoch`."""
-    base = tf.random.experimental.stateless_fold_in(tf.constant([seed, 11], tf.int64), tf.cast(epoch, tf.int64))
-    return tf.random.experimental.stateless_fold_in(base, tf.cast(index, tf.int64))
+    return fold_seed(fold_seed(tf.constant([seed, 11], tf.int64), epoch), index)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,7 +120,7 @@ class EpochBatches:
         seed = element_seed(self.seed, epoch, index)
         image = self.transform(image, seed)
         if self.cutout_size:
-            image = cutout(image[None], self.cutout_size, tf.random.experimental.stateless_fold_in(seed, 1),
+            image = cutout(image[None], self.cutout_size, fold_seed_int32(seed, 1),
                            self.cutout_fill)[0]
         return image, tf.cast(label, tf.int32)
 

@@ -4,9 +4,9 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import AutoAttack
-from igdtf.evaluation.evaluators import batch_seed
 from igdtf.evaluation.outcomes import MEAN, PerSample
 from igdtf.evaluation.weights import check_weights_unchanged, weight_snapshot
+from igdtf.seeding import batch_seed
 
 
 class AutoAttackAccuracy:

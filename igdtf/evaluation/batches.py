@@ -1,19 +1,9 @@
-"""Running a per-batch function over a fixed-order test set, with per-batch seeds."""
+"""Running a per-batch function over a fixed-order test set (seeds: igdtf.seeding.batch_seed)."""
 
 from collections import defaultdict
 
 import numpy as np
 import tensorflow as tf
-
-
-def batch_seed(seed: int, batch_index) -> tf.Tensor:
-    """The stateless [2] seed of one batch."""
-    return tf.random.experimental.stateless_fold_in(tf.constant([seed, 7], tf.int64), batch_index)
-
-
-def fold_seed(seed: tf.Tensor, stream: int) -> tf.Tensor:
-    """A stateless [2] seed for one stream of random numbers derived from `seed`."""
-    return tf.random.experimental.stateless_fold_in(seed, tf.constant(stream, tf.int64))
 
 
 def map_batches(fn, dataset) -> dict[str, np.ndarray]:

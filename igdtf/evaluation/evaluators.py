@@ -12,10 +12,11 @@ import tensorflow as tf
 
 from igdtf.attacks import PGD
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION, class_logit_gradient
-from igdtf.evaluation.batches import batch_seed, correct, fold_seed, map_batches
+from igdtf.evaluation.batches import correct, map_batches
 from igdtf.evaluation.inductive import INA_MODES, RN_MODES, inductive_noise, random_k_mask
 from igdtf.evaluation.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, MEAN, MEAN_ON_CORRECT, PerSample, qualified
+from igdtf.seeding import batch_seed, fold_seed, fold_seed_int32
 from igdtf.validation import check_choice, check_fraction, check_positive_int
 
 RN_FRACTIONS = (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2)
@@ -24,7 +25,7 @@ _ATTRIBUTION_STREAM, _RANDOM_MASK_STREAM = 101, 102
 __all__ = [
     "INA_FRACTIONS", "RN_FRACTIONS", "AttributionEvaluator", "AttributionGini", "BatchEvaluator",
     "CleanAccuracy", "Confidence", "GradientNorm", "InductiveNoise", "PGDAccuracy", "RandomNoise",
-    "batch_seed", "correct", "map_batches",
+    "correct", "map_batches",
 ]
 
 
@@ -111,7 +112,7 @@ class PGDAccuracy(BatchEvaluator):
         survived, first = tf.ones_like(y, tf.bool), batch_seed(self.seed, index)
         for restart in range(self.restarts):
             # Restart 0 draws what a single run draws; later ones fold in their index.
-            seed = first if restart == 0 else tf.random.experimental.stateless_fold_in(first, restart)
+            seed = first if restart == 0 else fold_seed_int32(first, restart)
             survived &= correct(model, self.attack(model, x, y, seed), y)
         return {"pgd_acc": survived}
 

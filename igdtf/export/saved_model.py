@@ -112,27 +112,11 @@ def export_saved_model(
             f"{path} already exists; choose another version or allow overwriting (overwrite=True, "
             "--overwrite).")
     os.makedirs(base_dir, exist_ok=True)
-    # Staged in a hidden folder beside the versions (TF Serving ignores non-numeric names) and
-    # renamed into place at the end, so a server never sees a half-written version.
-    prefix = f".export-{version}-"
-    for stale in glob.glob(os.path.join(glob.escape(base_dir), prefix + "*")):  # left by a killed export
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = tempfile.mkdtemp(prefix=prefix, dir=base_dir)
+    staging = _staging_dir(base_dir, version)
     try:
-        names_file = os.path.join(staging, CLASS_NAMES_FILE)
-        with open(names_file, "w", encoding="utf-8") as f:
-            f.write("".join(name + "\n" for name in names))
-        signatures = ServingSignatures(model, names_file, top_k, preprocessing or ImagePreprocessing())
-        archive = keras.export.ExportArchive()
-        # Not archive.track(model): the archive saves the variables the endpoints read anyway,
-        # and tracking the model as well would store every weight a second time.
-        archive.track(signatures.class_names)
-        for name, (function, input_signature) in signatures.endpoints().items():
-            archive.add_endpoint(name, function, input_signature=input_signature)
-        staged = os.path.join(staging, "saved_model")
-        archive.write_out(staged, verbose=False)
-        name = model_name or os.path.basename(os.path.normpath(base_dir))
-        write_warmup_requests(staged, warmup_requests(name, image_shape))
+        staged = _write_version(staging, model, names, preprocessing or ImagePreprocessing(), top_k)
+        write_warmup_requests(staged, warmup_requests(model_name or os.path.basename(os.path.normpath(base_dir)),
+                                                      image_shape))
         fsync_tree(staged)
         if os.path.exists(path):  # moved into the staging folder, removed with it below
             os.rename(path, os.path.join(staging, "previous"))
@@ -140,3 +124,34 @@ def export_saved_model(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+def _staging_dir(base_dir: str, version: int) -> str:
+    """A new hidden folder BASE/.export-<version>-XXXX, after removing those a killed export left.
+
+    A version is staged there (TF Serving ignores non-numeric names) and renamed into place at
+    the end, so a server never sees a half-written version.
+    """
+    prefix = f".export-{version}-"
+    for stale in glob.glob(os.path.join(glob.escape(base_dir), prefix + "*")):
+        shutil.rmtree(stale, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=base_dir)
+
+
+def _write_version(staging: str, model: keras.Model, names: list[str], preprocessing: ImagePreprocessing,
+                   top_k: int) -> str:
+    """Writes STAGING/class_names.txt and the SavedModel STAGING/saved_model (its signatures
+    read the class names from that file as an asset); returns the SavedModel's path."""
+    names_file = os.path.join(staging, CLASS_NAMES_FILE)
+    with open(names_file, "w", encoding="utf-8") as f:
+        f.write("".join(name + "\n" for name in names))
+    signatures = ServingSignatures(model, names_file, top_k, preprocessing)
+    archive = keras.export.ExportArchive()
+    # Not archive.track(model): the archive saves the variables the endpoints read anyway,
+    # and tracking the model as well would store every weight a second time.
+    archive.track(signatures.class_names)
+    for name, (function, input_signature) in signatures.endpoints().items():
+        archive.add_endpoint(name, function, input_signature=input_signature)
+    staged = os.path.join(staging, "saved_model")
+    archive.write_out(staged, verbose=False)
+    return staged

@@ -7,9 +7,9 @@ from igdtf.generative.direct import (
     DeltaXGAN, DirectDeltaX, mean_cosine, projection_discriminator, residual_generator, train_direct_estimator,
 )
 from igdtf.generative.projection import (
-    ConditionalGenerator, Projection, ProjectionError, ProjectionSettings, ProjectionTable, Projector,
-    load_conditional_generator, project, project_dataset,
+    ConditionalGenerator, Projection, ProjectionSettings, Projector, load_conditional_generator, project,
 )
+from igdtf.generative.projection_table import ProjectionError, ProjectionTable, project_dataset
 from igdtf.generative.conditional_gan import (
     ConditionalGAN, conditional_discriminator, conditional_generator, conditional_samples, train_conditional_gan,
 )

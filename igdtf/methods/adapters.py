@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from igdtf.seeding import fold_seed_int32
 from igdtf.validation import check_choice
 
 ADAPTERS = ("none", "upsize", "zero_pad", "random_pad", "center_crop", "transpose_conv")
@@ -103,7 +104,7 @@ def _random_pad(x: tf.Tensor, size, seed: tf.Tensor) -> tf.Tensor:
     n, sh, sw = tf.shape(x)[0], x.shape[1], x.shape[2]
     th, tw = size
     top = tf.random.stateless_uniform([n], seed, 0, th - sh + 1, tf.int32)
-    left = tf.random.stateless_uniform([n], tf.random.experimental.stateless_fold_in(seed, 1), 0, tw - sw + 1,
+    left = tf.random.stateless_uniform([n], fold_seed_int32(seed, 1), 0, tw - sw + 1,
                                        tf.int32)
     rows = tf.range(th)[None, :] - top[:, None]  # [N, th]: source row of each canvas row
     cols = tf.range(tw)[None, :] - left[:, None]

@@ -26,6 +26,7 @@ from absl import flags
 
 from igdtf.atomic import atomic_path
 from igdtf.attacks import PGD
+from igdtf.cli import check_output_dir, run
 from igdtf.data.registry import load_split
 from igdtf.errors import UnreadableFileError
 from igdtf.evaluation import (
@@ -34,7 +35,7 @@ from igdtf.evaluation import (
 )
 from igdtf.generative import mean_cosine, train_direct_estimator
 from igdtf.generative.direct import DirectDeltaX, residual_generator
-from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
+from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, paper_table, spheres_batches
 from igdtf.training import TrainConfig, train_model
 

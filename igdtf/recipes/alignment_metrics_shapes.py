@@ -35,13 +35,14 @@ from absl import flags
 from igdtf.artefacts import load_keras_file
 from igdtf.atomic import save_model
 from igdtf.attacks import PGD
+from igdtf.cli import check_output_dir, run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import alignment_evaluators, alignment_markdown, alignment_table, build_report, compare_models
 from igdtf.errors import ConfigError
 from igdtf.generative import ConditionalGenerator, ProjectionError, ProjectionSettings, project_dataset
 from igdtf.generative.conditional_gan import conditional_samples, train_conditional_gan
-from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
+from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics_shapes", "Where the generator, models and report go.")

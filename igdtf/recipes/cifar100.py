@@ -21,9 +21,9 @@ Data: cifar-100-binary.tar.gz (https://www.cs.toronto.edu/~kriz/) in --manual_di
 
 from absl import flags
 
+from igdtf.cli import run
 from igdtf.recipes import dataset_recipe, training_flags
 from igdtf.recipes.dataset_recipe import define_flags, recipe_main
-from igdtf.recipes.runner import run
 
 define_flags("cifar100", {"method": "igd", "epochs": 150, "batch_size": 128, "learning_rate": 0.1})
 flags.adopt_module_key_flags(training_flags)  # list the shared flags in --help

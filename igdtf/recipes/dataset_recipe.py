@@ -37,8 +37,8 @@ from igdtf.methods import load_teacher
 from igdtf.methods.teacher import check_teacher_shape
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
-from igdtf.recipes.dataset_options import dataset_options
-from igdtf.recipes.runner import check_output_dir, checked
+from igdtf.data.dataset_options import dataset_options
+from igdtf.cli import check_output_dir, checked
 from igdtf.training import TensorBoardOptions, run_settings, train_model
 from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.training.run_dir import TEACHER_DIR, load_classifier

@@ -12,12 +12,13 @@ import os
 
 from absl import flags
 
+from igdtf.cli import check_output_dir, run
+from igdtf.data.dataset_options import dataset_options
 from igdtf.data.registry import DATASETS, dataset_info
 from igdtf.data.specs import FORMS, is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.recipes.dataset_options import dataset_options
-from igdtf.recipes.runner import check_output_dir, run
+from igdtf.recipes import data_flags
 from igdtf.training.run_dir import SAVED_MODEL_FILE, load_classifier
 
 flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
@@ -27,12 +28,11 @@ flags.DEFINE_bool("overwrite", False, "Replace OUTPUT/VERSION/ if it exists (ref
 flags.DEFINE_string("dataset", None, f"Dataset spec the model was trained on (a built-in name: "
                     f"{', '.join(sorted(DATASETS))}; or {FORMS}): its class names and evaluation resize/crop "
                     "for serving. Default: the one the run directory records, if any.")
-flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE option of the dataset (e.g. holdout=0.1); repeat for "
-                          "several.")
-flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory of a tfds: spec.")
 flags.DEFINE_integer("image_size", None, "Image side the model was trained at (default: the model's input size; "
                      "must match it).")
 flags.DEFINE_integer("top_k", 5, "How many classes the classification signatures rank.")
+data_flags.define_data_flags(download=False)
+flags.adopt_module_key_flags(data_flags)  # list them in --help
 flags.mark_flags_as_required(["checkpoint", "output"])
 FLAGS = flags.FLAGS
 

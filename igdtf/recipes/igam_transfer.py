@@ -25,10 +25,11 @@ import os
 from absl import flags
 
 from igdtf.attacks import PGD
+from igdtf.cli import run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import PGDAccuracy, build_report, compare_models
-from igdtf.recipes.runner import run, write_recipe_report
+from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/igam_transfer", "Where models and the report go.")

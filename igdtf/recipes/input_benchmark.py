@@ -1,14 +1,13 @@
-"""Former name of the input-pipeline benchmark; see igdtf/benchmarks/input_pipeline.py.
+"""Former name of the input-pipeline benchmark: runs `python -m igdtf.benchmarks.input_pipeline`
+with the same flags (see that module).
 
   python -m igdtf.recipes.input_benchmark --fake_imagenet
+
+It runs the benchmark by module name instead of importing it, so recipes/ and benchmarks/ stay
+two independent sets of entry modules.
 """
 
-from absl import flags
-
-from igdtf.benchmarks import input_pipeline
-from igdtf.recipes.runner import run
-
-flags.adopt_module_key_flags(input_pipeline)  # list its flags in --help
+import runpy
 
 if __name__ == "__main__":
-    run(input_pipeline.main)
+    runpy.run_module("igdtf.benchmarks.input_pipeline", run_name="__main__", alter_sys=True)

@@ -28,11 +28,12 @@ import os
 import numpy as np
 from absl import flags
 
+from igdtf.cli import check_output_dir, run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import RobustnessCurve, build_report, compare_models
 from igdtf.evaluation.decision_boundaries import plot_decision_boundaries
-from igdtf.recipes.runner import check_output_dir, run, write_recipe_report
+from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/pag_toy", "Where models, the report and the boundary plots go.")

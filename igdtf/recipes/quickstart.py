@@ -3,7 +3,7 @@
 Trains a standard teacher, PGDAT and IGD(lambda=2) (small CNN, 32x32 Shapes with a faint class
 texture, 8 adversarial epochs validated with PGD-10 for the overfitting guard), evaluates all
 three on one test set, prints Table 1 and the INA error curves, writes OUTPUT_DIR/report.json
-and report.md, and exports the IGD model for TF Serving. Settings: quickstart_config.py.
+and report.md, and exports the IGD model for TF Serving. Settings: igdtf/quickstart_config.py.
 
 Command:       python -m igdtf.recipes.quickstart --output_dir=runs/quickstart
                (--train_attack=n_fgsm: the same with single-step training attacks)
@@ -22,15 +22,14 @@ import os
 from absl import flags
 
 from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS, AutoAttack
-from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
-from igdtf.data.registry import dataset_info, load_split
+from igdtf.cli import check_output_dir, checked, run
+from igdtf.data.registry import dataset_info
 from igdtf.evaluation import (
     AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks,
     add_robustness_checks, build_report, compare_models, markdown_report, write_report,
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.recipes.quickstart_config import EPSILON, config
-from igdtf.recipes.runner import check_output_dir, checked, run
+from igdtf.quickstart_config import EPSILON, config
 from igdtf.training import train_model
 from igdtf.training.overfitting_guard import read_overfitting
 
@@ -52,13 +51,9 @@ def main(argv):
     out = FLAGS.output_dir
     check_output_dir(out)
     info = dataset_info("shapes")
-    shapes = dict(texture_amplitude=cfg.texture_amplitude)
-    train = training_pipeline(load_split("shapes", "train", num_samples=cfg.num_train, **shapes),
-                              cfg.standard.batch_size, seed=0)
-    validation = evaluation_pipeline(load_split("shapes", "validation", num_samples=cfg.num_validation, **shapes),
-                                     cfg.eval_batch_size)
-    test = evaluation_pipeline(load_split("shapes", "test", num_samples=cfg.num_test, **shapes),
-                               cfg.eval_batch_size)
+    train = cfg.training_data()
+    validation = cfg.evaluation_data("validation", cfg.num_validation)
+    test = cfg.evaluation_data("test", cfg.num_test)
 
     teacher = train_model(cfg.standard, info, train, os.path.join(out, "standard"))
     pgdat = train_model(cfg.pgdat, info, train, os.path.join(out, "pgdat"), validation_data=validation)

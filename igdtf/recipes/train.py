@@ -18,9 +18,9 @@ TensorBoard, report.json/.md (with the dataset's class names, mean and std), exp
 
 from absl import flags
 
+from igdtf.cli import run
 from igdtf.recipes import dataset_recipe, training_flags
 from igdtf.recipes.dataset_recipe import define_flags, recipe_main
-from igdtf.recipes.runner import run
 
 define_flags(None, {"method": "igd", "epochs": 150, "batch_size": 128, "learning_rate": 0.1})
 flags.adopt_module_key_flags(training_flags)  # list the shared flags in --help

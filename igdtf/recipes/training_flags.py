@@ -14,7 +14,7 @@ from igdtf.methods import METHODS, method_class
 from igdtf.models import ARCHITECTURES
 from igdtf.recipes import method_flags
 from igdtf.recipes.method_flags import define_method_flags, method_options_from_flags
-from igdtf.recipes.runner import checked
+from igdtf.cli import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
 from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
 

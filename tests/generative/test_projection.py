@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.generative.projection import (
-    ConditionalGenerator, ProjectionError, ProjectionSettings, project, project_dataset,
-)
+from igdtf.generative.projection import ConditionalGenerator, ProjectionSettings, project
+from igdtf.generative.projection_table import ProjectionError, project_dataset
 
 LATENT, DIM, CLASSES = 3, 6, 3
 RNG = np.random.default_rng(0)

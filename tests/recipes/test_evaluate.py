@@ -19,14 +19,20 @@ def _shapes_model(path, seed=0):
     return path
 
 
-def test_cli_writes_report_tables_outcomes_and_figures(tmp_path):
+def _evaluate_two_shapes_models(tmp_path, *flags):
+    """`python -m igdtf.evaluate` of models a and b (two seeds) on 12 Shapes test images in batches
+    of 6, with `flags` (which include --output_dir)."""
     a = _shapes_model(str(tmp_path / "a.keras"), 0)
     b = _shapes_model(str(tmp_path / "b.keras"), 1)
+    return _run("igdtf.evaluate", f"--model=a={a}", f"--model=b={b}", "--dataset=shapes",
+                "--dataset_option=num_samples=12", "--batch_size=6", *flags)
+
+
+def test_cli_writes_report_tables_outcomes_and_figures(tmp_path):
     out = tmp_path / "eval"
-    done = _run("igdtf.evaluate", f"--model=a={a}", f"--model=b={b}", "--dataset=shapes",
-                "--dataset_option=num_samples=12", "--batch_size=6", "--attribution=gradient_shap",
-                "--pgd_steps=1", "--ina_fractions=0.01", "--rn_fractions=0.1", "--ioa_centres=1",
-                "--ioa_radius=1", "--severities=1,5", "--figure_images=2", f"--output_dir={out}")
+    done = _evaluate_two_shapes_models(
+        tmp_path, "--attribution=gradient_shap", "--pgd_steps=1", "--ina_fractions=0.01", "--rn_fractions=0.1",
+        "--ioa_centres=1", "--ioa_radius=1", "--severities=1,5", "--figure_images=2", f"--output_dir={out}")
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
     assert set(report["models"]) == {"a", "b"}
@@ -49,13 +55,10 @@ def test_cli_writes_report_tables_outcomes_and_figures(tmp_path):
 
 
 def test_autoattack_suite_reports_each_attack_the_ensemble_and_the_sanity_checks(tmp_path):
-    a = _shapes_model(str(tmp_path / "a.keras"), 0)
-    b = _shapes_model(str(tmp_path / "b.keras"), 1)
     out = tmp_path / "eval"
-    done = _run("igdtf.evaluate", f"--model=a={a}", f"--model=b={b}", "--dataset=shapes",
-                "--dataset_option=num_samples=12", "--batch_size=6", "--suite=pgd,autoattack", "--pgd_steps=2",
-                "--autoattack_epsilon=4", "--undefended=a", "--figure_images=0", "--robustbench_protocol",
-                f"--output_dir={out}")
+    done = _evaluate_two_shapes_models(
+        tmp_path, "--suite=pgd,autoattack", "--pgd_steps=2", "--autoattack_epsilon=4", "--undefended=a",
+        "--figure_images=0", "--robustbench_protocol", f"--output_dir={out}")
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
     assert report["protocol"]["robustbench_protocol"] and report["protocol"]["max_samples"] == 10_000
@@ -88,13 +91,10 @@ def test_autoattack_suite_reports_each_attack_the_ensemble_and_the_sanity_checks
 
 
 def test_corruptions_suite_runs_all_nineteen_and_reports_the_mce(tmp_path):
-    a = _shapes_model(str(tmp_path / "a.keras"), 0)
-    b = _shapes_model(str(tmp_path / "b.keras"), 1)
     out = tmp_path / "eval"
-    done = _run("igdtf.evaluate", f"--model=a={a}", f"--model=b={b}", "--dataset=shapes",
-                "--dataset_option=num_samples=12", "--batch_size=6", "--suite=clean,corruptions",
-                "--corruptions=all", "--severities=1,5", "--mce_baseline=b", "--figure_images=0",
-                f"--output_dir={out}")
+    done = _evaluate_two_shapes_models(
+        tmp_path, "--suite=clean,corruptions", "--corruptions=all", "--severities=1,5", "--mce_baseline=b",
+        "--figure_images=0", f"--output_dir={out}")
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
     assert report["protocol"]["evaluators"]["GeneratedCorruptions"]["corruptions"] == list(CORRUPTIONS)

@@ -58,7 +58,7 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
 
 
 def test_quickstart_train_attack_changes_only_the_adversarial_models_training_attack():
-    from igdtf.recipes.quickstart_config import IGD_LAMBDA, config
+    from igdtf.quickstart_config import IGD_LAMBDA, config
     default, fast = config(), config(train_attack="n_fgsm", attack_precision="bfloat16", igd_lambda=1.0)
     for name in ("pgdat", "igd"):
         options = getattr(fast, name).method_options

@@ -1,6 +1,6 @@
-"""Running a recipe: logging to stderr, and every bad input (a flag absl cannot parse, a stray
-positional argument, bad settings, bad or missing data, an unusable output folder) as one clear
-line with exit code 2."""
+"""The command line of every entry module (recipes/, benchmarks/, the `python -m` shims):
+logging to stderr, and every bad input (a flag absl cannot parse, a stray positional argument,
+bad settings, bad or missing data, an unusable output folder) as one clear line with exit code 2."""
 
 import errno
 import logging
@@ -11,9 +11,7 @@ import tempfile
 from absl import app, flags
 from absl import logging as absl_logging
 
-from igdtf.atomic import write_json, write_text
 from igdtf.errors import ConfigError, DataError, MissingDataError
-from igdtf.training.collapse import attach_collapse
 
 BAD_INPUT = 2  # the exit code of every bad input
 
@@ -80,12 +78,3 @@ def checked(build, *args, **kwargs):
     except ValueError as error:
         raise ConfigError(str(error)) from error
 
-
-def write_recipe_report(output_dir: str, report: dict, text: str) -> None:
-    """Writes OUTPUT_DIR/report.md (`text`) and then report.json (`report`; values JSON cannot
-    hold as strings), each atomically and each with the collapse check of the training runs
-    below OUTPUT_DIR, and prints `text`."""
-    text = text + "\n".join(attach_collapse(report, output_dir))
-    write_text(os.path.join(output_dir, "report.md"), text)
-    write_json(os.path.join(output_dir, "report.json"), report, default=str)
-    print(text)

@@ -1,9 +1,13 @@
-"""The quickstart's settings (data sizes, the three TrainConfigs, evaluation), flag-free so that
-benchmarks can reuse them (recipes/quickstart.py is the entry point)."""
+"""The quickstart's settings (data sizes, the three TrainConfigs, evaluation) and its Shapes data,
+below recipes/ and benchmarks/ so that both can use them (recipes/quickstart.py is the entry point)."""
 
 import dataclasses
 
+import tensorflow as tf
+
 from igdtf.attacks import PGD
+from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
+from igdtf.data.registry import load_split
 from igdtf.evaluation import INA_FRACTIONS
 from igdtf.training import TrainConfig
 
@@ -22,6 +26,16 @@ class QuickstartConfig:
     eval_attack: PGD
     ina_fractions: tuple
     eval_batch_size: int = 250
+
+    def training_data(self) -> tf.data.Dataset:
+        """The num_train Shapes training images, augmented batches of standard.batch_size (seed 0)."""
+        return training_pipeline(load_split("shapes", "train", num_samples=self.num_train,
+                                            texture_amplitude=self.texture_amplitude), self.standard.batch_size, seed=0)
+
+    def evaluation_data(self, split: str, num_samples: int) -> tf.data.Dataset:
+        """The first num_samples Shapes images of `split`, fixed order, batches of eval_batch_size."""
+        return evaluation_pipeline(load_split("shapes", split, num_samples=num_samples,
+                                              texture_amplitude=self.texture_amplitude), self.eval_batch_size)
 
 
 IGD_LAMBDA = 2.0

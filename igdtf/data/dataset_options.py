@@ -1,13 +1,14 @@
-"""--dataset_option KEY=VALUE and the data flags, checked against what a dataset spec accepts."""
+"""A dataset spec's options (--dataset_option KEY=VALUE and the data flags), checked against
+what its loader accepts."""
 
 import ast
 import functools
 import inspect
 import typing
 
+from igdtf.cli import checked
 from igdtf.data.registry import dataset_loader
 from igdtf.errors import ConfigError
-from igdtf.recipes.runner import checked
 
 
 def parse_options(specs, loader) -> dict:

@@ -1,0 +1,33 @@
+"""The models of an evaluation against its dataset: the image size they take, and whether they
+fit its images and classes."""
+
+from absl import flags
+
+from igdtf.cli import checked
+from igdtf.errors import ConfigError
+from igdtf.evaluation.protocol import check_comparable
+
+FLAGS = flags.FLAGS
+
+
+def fit_image_size(models: dict, info):
+    """`info` at the models' input side, or at --image_size if given (ConfigError naming both
+    sizes when the models take another); vector datasets unchanged."""
+    shape = tuple(next(iter(models.values())).input_shape[1:])
+    if len(info.image_shape) != 3 or len(shape) != 3:
+        return info
+    if FLAGS.image_size is not None and FLAGS.image_size != shape[0]:
+        raise ConfigError(f"--image_size={FLAGS.image_size} resizes {info.name} to {FLAGS.image_size}x"
+                          f"{FLAGS.image_size}, but the models take {shape[0]}x{shape[1]} images; drop --image_size "
+                          f"(the default is the models' size) or pass --image_size={shape[0]}.")
+    return checked(info.with_image_size, shape[0])
+
+
+def check_models_fit(models: dict, info) -> None:
+    """ConfigError unless every model takes the dataset's images and predicts its classes."""
+    checked(check_comparable, models)
+    for name, model in models.items():
+        shape, classes = tuple(model.input_shape[1:]), model.output_shape[-1]
+        if shape != tuple(info.image_shape) or classes != info.num_classes:
+            raise ConfigError(f"Model {name} takes {shape} images with {classes} classes, but dataset "
+                              f"{info.name} has {tuple(info.image_shape)} images with {info.num_classes} classes.")

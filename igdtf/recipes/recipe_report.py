@@ -1,0 +1,16 @@
+"""The report files of a recipe that trains and compares several runs below its output folder."""
+
+import os
+
+from igdtf.atomic import write_json, write_text
+from igdtf.training.collapse import attach_collapse
+
+
+def write_recipe_report(output_dir: str, report: dict, text: str) -> None:
+    """Writes OUTPUT_DIR/report.md (`text`) and then report.json (`report`; values JSON cannot
+    hold as strings), each atomically and each with the collapse check of the training runs
+    below OUTPUT_DIR, and prints `text`."""
+    text = text + "\n".join(attach_collapse(report, output_dir))
+    write_text(os.path.join(output_dir, "report.md"), text)
+    write_json(os.path.join(output_dir, "report.json"), report, default=str)
+    print(text)
