@@ -43,7 +43,7 @@ def test_unknown_dataset_and_split_are_refused():
 
 def test_cutout_fills_one_clipped_square_per_image():
     images = tf.zeros((16, 10, 10, 1))
-    out = cutout(images, 4, tf.constant([0, 1], tf.int64), cutout_fill_value=1.0).numpy()[..., 0]
+    out = cutout(images, 4, tf.constant([0, 1], tf.int64), fill_value=1.0).numpy()[..., 0]
     for image in out:
         rows, cols = np.nonzero(image)
         assert 0 < len(rows) <= 16
