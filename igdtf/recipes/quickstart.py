@@ -8,8 +8,8 @@ and report.md, and exports the IGD model for TF Serving. Settings: igdtf/quickst
 Command:       python -m igdtf.recipes.quickstart --output_dir=runs/quickstart
                (--train_attack=n_fgsm: the same with single-step training attacks)
 Hardware:      a 2-core CPU is enough.
-Expected time: 15-16 minutes on 2 cores shared with other work (903 s and 938 s at load 3.1-3.4;
-               not timed on idle cores); --smoke: under a minute.
+Expected time: 11 minutes on 2 idle cores (665 s); 13-20 minutes with the cores shared;
+               --smoke: under a minute.
 Expected numbers: see README.md ("What the quickstart shows").
 Re-running on the same OUTPUT_DIR resumes: finished models are reloaded, and an interrupted
 model continues from its last epoch.
