@@ -170,11 +170,6 @@ class IGAM(Trainer):
                              f"{student.output_shape[-1]}: finetune the teacher's logit layer on the target task "
                              "first (igdtf.methods.igam_teacher.finetune_teacher).")
         self.adapter = adapter
-        self.igam_adversarial_weight = options.igam_lambda_adv
-        self.igam_difference_weight = options.igam_lambda_diff
-        self.input_gradient = options.igam_input_gradient
-        self.discriminator_lr_scale = options.igam_discriminator_lr_scale
-        self.discriminator_every = options.igam_discriminator_every
         teacher.trainable = False
         self.teacher = teacher
         self.adversary = discriminator or gradient_discriminator(student_shape)
@@ -184,7 +179,7 @@ class IGAM(Trainer):
         super().compile(optimizer=optimizer, **kwargs)
         if self.adversary_optimizer is None:
             config = self.optimizer.get_config()
-            scale, every = self.discriminator_lr_scale, self.discriminator_every
+            scale, every = self.options.igam_discriminator_lr_scale, self.options.igam_discriminator_every
             if every > 1 and tf.distribute.get_strategy().num_replicas_in_sync > 1:
                 log.warning("igam: %d replicas; the discriminator is updated every step at 1/%d of its learning "
                             "rate instead of once every %d steps.", tf.distribute.get_strategy().num_replicas_in_sync,
@@ -199,8 +194,8 @@ class IGAM(Trainer):
 
     def penalty(self, x, y, seed, logits):
         teacher_gradient = tf.stop_gradient(loss_input_gradient(
-            self.teacher, x, y, self.input_gradient, self.adapter, fold_seed(seed, _ADAPTER_STREAM)))
-        student_gradient = loss_input_gradient(self.student, x, y, self.input_gradient)
+            self.teacher, x, y, self.options.igam_input_gradient, self.adapter, fold_seed(seed, _ADAPTER_STREAM)))
+        student_gradient = loss_input_gradient(self.student, x, y, self.options.igam_input_gradient)
         difference = tf.reduce_sum(tf.square(flatten_per_example(student_gradient - teacher_gradient)), axis=1)
         both = tf.concat([standardize_gradient(student_gradient), standardize_gradient(teacher_gradient)], 0)
         d_logits = tf.cast(self.adversary(both, training=True), tf.float32)
@@ -209,6 +204,6 @@ class IGAM(Trainer):
         d_losses = cross_entropy(d_labels, d_logits)
         d_correct = tf.cast(tf.equal(tf.argmax(d_logits, -1, output_type=tf.int32), d_labels), tf.float32)
         disc_loss = 0.5 * (d_losses[:n] + d_losses[n:])
-        term = -self.igam_adversarial_weight * disc_loss + self.igam_difference_weight * difference
+        term = -self.options.igam_lambda_adv * disc_loss + self.options.igam_lambda_diff * difference
         return term, {"disc_loss": disc_loss, "disc_acc": 0.5 * (d_correct[:n] + d_correct[n:]),
                       "grad_diff": difference}

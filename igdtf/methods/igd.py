@@ -7,7 +7,7 @@ import tensorflow as tf
 from igdtf.attributions import class_logit_gradient
 from igdtf.methods.options import option
 from igdtf.methods.pgdat import PGDAT, AdversarialOptions
-from igdtf.methods.teacher import check_teacher_matches
+from igdtf.methods.teacher import attach_teacher
 from igdtf.ops import per_example_cosine
 from igdtf.validation import check_non_negative
 
@@ -23,13 +23,6 @@ def igd_alignment(student, teacher, x, y) -> tf.Tensor:
     the teacher's gradient a constant. Both models are called with training=False."""
     teacher_gradient = tf.stop_gradient(class_logit_gradient(teacher, x, y))
     return per_example_cosine(class_logit_gradient(student, x, y), teacher_gradient)
-
-
-def attach_teacher(trainer, teacher) -> None:
-    """Checks `teacher` against trainer.student (ValueError), freezes it and sets trainer.teacher."""
-    check_teacher_matches(teacher, trainer.student)
-    teacher.trainable = False
-    trainer.teacher = teacher
 
 
 def igd_term(trainer, x, y):

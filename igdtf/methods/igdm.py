@@ -16,7 +16,7 @@ import tensorflow as tf
 from igdtf.attacks import kl_divergence
 from igdtf.methods.options import option
 from igdtf.methods.pgdat import PGDAT, AdversarialOptions
-from igdtf.methods.teacher import check_teacher_matches
+from igdtf.methods.teacher import attach_teacher
 from igdtf.validation import check_non_negative, check_positive_int
 
 
@@ -57,9 +57,7 @@ class IGDM(PGDAT):
     def __init__(self, student, teacher, ramp_epochs: int | None = None, steps_per_epoch: int | None = None,
                  **kwargs):
         super().__init__(student, **kwargs)
-        check_teacher_matches(teacher, student)
-        self.igdm_weight = self.options.igdm_alpha
-        self.igdm_beta = self.options.igdm_beta
+        attach_teacher(self, teacher)
         if ramp_epochs is not None:
             check_positive_int("ramp_epochs", ramp_epochs)
             if not steps_per_epoch:
@@ -67,19 +65,18 @@ class IGDM(PGDAT):
                                  "(steps_per_epoch).")
             check_positive_int("steps_per_epoch", steps_per_epoch)
         self.ramp_epochs, self.steps_per_epoch = ramp_epochs, steps_per_epoch
-        teacher.trainable = False
-        self.teacher = teacher
 
     def weight(self) -> tf.Tensor:
         """α_e of the current optimizer step, a float32 scalar."""
         if self.ramp_epochs is None:
-            return tf.constant(self.igdm_weight, tf.float32)
+            return tf.constant(self.options.igdm_alpha, tf.float32)
         epoch = tf.cast(self.optimizer.iterations // self.steps_per_epoch + 1, tf.float32)
-        return self.igdm_weight * tf.minimum(1.0, epoch / float(self.ramp_epochs))
+        return self.options.igdm_alpha * tf.minimum(1.0, epoch / float(self.ramp_epochs))
 
     def penalty(self, x, y, seed, logits, x_train=None):
-        delta = self.igdm_beta * (x_train - x)
-        plus = logits if self.igdm_beta == 1.0 else self.student(x + delta, training=True)
+        beta = self.options.igdm_beta
+        delta = beta * (x_train - x)
+        plus = logits if beta == 1.0 else self.student(x + delta, training=True)
         student_difference = tf.cast(plus, tf.float32) - tf.cast(self.student(x - delta, training=True), tf.float32)
         teacher_difference = tf.stop_gradient(tf.cast(self.teacher(x + delta, training=False), tf.float32)
                                               - tf.cast(self.teacher(x - delta, training=False), tf.float32))

@@ -15,7 +15,7 @@ from igdtf.attacks import cross_entropy, kl_divergence
 from igdtf.attributions import cross_entropy_input_gradient
 from igdtf.methods.base import Trainer
 from igdtf.methods.options import MethodOptions, option
-from igdtf.methods.teacher import check_teacher_matches
+from igdtf.methods.teacher import attach_teacher
 from igdtf.ops import flatten_per_example
 from igdtf.validation import check_non_negative, check_positive, check_unit_interval
 
@@ -58,18 +58,14 @@ class KDIGA(Trainer):
 
     def __init__(self, student, teacher, **kwargs):
         super().__init__(student, **kwargs)
-        check_teacher_matches(teacher, student)
-        self.kd_weight = self.options.kdiga_alpha
-        self.temperature = self.options.kdiga_temperature
-        self.gradient_weight = self.options.kdiga_gamma
-        teacher.trainable = False
-        self.teacher = teacher
+        attach_teacher(self, teacher)
 
     def penalty(self, x, y, seed, logits):
         teacher_logits = tf.stop_gradient(tf.cast(self.teacher(x, training=False), tf.float32))
-        tau = self.temperature
+        options = self.options
+        tau = options.kdiga_temperature
         kl = kl_divergence(teacher_logits / tau, logits / tau)
         distance = input_gradient_distance(self.student, self.teacher, x, y)
         # The base adds CE(f(x), y) once: −α·CE turns it into (1 − α)·CE.
-        term = self.kd_weight * (tau ** 2 * kl - cross_entropy(y, logits)) + self.gradient_weight * distance
+        term = options.kdiga_alpha * (tau ** 2 * kl - cross_entropy(y, logits)) + options.kdiga_gamma * distance
         return term, {"kd_kl": kl, "grad_diff": distance}

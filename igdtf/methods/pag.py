@@ -23,7 +23,7 @@ import tensorflow as tf
 from igdtf.attributions import class_logit_gradients
 from igdtf.methods.base import Trainer
 from igdtf.methods.options import MethodOptions, option
-from igdtf.methods.teacher import check_teacher_matches
+from igdtf.methods.teacher import attach_teacher
 from igdtf.ops import flatten_per_example, per_example_cosine
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
 
@@ -159,11 +159,11 @@ class PAG(Trainer):
                 raise ValueError("PAG source 'rigd' needs a frozen robust teacher model (--teacher).")
             if targets is not None:
                 raise ValueError("PAG source 'rigd' takes its targets from the teacher; do not pass `targets`.")
-            check_teacher_matches(teacher, student)
-            teacher.trainable = False
+            attach_teacher(self, teacher)
         else:
             if teacher is not None:
                 raise ValueError(f"PAG source {pag_source!r} takes no teacher; only 'rigd' does.")
+            self.teacher = None
             if targets is None:
                 raise ValueError(f"PAG source {pag_source!r} needs targets built from the training data "
                                  "(igdtf.methods.pag.pag_targets).")
@@ -178,11 +178,8 @@ class PAG(Trainer):
         if classes_per_example is not None and classes_per_example > num_classes:
             raise ValueError(f"pag_classes_per_example must be at most the {num_classes} classes, "
                              f"received {classes_per_example}.")
-        self.pag_source = pag_source
-        self.pag_weight = options.pag_lambda
         self.num_classes = num_classes
         self.classes_per_example = classes_per_example
-        self.teacher = teacher
         self.targets = targets
         self._points = None if targets is None else tf.constant(targets.points)
 
@@ -196,9 +193,9 @@ class PAG(Trainer):
 
     def target_gradients(self, x, classes) -> tf.Tensor:
         """g(x, t) for the [N, K] classes, [N, K, ...] (a constant)."""
-        if self.pag_source == "rigd":
+        if self.options.pag_source == "rigd":
             return tf.stop_gradient(class_logit_gradients(self.teacher, x, classes))
-        if self.pag_source == "nearest_neighbor":
+        if self.options.pag_source == "nearest_neighbor":
             representatives = self._nearest(x, classes)
         else:
             representatives = tf.gather(self._points, classes)
@@ -227,5 +224,5 @@ class PAG(Trainer):
         cosine = tf.reshape(per_example_cosine(tf.reshape(student, [n * k, -1]), tf.reshape(target, [n * k, -1])),
                             [n, k])
         scale = self.num_classes / k
-        term = self.pag_weight * scale * tf.reduce_sum(1.0 - cosine, axis=1)
+        term = self.options.pag_lambda * scale * tf.reduce_sum(1.0 - cosine, axis=1)
         return term, {"pag_cos": tf.reduce_mean(cosine, axis=1)}

@@ -64,7 +64,6 @@ class PGDAT(Trainer):
 
     def __init__(self, student, attack: PGD = PGD(), epsilon_warmup_steps: int = 0, **kwargs):
         super().__init__(student, **kwargs)
-        self.gradalign_weight = self.options.gradalign_lambda
         self.attack = attack
         self.training_attack = TrainingAttack(attack, self.options.train_attack, self.options.attack_precision)
         if isinstance(epsilon_warmup_steps, bool) or not isinstance(epsilon_warmup_steps, int) \
@@ -86,10 +85,10 @@ class PGDAT(Trainer):
         return ("gradalign_cos",) if self.options.gradalign_lambda else ()
 
     def regularizer(self, x, y, seed):
-        if not self.gradalign_weight:
+        if not self.options.gradalign_lambda:
             return None, {}
         cosine = gradalign_cosine(self.student, x, y, self.training_attack.ball(self.epsilon_scale()), seed)
-        return self.gradalign_weight * (1.0 - cosine), {"gradalign_cos": cosine}
+        return self.options.gradalign_lambda * (1.0 - cosine), {"gradalign_cos": cosine}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,8 +111,7 @@ class PGDATCutOut(PGDAT):
         super().__init__(student, **kwargs)
         side = min(student.input_shape[1], student.input_shape[2])
         self.cutout_size = self.options.cutout_size or max(side // 2, 1)
-        self.fill_value = self.options.cutout_fill_value
 
     def training_inputs(self, x, y, seed):
-        augmented = cutout(x, self.cutout_size, fold_seed(seed, 0), self.fill_value)
+        augmented = cutout(x, self.cutout_size, fold_seed(seed, 0), self.options.cutout_fill_value)
         return super().training_inputs(augmented, y, fold_seed(seed, 1))

@@ -27,3 +27,11 @@ def check_teacher_shape(teacher: keras.Model, input_shape: tuple, num_classes: i
 def check_teacher_matches(teacher: keras.Model, student: keras.Model) -> None:
     """Raises ValueError unless teacher and student share input shape and class count."""
     check_teacher_shape(teacher, student.input_shape[1:], student.output_shape[-1])
+
+
+def attach_teacher(trainer, teacher: keras.Model) -> None:
+    """Checks `teacher` against trainer.student (ValueError), freezes it and sets trainer.teacher:
+    the set-up of every method that distils from a teacher of the student's shape."""
+    check_teacher_matches(teacher, trainer.student)
+    teacher.trainable = False
+    trainer.teacher = teacher

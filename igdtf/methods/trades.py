@@ -5,9 +5,10 @@ import dataclasses
 import tensorflow as tf
 
 from igdtf.attacks import kl_divergence
-from igdtf.methods.igd import IGDOptions, attach_teacher, igd_term
+from igdtf.methods.igd import IGDOptions, igd_term
 from igdtf.methods.options import option
 from igdtf.methods.pgdat import PGDAT, AdversarialOptions
+from igdtf.methods.teacher import attach_teacher
 from igdtf.seeding import fold_seed, replica_invariant_normal
 from igdtf.validation import check_non_negative
 
