@@ -69,7 +69,7 @@ def field_type(field: dataclasses.Field) -> type:
 
 
 def split_options(options_class: type, settings: dict) -> tuple[dict, dict]:
-    """(the settings that are fields of `options_class`, the others)."""
+    """(the settings that are fields of the dataclass `options_class`, the others)."""
     names = {field.name for field in dataclasses.fields(options_class)}
     own = {name: value for name, value in settings.items() if name in names}
     return own, {name: value for name, value in settings.items() if name not in names}

@@ -7,6 +7,7 @@ import keras
 from igdtf.attacks import PGD
 from igdtf.data.registry import DatasetInfo
 from igdtf.methods import METHODS, MethodOptions, method_class, method_options
+from igdtf.methods.options import split_options
 from igdtf.models import ARCHITECTURES
 from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
@@ -57,9 +58,7 @@ class TrainConfig:
     def create(cls, **settings) -> "TrainConfig":
         """A config from settings of the run (TrainConfig fields) and of the method (its option
         names), e.g. TrainConfig.create(method="igd", epochs=10, igd_lambda=3.0)."""
-        names = {field.name for field in dataclasses.fields(cls)}
-        own = {name: value for name, value in settings.items() if name in names}
-        options = {name: value for name, value in settings.items() if name not in names}
+        own, options = split_options(cls, settings)
         return cls(**{**own, "method_options": method_options(own.get("method", "standard"), **options)})
 
     def __post_init__(self):

@@ -5,7 +5,6 @@ devices must be configured before any TensorFlow op, which is why the test runs 
 subprocess. Weights compared: the student's and, for IGAM, the discriminator's.
 """
 
-import dataclasses
 import json
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import numpy as np  # noqa: E402
 
 from igdtf.attacks import PGD  # noqa: E402
 from igdtf.methods import METHODS  # noqa: E402
+from igdtf.methods.options import split_options  # noqa: E402
 from igdtf.models import build_model  # noqa: E402
 
 from tests.methods.harness import harness_trainer  # noqa: E402
@@ -48,8 +48,7 @@ def one_step(method: str, strategy, initial_weights, teacher_weights, x, y):
         student.set_weights(initial_weights)
         teacher = _model()
         teacher.set_weights(teacher_weights)
-        names = {field.name for field in dataclasses.fields(METHODS[method].options_class)}
-        options = {name: value for name, value in STRONGER_TERMS.items() if name in names}
+        options, _ = split_options(METHODS[method].options_class, STRONGER_TERMS)
         keras.utils.set_random_seed(1)  # the same initial discriminator (IGAM) on 1 and 2 replicas
         trainer = harness_trainer(method, student, teacher, x, y, tempfile.mkdtemp(), strategy=strategy,
                                   optimizer=keras.optimizers.SGD(0.5), weight_decay=5e-3,

@@ -1,8 +1,6 @@
 """The method harness: builds any registered method around a tiny student, through its own
 `prepare` hook, so a new method class is exercised without being named here."""
 
-import dataclasses
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -10,6 +8,7 @@ import tensorflow as tf
 from igdtf.attacks import PGD
 from igdtf.data.registry import DatasetInfo
 from igdtf.methods import METHODS, MethodContext, build_trainer, method_class
+from igdtf.methods.options import split_options
 from igdtf.training import TrainConfig
 
 from tests.conftest import IMAGE_SHAPE, NUM_CLASSES, tiny_cnn
@@ -30,8 +29,7 @@ HARNESS_INFO = DatasetInfo("harness", NUM_CLASSES, IMAGE_SHAPE, (0.5,) * 3, (0.2
 
 def fast_config(method: str, attack: PGD = PGD(steps=2), **options) -> TrainConfig:
     """A one-epoch TrainConfig of `method` with FAST_OPTIONS and `options` (option names)."""
-    names = {field.name for field in dataclasses.fields(method_class(method).options_class)}
-    fast = {name: value for name, value in FAST_OPTIONS.items() if name in names}
+    fast, _ = split_options(method_class(method).options_class, FAST_OPTIONS)
     return TrainConfig.create(method=method, arch="small_cnn", epochs=1, batch_size=4, attack=attack,
                               **{**fast, **options})
 
@@ -42,9 +40,8 @@ def harness_trainer(method, student, teacher, x, y, output_dir: str, strategy=No
     config's training attack `attack`), the teacher if its options need one, `arguments` as
     option fields or constructor arguments."""
     cls = METHODS[method]
-    options = {k: v for k, v in arguments.items() if k in {f.name for f in dataclasses.fields(cls.options_class)}}
+    options, arguments = split_options(cls.options_class, arguments)
     config = fast_config(method, attack, **options)
-    arguments = {k: v for k, v in arguments.items() if k not in options}
     needs_teacher = cls.required_teacher(config.method_options) is not None
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
     context = MethodContext(config, HARNESS_INFO, data, output_dir, teacher if needs_teacher else None,
