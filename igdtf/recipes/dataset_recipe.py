@@ -33,7 +33,7 @@ from igdtf.evaluation import (
     build_report, compare_models, markdown_report, write_report,
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.methods import load_teacher
+from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.methods.teacher import check_teacher_shape
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
@@ -144,7 +144,7 @@ def run_recipe(dataset: str) -> None:
     info = checked(checked(dataset_info, dataset, **options).with_image_size, FLAGS.image_size)
     if FLAGS.teacher and not os.path.exists(FLAGS.teacher):
         raise ConfigError(f"--teacher={FLAGS.teacher} does not exist.")
-    if _teacher_kind(config) == "robust" and not FLAGS.teacher:
+    if teacher_requirement(config.method, config.method_options) == "robust" and not FLAGS.teacher:
         raise ConfigError(f"--method={config.method} needs a robust --teacher (.keras or SavedModel); only standard "
                           "teachers are trained here.")
     if FLAGS.teacher_epochs is not None:
@@ -198,17 +198,12 @@ def _probe(held_out: tf.data.Dataset, count: int):
     return images.numpy(), labels.numpy()
 
 
-def _teacher_kind(config) -> str | None:
-    """The teacher the run's method needs with its options: None, "standard" or "robust"."""
-    return config.method_class.required_teacher(config.method_options)
-
-
 def _teacher_config(config, teacher_dir: str):
     """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not
     given: the student's settings, method standard, --teacher_epochs epochs (default: --epochs;
     with --extend_epochs, the epochs the teacher in `teacher_dir` was trained for: only the
     student is extended); else None."""
-    if _teacher_kind(config) is None or FLAGS.teacher:
+    if teacher_requirement(config.method, config.method_options) is None or FLAGS.teacher:
         return None
     record = read_run_file(teacher_dir) if FLAGS.extend_epochs else None
     epochs = FLAGS.teacher_epochs or (record and recorded_epochs(record)) or config.epochs
@@ -236,7 +231,7 @@ def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strat
              settings: dict):
     """The frozen teacher of a distillation method: --teacher, or a standard model trained into
     OUTPUT_DIR/teacher with `teacher_config`."""
-    if _teacher_kind(config) is None:
+    if teacher_requirement(config.method, config.method_options) is None:
         return None
     if FLAGS.teacher:
         with strategy.scope():
@@ -266,7 +261,7 @@ def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, 
     correct-by-all protocol; writes report.json/.md and outcomes.npz, and the SavedModel."""
     student, selected = _load_for_evaluation(output_dir)
     models, checkpoints = {config.method: student}, {config.method: selected}
-    if _teacher_kind(config) is not None:
+    if teacher_requirement(config.method, config.method_options) is not None:
         if FLAGS.teacher:
             models["teacher"], checkpoints["teacher"] = load_teacher(FLAGS.teacher), {"checkpoint": FLAGS.teacher}
         else:
