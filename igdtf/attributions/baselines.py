@@ -1,7 +1,9 @@
-"""Reference images ("baselines") of path attributions: zero, random and blurred.
+"""Reference images ("baselines") of path attributions: zero, random, random_normal and blurred.
 
-zero:    the black image.
-random:  uniform noise in [0, 1] per element (the IGD paper's choice for IG).
+zero:          the black image.
+random:        uniform noise in [0, 1] per element.
+random_normal: standard normal noise N(0, 1) per element (not clipped to [0, 1]): the IGD
+               authors' evaluation code passes such a baseline to captum's IG (issue 20).
 blurred: x convolved with a Gaussian of `blur_sigma` pixels (Sturmfels et al. 2020), with
          the weights renormalised at the borders so that a constant image stays constant.
 """
@@ -12,7 +14,8 @@ import tensorflow as tf
 
 from igdtf.validation import check_choice
 
-BASELINES = ("zero", "random", "blurred")
+BASELINES = ("zero", "random", "random_normal", "blurred")
+RANDOM_BASELINES = ("random", "random_normal")
 
 
 def gaussian_blur(x: tf.Tensor, sigma: float) -> tf.Tensor:
@@ -33,12 +36,14 @@ def gaussian_blur(x: tf.Tensor, sigma: float) -> tf.Tensor:
 
 
 def make_baseline(kind: str, x: tf.Tensor, seed=None, blur_sigma: float = 5.0) -> tf.Tensor:
-    """The baseline of each image of x [N, H, W, C] (`seed`: stateless [2], for "random")."""
+    """The baseline of each image of x [N, H, W, C] (`seed`: stateless [2], for the random kinds)."""
     check_choice("baseline", kind, BASELINES)
     if kind == "zero":
         return tf.zeros_like(x)
-    if kind == "random":
+    if kind in RANDOM_BASELINES:
         if seed is None:
-            raise ValueError("The random baseline needs a stateless [2] seed.")
+            raise ValueError(f"The {kind} baseline needs a stateless [2] seed.")
+        if kind == "random_normal":
+            return tf.random.stateless_normal(tf.shape(x), seed)
         return tf.random.stateless_uniform(tf.shape(x), seed, 0.0, 1.0)
     return gaussian_blur(x, blur_sigma)

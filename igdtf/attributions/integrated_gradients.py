@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attributions.base import Attribution
-from igdtf.attributions.baselines import BASELINES, make_baseline
+from igdtf.attributions.baselines import BASELINES, RANDOM_BASELINES, make_baseline
 from igdtf.attributions.gradients import average_over_samples, class_logit_gradient
 from igdtf.validation import check_choice, check_non_negative, check_positive_int
 
@@ -44,12 +44,12 @@ def integration_nodes(rule: str, steps: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclasses.dataclass(frozen=True)
 class IntegratedGradients(Attribution):
-    """IG with `steps` gradient evaluations placed by `rule` (INTEGRATION_RULES); baseline "zero",
-    "random" (default, as in the IGD paper, one uniform-noise image per example) or "blurred"
-    (Gaussian, `blur_sigma` px)."""
+    """IG with `steps` gradient evaluations placed by `rule` (INTEGRATION_RULES); baseline (BASELINES)
+    "random_normal" (default, as in the IGD authors' evaluation: one N(0, 1) image per example),
+    "random" (uniform [0, 1]), "zero" or "blurred" (Gaussian, `blur_sigma` px)."""
 
     steps: int = 20
-    baseline: str = "random"
+    baseline: str = "random_normal"
     blur_sigma: float = 5.0
     rule: str = "gausslegendre"
 
@@ -61,7 +61,7 @@ class IntegratedGradients(Attribution):
 
     @property
     def stochastic(self):
-        return self.baseline == "random"
+        return self.baseline in RANDOM_BASELINES
 
     def attribute(self, model, x, classes, seed):
         delta = x - make_baseline(self.baseline, x, seed, self.blur_sigma)

@@ -49,7 +49,7 @@ def test_input_x_gradient_and_path_methods_are_exact_on_a_linear_model(batch):
     w = np.moveaxis(weights[:, y], 0, -1).reshape(x.shape)  # each example's class weights
     np.testing.assert_allclose(ATTRIBUTIONS["input_x_gradient"](model, x, y).numpy(), x * w, rtol=1e-5, atol=1e-5)
     for steps in (1, 7):
-        for baseline in ("zero", "random", "blurred"):
+        for baseline in ("zero", "random", "random_normal", "blurred"):
             ig = IntegratedGradients(steps=steps, baseline=baseline)(model, x, y, SEED).numpy()
             x0 = make_baseline(baseline, tf.constant(x), SEED).numpy()
             np.testing.assert_allclose(ig, (x - x0) * w, rtol=1e-4, atol=1e-4)
@@ -57,11 +57,22 @@ def test_input_x_gradient_and_path_methods_are_exact_on_a_linear_model(batch):
     np.testing.assert_allclose(shap, x * w, rtol=1e-4, atol=1e-4)
 
 
+def test_random_baselines_are_seeded_noise_of_their_distribution():
+    x = tf.zeros([64, 8, 8, 3])
+    normal, uniform = (make_baseline(kind, x, SEED).numpy() for kind in ("random_normal", "random"))
+    np.testing.assert_array_equal(normal, make_baseline("random_normal", x, SEED).numpy())
+    assert abs(normal.mean()) < 0.03 and abs(normal.std() - 1.0) < 0.03 and normal.min() < -3.0  # N(0, 1), unclipped
+    assert uniform.min() >= 0.0 and uniform.max() <= 1.0 and abs(uniform.mean() - 0.5) < 0.02
+    assert not np.array_equal(normal, make_baseline("random_normal", x, SEED + 1).numpy())
+    assert IntegratedGradients().baseline == ATTRIBUTIONS["ig"].baseline == "random_normal"  # the IGD authors'
+    assert IntegratedGradients().stochastic and not IntegratedGradients(baseline="zero").stochastic
+
+
 def test_integrated_gradients_is_complete_on_a_smooth_model(batch):
     x, y = batch
     model = smooth_mlp()
-    ig = IntegratedGradients(steps=200, baseline="random")(model, x, y, SEED).numpy()
-    x0 = make_baseline("random", tf.constant(x), SEED).numpy()
+    ig = IntegratedGradients(steps=200)(model, x, y, SEED).numpy()
+    x0 = make_baseline("random_normal", tf.constant(x), SEED).numpy()
     rows = np.arange(len(y))
     difference = model(x).numpy()[rows, y] - model(x0).numpy()[rows, y]
     np.testing.assert_allclose(ig.reshape(len(x), -1).sum(1), difference, atol=5e-3)
