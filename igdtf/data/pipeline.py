@@ -1,7 +1,6 @@
 """Batched tf.data pipelines over unbatched (image, label) datasets."""
 
 import dataclasses
-import functools
 import time
 from collections.abc import Callable
 
@@ -93,30 +92,44 @@ class EpochBatches:
         return self.num_examples // self.batch_size
 
     def dataset(self, epoch: int, start_step: int = 0,
-                input_context: tf.distribute.InputContext | None = None) -> tf.data.Dataset:
-        """The batches of epoch `epoch` from step `start_step` on: per-replica batches of
-        `input_context`'s pipeline when given, else global ones."""
+                input_context: tf.distribute.InputContext | None = None,
+                end_epoch: int | None = None) -> tf.data.Dataset:
+        """The batches of epochs `epoch` … `end_epoch` − 1 (default: `epoch` only), from step
+        `start_step` of the first on, as one pipeline (one iterator for all of them): per-replica
+        batches of `input_context`'s pipeline when given, else global ones."""
         if not 0 <= start_step < self.steps_per_epoch:
             raise ValueError(f"start_step must be in [0, {self.steps_per_epoch}), received {start_step}.")
-        # tf.data takes the shuffle seed as a Python int: a tensor seed breaks when the global
-        # seed is 0 (tf.compat.v1.random.get_seed compares it with (0, 0)).
-        shuffle_seed = (self.seed * 1_000_003 + epoch) % (2**31 - 1)
-        shuffled = self.examples.shuffle(self.shuffle_buffer, seed=shuffle_seed, reshuffle_each_iteration=False)
-        elements = shuffled.take(self.steps_per_epoch * self.batch_size).enumerate()
-        elements = elements.map(lambda index, example: (index, example[0], example[1]))
-        elements = elements.skip(start_step * self.batch_size)
+        end_epoch = epoch + 1 if end_epoch is None else end_epoch
+        if end_epoch <= epoch:
+            raise ValueError(f"end_epoch must be greater than epoch {epoch}, received {end_epoch}.")
         batch = self.batch_size
         if input_context is not None:
             batch = input_context.get_per_replica_batch_size(self.batch_size)
-            elements = _shard_by_chunks(elements, batch, input_context)
-        elements = elements.map(functools.partial(self._prepare, epoch), num_parallel_calls=tf.data.AUTOTUNE,
-                                deterministic=self.deterministic)
+        elements = self._epoch_elements(epoch, input_context, skip=start_step * self.batch_size)
+        for later in range(epoch + 1, end_epoch):
+            elements = elements.concatenate(self._epoch_elements(later, input_context))
+        elements = elements.map(self._prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=self.deterministic)
         options = tf.data.Options()
         options.deterministic = self.deterministic
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
         return elements.batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE).with_options(options)
 
-    def _prepare(self, epoch, index, image, label):
+    def _epoch_elements(self, epoch: int, input_context, skip: int = 0) -> tf.data.Dataset:
+        """(epoch, index in the epoch, stored image, label) of epoch `epoch`'s kept elements in
+        order, from element `skip` on, only this pipeline's under `input_context`."""
+        # tf.data takes the shuffle seed as a Python int: a tensor seed breaks when the global
+        # seed is 0 (tf.compat.v1.random.get_seed compares it with (0, 0)).
+        shuffle_seed = (self.seed * 1_000_003 + epoch) % (2**31 - 1)
+        shuffled = self.examples.shuffle(self.shuffle_buffer, seed=shuffle_seed, reshuffle_each_iteration=False)
+        elements = shuffled.take(self.steps_per_epoch * self.batch_size).enumerate()
+        elements = elements.map(lambda index, example: (tf.constant(epoch, tf.int64), index, example[0], example[1]))
+        elements = elements.skip(skip)
+        if input_context is not None:
+            elements = _shard_by_chunks(elements, input_context.get_per_replica_batch_size(self.batch_size),
+                                        input_context)
+        return elements
+
+    def _prepare(self, epoch, index, image, label):  # epoch, index: int64 scalars
         seed = element_seed(self.seed, epoch, index)
         image = self.transform(image, seed)
         if self.cutout_size:
@@ -139,7 +152,7 @@ def _shard_by_chunks(elements: tf.data.Dataset, per_replica_batch: int,
     local = replicas // pipelines
     pipeline = context.input_pipeline_id
 
-    def mine(index, image, label):
+    def mine(epoch, index, image, label):
         chunk = index // per_replica_batch
         return (chunk % replicas) // local == pipeline
 

@@ -85,8 +85,8 @@ class RobustnessChecks:
                 f"{_PREFIX}@zero_gradient": tf.reduce_all(zero > 0, axis=1),
                 f"{_PREFIX}@zero_gradient_fraction": tf.reduce_mean(zero, axis=1),
             }
-            for factor in self.grid:
-                x_adv = self.attack(model, x, y, batch_seed(self.seed, index), scale=factor)
+            for factor in self.grid:  # ε = 0 leaves x as it is: no attack to run
+                x_adv = x if factor == 0 else self.attack(model, x, y, batch_seed(self.seed, index), scale=factor)
                 results[self._grid_key(factor)] = correct(model, x_adv, y)
             return results
 

@@ -7,6 +7,9 @@ import numpy as np
 
 from igdtf.models.first_order import first_order_relu
 from igdtf.models.normalization import standardize_layer
+from igdtf.validation import check_choice
+
+INITS = ("keras", "pytorch")
 
 
 @keras.saving.register_keras_serializable(package="igdtf")
@@ -27,6 +30,7 @@ def mlp(
     hidden: Sequence[int] = (32,),
     activation: str = "relu",
     scalar_output: bool = False,
+    init: str = "keras",
     name: str = "mlp",
 ) -> keras.Model:
     """Normalise, flatten, `hidden` dense layers with `activation`, then a logit layer.
@@ -40,6 +44,8 @@ def mlp(
         gradients, cheaper double backprop).
       scalar_output: for 2 classes, one output unit s turned into the logits (−s/2, s/2)
         (BinaryLogits), as Lanfredi et al.'s single-output binary classifiers.
+      init: "keras" (Glorot-uniform weights, zero biases) or "pytorch" (weights and biases
+        U(±1/√fan_in), torch.nn.Linear's default, for papers trained with PyTorch).
     Returns:
       A functional model mapping [N, *input_shape] inputs to [N, num_classes] logits.
     """
@@ -49,13 +55,23 @@ def mlp(
     inputs = keras.Input(shape=tuple(input_shape), name="inputs")
     h = standardize_layer(mean, std)(inputs)
     h = keras.layers.Flatten(name="flatten")(h)
+    check_choice("mlp init", init, INITS)
     activation = first_order_relu if activation == "relu" else activation
     for index, width in enumerate(hidden):
-        h = keras.layers.Dense(int(width), activation=activation, name=f"dense{index + 1}")(h)
+        h = _dense(int(width), h, init, activation=activation, name=f"dense{index + 1}")
     if scalar_output:
         if num_classes != 2:
             raise ValueError(f"scalar_output needs 2 classes, received {num_classes}.")
-        logits = BinaryLogits(name="binary_logits")(keras.layers.Dense(1, name="logits")(h))
+        logits = BinaryLogits(name="binary_logits")(_dense(1, h, init, name="logits"))
     else:
-        logits = keras.layers.Dense(num_classes, name="logits")(h)
+        logits = _dense(num_classes, h, init, name="logits")
     return keras.Model(inputs, logits, name=name)
+
+
+def _dense(units: int, h, init: str, **options):
+    """Dense(units) applied to h [N, fan_in], initialised as `init` (see mlp)."""
+    if init == "pytorch":
+        bound = 1.0 / float(np.sqrt(h.shape[-1]))
+        options.update(kernel_initializer=keras.initializers.RandomUniform(-bound, bound),
+                       bias_initializer=keras.initializers.RandomUniform(-bound, bound))
+    return keras.layers.Dense(units, **options)(h)

@@ -79,5 +79,5 @@ def fall_back_to_pgd(trainer) -> None:
     if attack.kind == "pgd":
         return
     trainer.training_attack = dataclasses.replace(attack, kind="pgd")
-    trainer.train_function = None  # retraced with PGD by the next fit call
+    trainer.make_train_function(force=True)  # Keras looks the function up at every step
     log.warning("Training attack: %s → pgd for the rest of the run.", attack.kind)

@@ -51,6 +51,20 @@ def test_a_resumed_position_rebuilds_exactly_the_remaining_batches():
         np.testing.assert_array_equal(y1, y2)
 
 
+def test_one_pipeline_over_several_epochs_gives_each_epochs_batches_in_turn():
+    batches = _batches(cutout_size=3)
+    chained = _collect(batches.dataset(1, end_epoch=4))
+    separate = [batch for e in range(1, 4) for batch in _collect(batches.dataset(e))]
+    assert len(chained) == len(separate) == 18
+    for (x1, y1), (x2, y2) in zip(chained, separate):
+        np.testing.assert_array_equal(x1, x2)  # same order AND same augmentation draws per epoch
+        np.testing.assert_array_equal(y1, y2)
+    context = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=1, num_replicas_in_sync=4)
+    chained = [y for _, y in _collect(batches.dataset(0, input_context=context, end_epoch=2))]
+    separate = [y for e in range(2) for _, y in _collect(batches.dataset(e, input_context=context))]
+    np.testing.assert_array_equal(np.concatenate(chained), np.concatenate(separate))
+
+
 def test_input_pipelines_split_each_global_batch_by_replica_chunks():
     batches = _batches()
     global_labels = [y for _, y in _collect(batches.dataset(0))]
@@ -68,6 +82,8 @@ def test_bad_pipeline_settings_are_refused():
         _batches(batch_size=64)
     with pytest.raises(ValueError, match=r"start_step must be in \[0, 6\), received 6"):
         _batches().dataset(0, start_step=6)
+    with pytest.raises(ValueError, match="end_epoch must be greater than epoch 2, received 2"):
+        _batches().dataset(2, end_epoch=2)
     unknown = tf.data.Dataset.from_tensor_slices(np.zeros((4, 2))).filter(lambda x: True)
     with pytest.raises(ValueError, match="known length"):
         EpochBatches(unknown.map(lambda x: (x, 0)), lambda image, seed: image, batch_size=2)

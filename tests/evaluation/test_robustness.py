@@ -69,6 +69,14 @@ def test_sound_model_passes_every_check():
     assert all(checks.values()), checks
 
 
+def test_pgd_at_zero_epsilon_leaves_the_inputs_as_they_are():
+    """RobustnessChecks measures its ε = 0 grid point without attacking, which relies on this."""
+    model = linear_model()
+    x, y = data(model, n=8)
+    x_adv = PGD20(model, tf.constant(x), tf.constant(y), tf.constant([1, 2], tf.int64), scale=0.0)
+    np.testing.assert_array_equal(x_adv.numpy(), x)
+
+
 def test_gradient_masked_model_is_flagged_and_broken_by_square(caplog):
     """Rounding the input to 8 bits hides every gradient: PGD-20, APGD and FAB fail, Square does
     not; the checks flag zero gradients, Square beating the white-box attacks, and an

@@ -72,6 +72,21 @@ def test_mlp_takes_vectors_and_normalises_each_feature(shape, mean, std):
     np.testing.assert_allclose(normalised, expected, rtol=1e-5, atol=1e-5)
 
 
+def test_mlp_pytorch_init_draws_weights_and_biases_within_one_over_root_fan_in():
+    keras_init = build_model("mlp", (2,), 3, [0.0], [1.0], hidden=(400,))
+    torch_init = build_model("mlp", (2,), 3, [0.0], [1.0], hidden=(400,), init="pytorch")
+    for name, fan_in in (("dense1", 2), ("logits", 400)):
+        kernel, bias = (w.numpy() for w in torch_init.get_layer(name).weights)
+        bound = 1 / np.sqrt(fan_in)
+        for values in (kernel, bias):
+            assert 0 < np.abs(values).max() <= bound
+            if values.size >= 100:  # U(±bound) fills its range
+                assert np.abs(values).max() > 0.9 * bound
+        assert np.abs(keras_init.get_layer(name).weights[1].numpy()).max() == 0.0  # Keras: zero biases
+    with pytest.raises(ValueError, match="Unknown mlp init 'xavier'. Allowed: keras, pytorch"):
+        build_model("mlp", (2,), 3, [0.0], [1.0], init="xavier")
+
+
 def test_mlp_without_hidden_layers_is_a_linear_classifier():
     model = build_model("mlp", (5,), 2, [0.0], [1.0], hidden=())
     assert [layer.name for layer in model.layers if layer.trainable_weights] == ["logits"]
