@@ -49,7 +49,7 @@ def config(smoke: bool = False, train_attack: str = "pgd", attack_precision: str
     attack = PGD(epsilon=EPSILON, step_size=2.5 * EPSILON / 5, steps=5)
     validation_attack = PGD(epsilon=EPSILON, step_size=2 / 255, steps=10)
     common = dict(arch="small_cnn", arch_options={"width": 32}, batch_size=128, optimizer="adam",
-                  learning_rate=1e-3, weight_decay=0.0, attack=attack, epsilon_warmup_epochs=3)
+                  learning_rate=1e-3, weight_decay=0.0, attack=attack, epsilon_warmup_epochs=6)
     epochs = {"standard": 4, "adversarial": 8}
     if smoke:
         common.update(arch_options={"width": 8}, batch_size=32, attack=PGD(steps=2))
