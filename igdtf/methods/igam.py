@@ -27,7 +27,9 @@ which neither L_D nor ‖J_s − J_t‖² is computed and D is not touched, and 
 [−ε, ε] (`img_random_pert`), clipped to the valid range, added to every training batch before
 the student and the teacher see it. The warm-up is a separate traced step (CE only, a standard
 step); the train function picks it or the IGAM step from the optimizer's iteration count, so
-the switch is exact under resume and on several replicas.
+the switch is exact under resume and on several replicas. The authors' min-max runs at their
+smallest learning rate (0.1 → 0.001 of SGD); igam_adversarial_lr_scale multiplies both
+optimizers' rates once, at the first IGAM step.
 """
 
 import dataclasses
@@ -35,6 +37,7 @@ import functools
 import logging
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import PGD, cross_entropy
@@ -44,7 +47,8 @@ from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.methods.options import MethodOptions, option
 from igdtf.ops import flatten_per_example
 from igdtf.seeding import fold_seed, replica_invariant_uniform
-from igdtf.validation import check_fraction_below_one, check_non_negative, check_non_negative_int, check_positive_int
+from igdtf.validation import (check_fraction_below_one, check_non_negative, check_non_negative_int, check_positive,
+                              check_positive_int)
 
 INPUT_GRADIENTS = ("cross_entropy", "true_class_probability")
 DEFAULT_DIFFERENCE_WEIGHT = 10 * 32 / 255 ** 2
@@ -80,9 +84,17 @@ class IGAMOptions(MethodOptions):
     igam_warmup_fraction: float = option(
         0.0, "Fraction in [0, 1) of the run's training steps trained on CE only (no IGAM terms, no discriminator "
         "update) before the min-max; the authors' code: 0.875 (steps_before_adv_opt).", check=check_fraction_below_one)
+    igam_adversarial_lr_scale: float = option(
+        1.0, "With a warm-up: the student's and the discriminator's learning rates are multiplied by this at the "
+        "first IGAM step (the authors' min-max runs at 1/100 of their initial rate).", check=check_positive)
     igam_input_noise: bool = option(
         False, "Add uniform noise in [-epsilon, epsilon] (the run's epsilon), clipped to [0, 1], to every training "
         "batch before the student and the teacher see it (the authors' img_random_pert).")
+
+    def validate(self) -> None:
+        if self.igam_adversarial_lr_scale != 1.0 and not self.igam_warmup_fraction:
+            raise ValueError("igam_adversarial_lr_scale changes the learning rates at the end of the warm-up; set "
+                             "igam_warmup_fraction > 0 or leave the scale at 1.")
 
 
 def loss_input_gradient(model, x, labels, kind: str = "cross_entropy", adapter=None, seed=None) -> tf.Tensor:
@@ -232,11 +244,23 @@ class IGAM(Trainer):
         adversarial = self._make_function(self.train_step)
 
         def train_function(iterator):
-            stage = warmup if int(self.optimizer.iterations.numpy()) < self.warmup_steps else adversarial
-            return stage(iterator)
+            step = int(self.optimizer.iterations.numpy())
+            if step == self.warmup_steps:  # once per run: checkpoints after it hold the scaled rates
+                self._scale_learning_rates(self.options.igam_adversarial_lr_scale)
+            return (warmup if step < self.warmup_steps else adversarial)(iterator)
 
         self.train_function = train_function
         return train_function
+
+    def _scale_learning_rates(self, scale: float) -> None:
+        """Multiplies the student's and D's learning rates (plain rates, not schedules) by `scale`."""
+        if scale == 1.0:
+            return
+        for optimizer in (self.optimizer, self.adversary_optimizer):
+            rate = float(np.asarray(optimizer.learning_rate))
+            optimizer.learning_rate = rate * scale
+        log.info("igam: min-max from step %d on at learning rate %.3g (× %g).", self.warmup_steps,
+                 float(np.asarray(self.optimizer.learning_rate)), scale)
 
     def training_inputs(self, x, y, seed):
         """x, or x + U[−ε, ε] clipped to the attack's bounds with igam_input_noise (the same noise

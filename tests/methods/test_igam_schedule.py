@@ -23,7 +23,7 @@ def test_warmup_step_is_a_standard_step_and_the_discriminator_moves_only_after_i
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
     # harness: 1 epoch of 2 steps, so a fraction of 0.5 is the first step
     igam = harness_trainer("igam", tiny_cnn(0), tiny_cnn(1), x, y, str(tmp_path / "igam"), igam_warmup_fraction=0.5,
-                           igam_lambda_diff=1.0, igam_discriminator_every=1)
+                           igam_lambda_diff=1.0, igam_discriminator_every=1, igam_adversarial_lr_scale=0.5)
     standard = harness_trainer("standard", tiny_cnn(0), None, x, y, str(tmp_path / "standard"))
     assert igam.warmup_steps == 1
     d_before = _all_weights(igam.adversary)
@@ -33,18 +33,23 @@ def test_warmup_step_is_a_standard_step_and_the_discriminator_moves_only_after_i
                                np.concatenate([w.ravel() for w in standard.student.get_weights()]), atol=1e-7)
     assert _same(d_before, _all_weights(igam.adversary))
     assert int(igam.adversary_optimizer.iterations.numpy()) == 0
+    assert float(igam.optimizer.learning_rate.numpy()) == pytest.approx(0.1)
     igam.fit(data.skip(1), epochs=1, verbose=0)  # a new fit call (as after a resume): step 2 is IGAM's
     standard.fit(data.skip(1), epochs=1, verbose=0)
     assert not _same(d_before, _all_weights(igam.adversary))
+    for optimizer in (igam.optimizer, igam.adversary_optimizer):  # both rates scaled once, at the first IGAM step
+        assert float(optimizer.learning_rate.numpy()) == pytest.approx(0.05)
     assert igam.get_metrics_result()["grad_diff"] > 0
     assert not _same(igam.student.get_weights(), standard.student.get_weights())
 
 
-def test_warmup_covers_the_fraction_of_all_steps_and_bad_fractions_are_refused():
+def test_warmup_covers_the_fraction_of_all_steps_and_bad_settings_are_refused():
     assert warmup_steps(0.875, 16, 47) == 658 and warmup_steps(0.0, 16, 47) == 0
     for bad in (1.0, -0.1, 1.5):
         with pytest.raises(ValueError, match=r"igam_warmup_fraction must be a number in \[0, 1\), received"):
             IGAMOptions(igam_warmup_fraction=bad)
+    with pytest.raises(ValueError, match="igam_adversarial_lr_scale changes the learning rates at the end of the warm-up"):
+        IGAMOptions(igam_adversarial_lr_scale=0.1)
 
 
 def test_input_noise_stays_in_the_valid_range_within_epsilon_and_is_seeded(batch):
