@@ -136,10 +136,11 @@ def gradient_discriminator(input_shape, layers: int = 5, base_channels: int = 16
 
 
 def standardize_gradient(gradient: tf.Tensor) -> tf.Tensor:
-    """Per example: subtract the mean, divide by the L2 norm (D sees directions, not scales)."""
+    """Per example: subtract the mean, divide by the L2 norm (D sees directions, not scales). A
+    zero gradient (a saturated softmax) stays zero, with a finite gradient (tf.norm's is NaN at 0)."""
     flat = flatten_per_example(gradient)
     flat = flat - tf.reduce_mean(flat, axis=1, keepdims=True)
-    flat = flat / (tf.norm(flat, axis=1, keepdims=True) + 1e-12)
+    flat = flat * tf.math.rsqrt(tf.reduce_sum(tf.square(flat), axis=1, keepdims=True) + 1e-24)
     return tf.reshape(flat, tf.shape(gradient))
 
 
