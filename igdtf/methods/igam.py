@@ -137,7 +137,8 @@ def gradient_discriminator(input_shape, layers: int = 5, base_channels: int = 16
 
 def standardize_gradient(gradient: tf.Tensor) -> tf.Tensor:
     """Per example: subtract the mean, divide by the L2 norm (D sees directions, not scales). A
-    zero gradient (a saturated softmax) stays zero, with a finite gradient (tf.norm's is NaN at 0)."""
+    vanishing gradient (a saturated softmax: ~1e-30, its squares underflow to 0) gives a finite
+    result and a finite gradient, where tf.norm's gradient is NaN."""
     flat = flatten_per_example(gradient)
     flat = flat - tf.reduce_mean(flat, axis=1, keepdims=True)
     flat = flat * tf.math.rsqrt(tf.reduce_sum(tf.square(flat), axis=1, keepdims=True) + 1e-24)
@@ -237,7 +238,8 @@ class IGAM(Trainer):
     def make_train_function(self, force=False):
         """Keras' train function; with a warm-up, one that runs the CE-only step (traced on its own)
         while the optimizer's iteration count is below warmup_steps and the IGAM step after."""
-        if not self.warmup_steps or (self.train_function is not None and not force):
+        staged = self.warmup_steps or self.options.igam_adversarial_lr_scale != 1.0
+        if not staged or (self.train_function is not None and not force):
             return super().make_train_function(force)
         if self.steps_per_execution > 1:
             raise ValueError("igam_warmup_fraction needs steps_per_execution = 1 (the stage is chosen per step).")
