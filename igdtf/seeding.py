@@ -40,9 +40,19 @@ def replica_invariant_normal(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     one device (assuming equal per-replica batches, as the training pipeline's
     drop_remainder=True guarantees).
     """
+    return _replica_rows(x, lambda shape: tf.random.stateless_normal(shape, seed))
+
+
+def replica_invariant_uniform(x: tf.Tensor, seed: tf.Tensor, minval: float, maxval: float) -> tf.Tensor:
+    """U[minval, maxval) noise shaped like this replica's x, replica-invariant like
+    replica_invariant_normal."""
+    return _replica_rows(x, lambda shape: tf.random.stateless_uniform(shape, seed, minval, maxval))
+
+
+def _replica_rows(x: tf.Tensor, draw) -> tf.Tensor:
+    """This replica's rows of draw([global batch, *x.shape[1:]])."""
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     n = tf.shape(x)[0]
-    global_shape = tf.concat([[n * replicas], tf.shape(x)[1:]], 0)
-    noise = tf.random.stateless_normal(global_shape, seed)
+    noise = draw(tf.concat([[n * replicas], tf.shape(x)[1:]], 0))
     start = replica_id() * n
     return noise[start:start + n]

@@ -51,3 +51,10 @@ def check_unit_interval(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
         raise ValueError(f"{name} must be a number in [0, 1], received {value!r}.")
     return float(value)
+
+
+def check_fraction_below_one(name: str, value: float) -> float:
+    """Returns `value` if it is a number in [0, 1), else raises ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1), received {value!r}.")
+    return float(value)

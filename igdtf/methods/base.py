@@ -187,7 +187,9 @@ class Trainer(keras.Model):
             total += tf.add_n([tf.cast(l, tf.float32) for l in model.losses])
         return total / tf.distribute.get_strategy().num_replicas_in_sync
 
-    def train_step(self, data):
+    def train_step(self, data, method_terms: bool = True):
+        """One optimizer step; method_terms=False: CE on the training inputs only, no penalty, no
+        regularizer, no adversary update, the penalty metrics not updated (IGAM's warm-up)."""
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if sample_weight is not None:
             raise ValueError("igdtf trainers do not support sample weights; pass (images, labels).")
@@ -197,13 +199,16 @@ class Trainer(keras.Model):
         with self._float32():
             x_train = tf.stop_gradient(self.training_inputs(x, y, fold_seed(seed, _ATTACK_STREAM)))
         variables = self.student.trainable_variables
-        with tf.GradientTape(persistent=self.adversary is not None) as tape:
+        adversary = self.adversary if method_terms else None
+        with tf.GradientTape(persistent=adversary is not None) as tape:
             logits = tf.cast(self.student(x_train, training=True), tf.float32)
             ce = cross_entropy(y, logits)
             extra = {"x_train": x_train} if self.penalty_needs_training_inputs else {}
-            with self._float32():
-                penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM), logits, **extra)
-                regularizer, regularizer_values = self.regularizer(x, y, fold_seed(seed, _REGULARIZER_STREAM))
+            penalty, penalty_values, regularizer, regularizer_values = None, {}, None, {}
+            if method_terms:
+                with self._float32():
+                    penalty, penalty_values = self.penalty(x, y, fold_seed(seed, _PENALTY_STREAM), logits, **extra)
+                    regularizer, regularizer_values = self.regularizer(x, y, fold_seed(seed, _REGULARIZER_STREAM))
             per_example = ce
             for term in (penalty, regularizer):
                 per_example = per_example if term is None else per_example + term
@@ -211,20 +216,21 @@ class Trainer(keras.Model):
             loss = tf.nn.compute_average_loss(per_example)
             loss += self._regularization_loss(self.student, variables)
             scaled_loss = self.optimizer.scale_loss(loss)
-            if self.adversary is not None:
-                adversary_variables = self.adversary.trainable_variables
+            if adversary is not None:
+                adversary_variables = adversary.trainable_variables
                 adversary_loss = tf.nn.compute_average_loss(penalty_values[self.adversary_loss_metric])
-                adversary_loss += self._regularization_loss(self.adversary, adversary_variables)
+                adversary_loss += self._regularization_loss(adversary, adversary_variables)
                 scaled_adversary_loss = self.adversary_optimizer.scale_loss(adversary_loss)
         gradients = tape.gradient(scaled_loss, variables)
-        if self.adversary is not None:  # both gradients from the same forward pass
+        if adversary is not None:  # both gradients from the same forward pass
             adversary_gradients = tape.gradient(scaled_adversary_loss, adversary_variables)
             del tape
             self.adversary_optimizer.apply(adversary_gradients, adversary_variables)
         self.optimizer.apply(gradients, variables)
         values = {"loss": per_example, "ce": ce, **penalty_values, "acc": _correct(logits, y)}
         for name, tracker in self._train_trackers.items():
-            tracker.update_state(values[name])
+            if method_terms or name in values:
+                tracker.update_state(values[name])
         return self._step_logs(self._train_trackers)
 
     def test_step(self, data):

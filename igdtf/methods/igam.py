@@ -19,29 +19,41 @@ over a batch of 32 of squared gradients with respect to 0–255 pixels; in this 
 computed every step, and D's weights move once every k steps, by the mean of the k gradients
 (the authors step on the k-th batch's gradient alone). Under a strategy with several replicas
 Keras' accumulation (a conditional optimizer step) cannot run inside the replica function, so
-there D is updated every step with its learning rate divided by k instead (logged). The paper
-has no warm-up stage before the min-max.
+there D is updated every step with its learning rate divided by k instead (logged).
+
+Two settings of the authors' code that the paper does not state, off by default: a CE-only
+warm-up (`steps_before_adv_opt`: 280 000 of 320 000 steps on CIFAR-10, fraction 0.875) during
+which neither L_D nor ‖J_s − J_t‖² is computed and D is not touched, and uniform noise in
+[−ε, ε] (`img_random_pert`), clipped to the valid range, added to every training batch before
+the student and the teacher see it. The warm-up is a separate traced step (CE only, a standard
+step); the train function picks it or the IGAM step from the optimizer's iteration count, so
+the switch is exact under resume and on several replicas. The authors' min-max runs at their
+smallest learning rate (0.1 → 0.001 of SGD); igam_adversarial_lr_scale multiplies both
+optimizers' rates once, at the first IGAM step.
 """
 
 import dataclasses
+import functools
 import logging
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from igdtf.attacks import cross_entropy
+from igdtf.attacks import PGD, cross_entropy
 from igdtf.methods.adapters import ADAPTERS, InputAdapter
 from igdtf.methods.base import Trainer
 from igdtf.methods.igam_teacher import FINETUNE_STEPS
 from igdtf.methods.options import MethodOptions, option
 from igdtf.ops import flatten_per_example
-from igdtf.seeding import fold_seed
-from igdtf.validation import check_non_negative, check_non_negative_int, check_positive_int
+from igdtf.seeding import fold_seed, replica_invariant_uniform
+from igdtf.validation import (check_fraction_below_one, check_non_negative, check_non_negative_int, check_positive,
+                              check_positive_int)
 
 INPUT_GRADIENTS = ("cross_entropy", "true_class_probability")
 DEFAULT_DIFFERENCE_WEIGHT = 10 * 32 / 255 ** 2
 DISCRIMINATOR_EVERY = 10  # appendix A.2, IGAM-CIFAR10 (most other experiments: 5)
-_ADAPTER_STREAM = 21
+_ADAPTER_STREAM, _NOISE_STREAM = 21, 22
 log = logging.getLogger("igdtf.methods")
 
 
@@ -69,6 +81,20 @@ class IGAMOptions(MethodOptions):
     igam_discriminator_lr_scale: float = option(
         1.0, "Discriminator learning rate / the classifier's (when igdtf builds D's optimizer).",
         check=check_non_negative)
+    igam_warmup_fraction: float = option(
+        0.0, "Fraction in [0, 1) of the run's training steps trained on CE only (no IGAM terms, no discriminator "
+        "update) before the min-max; the authors' code: 0.875 (steps_before_adv_opt).", check=check_fraction_below_one)
+    igam_adversarial_lr_scale: float = option(
+        1.0, "With a warm-up: the student's and the discriminator's learning rates are multiplied by this at the "
+        "first IGAM step (the authors' min-max runs at 1/100 of their initial rate).", check=check_positive)
+    igam_input_noise: bool = option(
+        False, "Add uniform noise in [-epsilon, epsilon] (the run's epsilon), clipped to [0, 1], to every training "
+        "batch before the student and the teacher see it (the authors' img_random_pert).")
+
+    def validate(self) -> None:
+        if self.igam_adversarial_lr_scale != 1.0 and not self.igam_warmup_fraction:
+            raise ValueError("igam_adversarial_lr_scale changes the learning rates at the end of the warm-up; set "
+                             "igam_warmup_fraction > 0 or leave the scale at 1.")
 
 
 def loss_input_gradient(model, x, labels, kind: str = "cross_entropy", adapter=None, seed=None) -> tf.Tensor:
@@ -110,10 +136,12 @@ def gradient_discriminator(input_shape, layers: int = 5, base_channels: int = 16
 
 
 def standardize_gradient(gradient: tf.Tensor) -> tf.Tensor:
-    """Per example: subtract the mean, divide by the L2 norm (D sees directions, not scales)."""
+    """Per example: subtract the mean, divide by the L2 norm (D sees directions, not scales). A
+    vanishing gradient (a saturated softmax: ~1e-30, its squares underflow to 0) gives a finite
+    result and a finite gradient, where tf.norm's gradient is NaN."""
     flat = flatten_per_example(gradient)
     flat = flat - tf.reduce_mean(flat, axis=1, keepdims=True)
-    flat = flat / (tf.norm(flat, axis=1, keepdims=True) + 1e-12)
+    flat = flat * tf.math.rsqrt(tf.reduce_sum(tf.square(flat), axis=1, keepdims=True) + 1e-24)
     return tf.reshape(flat, tf.shape(gradient))
 
 
@@ -132,8 +160,12 @@ class IGAM(Trainer):
         k >= 1 (D's weights are updated once every k classifier steps);
         igam_discriminator_lr_scale (D's default optimizer: the student's optimizer class and
         settings with this × its learning rate, accumulating gradients over k steps).
+        igam_input_noise: uniform noise of `attack`'s ε on the training batch, clipped to its bounds.
       discriminator: D (default: gradient_discriminator on the student's input shape).
       discriminator_optimizer: D's optimizer (default: built at compile, see options).
+      warmup_steps: the first optimizer steps trained on CE only (prepare: igam_warmup_fraction ×
+        epochs × steps per epoch).
+      attack: its ε and bounds are the input noise's (prepare: the run's attack).
     """
 
     method_name = "igam"
@@ -144,6 +176,7 @@ class IGAM(Trainer):
     options_class = IGAMOptions
     penalty_metrics = ("disc_loss", "disc_acc", "grad_diff")
     adversary_loss_metric = "disc_loss"
+    penalty_needs_training_inputs = True  # the noisy batch, when igam_input_noise is on
 
     @classmethod
     def prepare(cls, context) -> dict:
@@ -151,13 +184,23 @@ class IGAM(Trainer):
         directory) and its input adapter; nothing without a teacher (build_trainer refuses)."""
         if context.teacher is None:
             return {}
+        inputs = {"attack": context.config.attack}
+        if context.config.method_options.igam_warmup_fraction:
+            if not context.steps_per_epoch:
+                raise ValueError("igam_warmup_fraction needs a training dataset of known length.")
+            inputs["warmup_steps"] = warmup_steps(context.config.method_options.igam_warmup_fraction,
+                                                  context.config.epochs, context.steps_per_epoch)
+            log.info("igam: the first %d of %d steps train on CE only (igam_warmup_fraction).",
+                     inputs["warmup_steps"], context.config.epochs * context.steps_per_epoch)
         from igdtf.methods.igam_stage import prepare_igam_teacher  # the stage saves files: not needed to train
         teacher, adapter = prepare_igam_teacher(context)
-        return {"teacher": teacher, "adapter": adapter}
+        return {**inputs, "teacher": teacher, "adapter": adapter}
 
     def __init__(self, student, teacher, adapter: InputAdapter | None = None, discriminator=None,
-                 discriminator_optimizer=None, **kwargs):
+                 discriminator_optimizer=None, warmup_steps: int = 0, attack: PGD = PGD(), **kwargs):
         super().__init__(student, **kwargs)
+        self.warmup_steps = check_non_negative_int("warmup_steps", warmup_steps)
+        self.attack = attack
         options = self.options
         student_shape = tuple(student.input_shape[1:])
         if adapter is None:
@@ -192,7 +235,46 @@ class IGAM(Trainer):
             self.adversary_optimizer = type(self.optimizer).from_config(config)
         self.adversary_optimizer.build(self.adversary.trainable_variables)
 
-    def penalty(self, x, y, seed, logits):
+    def make_train_function(self, force=False):
+        """Keras' train function; with a warm-up, one that runs the CE-only step (traced on its own)
+        while the optimizer's iteration count is below warmup_steps and the IGAM step after."""
+        staged = self.warmup_steps or self.options.igam_adversarial_lr_scale != 1.0
+        if not staged or (self.train_function is not None and not force):
+            return super().make_train_function(force)
+        if self.steps_per_execution > 1:
+            raise ValueError("igam_warmup_fraction needs steps_per_execution = 1 (the stage is chosen per step).")
+        warmup = self._make_function(functools.partial(self.train_step, method_terms=False))
+        adversarial = self._make_function(self.train_step)
+
+        def train_function(iterator):
+            step = int(self.optimizer.iterations.numpy())
+            if step == self.warmup_steps:  # once per run: checkpoints after it hold the scaled rates
+                self._scale_learning_rates(self.options.igam_adversarial_lr_scale)
+            return (warmup if step < self.warmup_steps else adversarial)(iterator)
+
+        self.train_function = train_function
+        return train_function
+
+    def _scale_learning_rates(self, scale: float) -> None:
+        """Multiplies the student's and D's learning rates (plain rates, not schedules) by `scale`."""
+        if scale == 1.0:
+            return
+        for optimizer in (self.optimizer, self.adversary_optimizer):
+            rate = float(np.asarray(optimizer.learning_rate))
+            optimizer.learning_rate = rate * scale
+        log.info("igam: min-max from step %d on at learning rate %.3g (× %g).", self.warmup_steps,
+                 float(np.asarray(self.optimizer.learning_rate)), scale)
+
+    def training_inputs(self, x, y, seed):
+        """x, or x + U[−ε, ε] clipped to the attack's bounds with igam_input_noise (the same noise
+        on any number of replicas)."""
+        if not self.options.igam_input_noise:
+            return x
+        return input_noise(x, fold_seed(self.step_seed(per_replica=False), _NOISE_STREAM), self.attack.epsilon,
+                           self.attack.bounds)
+
+    def penalty(self, x, y, seed, logits, x_train=None):
+        x = x if x_train is None else x_train
         teacher_gradient = tf.stop_gradient(loss_input_gradient(
             self.teacher, x, y, self.options.igam_input_gradient, self.adapter, fold_seed(seed, _ADAPTER_STREAM)))
         student_gradient = loss_input_gradient(self.student, x, y, self.options.igam_input_gradient)
@@ -207,3 +289,15 @@ class IGAM(Trainer):
         term = -self.options.igam_lambda_adv * disc_loss + self.options.igam_lambda_diff * difference
         return term, {"disc_loss": disc_loss, "disc_acc": 0.5 * (d_correct[:n] + d_correct[n:]),
                       "grad_diff": difference}
+
+
+def warmup_steps(fraction: float, epochs: int, steps_per_epoch: int) -> int:
+    """The CE-only steps of a run: round(fraction × epochs × steps_per_epoch)."""
+    return round(fraction * epochs * steps_per_epoch)
+
+
+def input_noise(x: tf.Tensor, seed: tf.Tensor, epsilon: float, bounds=(0.0, 1.0)) -> tf.Tensor:
+    """x + U[−ε, ε] per pixel, clipped to `bounds` unless None (the authors' img_random_pert); the
+    rows a single device would draw for this replica's batch."""
+    noisy = x + replica_invariant_uniform(x, seed, -epsilon, epsilon)
+    return noisy if bounds is None else tf.clip_by_value(noisy, bounds[0], bounds[1])

@@ -4,17 +4,21 @@ Three models on the same Shapes data (3 000 training and 500 test images) and th
 small_cnn architecture: a PGD-trained teacher (L∞ 8/255, PGD-5 with an ε warm-up), a standard
 student and an IGAM student (Chan et al., CVPR 2020) that learns from the frozen teacher, both
 students trained for the same epochs. The teacher already solves Shapes, so IGAM's first stage
-(finetuning the teacher's logit layer) is skipped (igam_finetune_steps = 0). IGAM's weights and
-schedule are the paper's appendix A.2 (IGAM-CIFAR10: λ_adv = 2, λ_diff = 10 in the authors'
-units, the discriminator updated once every 10 classifier steps); the paper has no warm-up.
-Every model is evaluated clean and under PGD-20 (L∞ 8/255, step 2/255). Writes
+(finetuning the teacher's logit layer) is skipped (igam_finetune_steps = 0). IGAM follows the
+authors' code in structure: the first half of the steps train on CE only (their code: 87.5 %),
+every training batch gets uniform noise in [−8/255, 8/255], the discriminator is updated once
+every 5 classifier steps; the weights λ_adv = 10, λ_diff = 4.9 per example (1 000× the authors'
+γ = 10 in these units) are the best of the runs in BUILD.md ("Paper settings", IGAM): the
+authors' schedule and weights themselves gave 76.2 % clean / 12.2 % PGD-20 here. Measured:
+teacher 99.6 / 86.6, standard student 98.6 / 6.6, IGAM student 97.8 / 23.0: the target below is
+not met. Every model is evaluated clean and under PGD-20 (L∞ 8/255, step 2/255). Writes
 OUTPUT_DIR/report.json and report.md with the paper's Table 1 beside ours and the target check:
 the IGAM student keeps at least 60 % of the teacher's PGD-20 accuracy (the paper: 95 %) at a
 clean accuracy within 3 points of the standard student's.
 
 Command:       python -m igdtf.recipes.igam_transfer --output_dir=runs/igam_transfer
 Hardware:      a 2-core CPU.
-Expected time: about 15 minutes on 2 cores (--smoke: seconds).
+Expected time: about 10 minutes on 2 cores (--smoke: seconds).
 Re-running on the same OUTPUT_DIR reloads the trained models.
 """
 
@@ -41,6 +45,10 @@ EPSILON = 8 / 255
 PAPER_TABLE_1 = {  # Chan et al., Table 1: CIFAR-10 students (WRN 32-10), an MNIST teacher; clean and PGD-20 (%)
     "Standard": (95.0, 0.0), "FT-MNIST": (33.4, 0.12), "IGAM-MNIST": (93.6, 43.5), "PGD7-trained": (87.3, 45.9)}
 TARGET_FRACTION, CLEAN_TOLERANCE = 0.6, 0.03
+# The best of the runs in BUILD.md ("Paper settings", IGAM): the authors' code's structure (a CE-only
+# warm-up, uniform input noise, D every 5 steps) with the warm-up and the weights that did best on Shapes.
+IGAM_SETTINGS = dict(igam_finetune_steps=0, igam_warmup_fraction=0.5, igam_input_noise=True,
+                     igam_discriminator_every=5, igam_lambda_adv=10.0, igam_lambda_diff=4.9)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +73,7 @@ def config(smoke: bool = False) -> IgamTransferConfig:
         num_train=128 if smoke else 3_000, num_test=64 if smoke else 500,
         teacher=TrainConfig(method="pgdat", epsilon_warmup_epochs=0 if smoke else 3, **common),
         standard=TrainConfig(method="standard", **common),
-        igam=TrainConfig.create(method="igam", igam_finetune_steps=0, **common),
+        igam=TrainConfig.create(method="igam", **IGAM_SETTINGS, **common),
         eval_attack=eval_attack)
 
 
@@ -85,6 +93,8 @@ def markdown(results: dict, cfg: IgamTransferConfig) -> str:
     lines = ["# IGAM on Shapes: robustness transferred through input gradients", "",
              f"{cfg.num_train} training and {cfg.num_test} test images, small_cnn, batch {cfg.teacher.batch_size}, "
              f"{cfg.teacher.epochs} epochs each; PGD-{cfg.eval_attack.steps} at L∞ {cfg.eval_attack.epsilon * 255:g}/255.",
+             "", "IGAM student: " + ", ".join(f"{name} = {getattr(cfg.igam.method_options, name)}"
+                                             for name in IGAM_SETTINGS) + ".",
              "", "| model | clean acc (%) | PGD acc (%) |", "|---|---|---|"]
     lines += [f"| {name} | {100 * r['clean_acc']:.1f} | {100 * r['pgd_acc']:.1f} |"
               for name, r in results["models"].items()]

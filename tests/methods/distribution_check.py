@@ -32,8 +32,10 @@ BASELINES = {"igd": "pgdat", "trades_igd": "trades", "igam": "standard", "pag": 
              "alignment_penalty": "standard", "input_gradient_norm": "standard", "trades": "standard",
              "kdiga": "standard", "igdm": "pgdat"}
 # Options that make each term large enough to move one step visibly (applied where a method has them);
-# IGAM's discriminator steps every step: one replica would accumulate, two fall back to a scaled rate.
+# IGAM's discriminator steps every step: one replica would accumulate, two fall back to a scaled rate;
+# its input noise is on, so its replica-invariant draws are checked too.
 STRONGER_TERMS = {"igd_lambda": 3.0, "igam_lambda_adv": 1.0, "igam_lambda_diff": 1.0, "igam_discriminator_every": 1,
+                  "igam_input_noise": True,
                   "alignment_penalty_lambda": 1.0, "input_gradient_norm_lambda": 10.0, "kdiga_temperature": 2.0,
                   "kdiga_gamma": 10.0, "igdm_alpha": 5.0, "igdm_beta": 0.5}
 

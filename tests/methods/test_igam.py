@@ -147,3 +147,13 @@ def test_first_stage_needs_a_keras_teacher_with_a_dense_logit_layer():
     teacher = keras.Model(inputs, keras.layers.GlobalAveragePooling2D()(inputs))
     with pytest.raises(ValueError, match="last layer must be a Dense layer; received GlobalAveragePooling2D"):
         finetune_teacher(teacher, 3, None, InputAdapter("none", (8, 8, 3), (8, 8, 3)), steps=1)
+
+
+@pytest.mark.parametrize("scale", [0.0, 1e-30])
+def test_a_vanishing_gradient_standardizes_with_a_finite_gradient(scale):
+    """A saturated softmax gives J = 0 or ~1e-30, whose squares underflow: tf.norm's gradient was NaN."""
+    g = tf.Variable(scale * tf.random.stateless_normal([2, 4, 4, 3], [3, 4]))
+    with tf.GradientTape() as tape:
+        out = standardize_gradient(g)
+        total = tf.reduce_sum(out * tf.random.stateless_normal([2, 4, 4, 3], [0, 1]))
+    assert np.all(np.isfinite(out.numpy())) and np.all(np.isfinite(tape.gradient(total, g).numpy()))
