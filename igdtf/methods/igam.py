@@ -21,15 +21,12 @@ computed every step, and D's weights move once every k steps, by the mean of the
 Keras' accumulation (a conditional optimizer step) cannot run inside the replica function, so
 there D is updated every step with its learning rate divided by k instead (logged).
 
-Two settings of the authors' code that the paper does not state, off by default: a CE-only
-warm-up (`steps_before_adv_opt`: 280 000 of 320 000 steps on CIFAR-10, fraction 0.875) during
-which neither L_D nor ‖J_s − J_t‖² is computed and D is not touched, and uniform noise in
-[−ε, ε] (`img_random_pert`), clipped to the valid range, added to every training batch before
-the student and the teacher see it. The warm-up is a separate traced step (CE only, a standard
-step); the train function picks it or the IGAM step from the optimizer's iteration count, so
-the switch is exact under resume and on several replicas. The authors' min-max runs at their
-smallest learning rate (0.1 → 0.001 of SGD); igam_adversarial_lr_scale multiplies both
-optimizers' rates once, at the first IGAM step.
+Off by default, two settings of the authors' code the paper does not state: a CE-only warm-up
+(`steps_before_adv_opt`, 0.875 of the steps on CIFAR-10; no L_D, no ‖J_s − J_t‖², D untouched),
+a step traced on its own and chosen by the optimizer's iteration count (exact under resume and
+on several replicas), and uniform noise in [−ε, ε] (`img_random_pert`, clipped) on every
+training batch. Their min-max runs at their smallest learning rate; igam_adversarial_lr_scale
+multiplies both optimizers' rates once, at the first IGAM step.
 """
 
 import dataclasses
