@@ -52,7 +52,8 @@ def test_a_setting_of_another_method_is_refused_by_name():
 
 _TRAINING_ATTACK = ("train_attack", "attack_precision", "gradalign_lambda")  # every adversarial method
 _IGAM = ("igam_lambda_adv", "igam_lambda_diff", "igam_adapter", "igam_finetune_steps", "igam_discriminator_every",
-         "igam_input_gradient", "igam_discriminator_lr_scale")
+         "igam_input_gradient", "igam_discriminator_lr_scale", "igam_warmup_fraction", "igam_adversarial_lr_scale",
+         "igam_input_noise")
 
 
 @pytest.mark.parametrize("method,expected", [

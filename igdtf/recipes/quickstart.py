@@ -8,7 +8,7 @@ curves, writes OUTPUT_DIR/report.json and report.md, and exports the IGD model f
 Command:       python -m igdtf.recipes.quickstart --output_dir=runs/quickstart
                (--train_attack=n_fgsm: the same with single-step training attacks)
 Hardware:      a 2-core CPU is enough.
-Expected time: 10 minutes on 2 idle cores (590 s; --train_attack=n_fgsm: 324 s); 12-13
+Expected time: 10 minutes on 2 idle cores (590 s; --train_attack=n_fgsm: 324 s); 12-15
                minutes with the cores shared; --smoke: under a minute.
 Expected numbers: see README.md ("What the quickstart shows").
 Re-running on the same OUTPUT_DIR resumes: finished models are reloaded, and an interrupted
