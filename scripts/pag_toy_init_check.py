@@ -19,6 +19,7 @@ from igdtf.attacks import PGD
 from igdtf.data.line_modes import generate_line_modes
 from igdtf.models import build_model
 from igdtf.models.mlp import INITS
+from igdtf.recipes.pag_toy import EPSILON, PGD_STEP_SIZE, PGD_STEPS
 
 
 def vanilla(init: str, seed: int, x, y) -> keras.Model:
@@ -35,7 +36,7 @@ def main():
     args = parser.parse_args()
     x, y = generate_line_modes(6_000, seed=1_000)
     x_test, y_test = generate_line_modes(600, seed=2_000)
-    attack = PGD(norm="l2", epsilon=15.0, step_size=2.0, steps=10, bounds=None)
+    attack = PGD(norm="l2", epsilon=EPSILON, step_size=PGD_STEP_SIZE, steps=PGD_STEPS, bounds=None)
     for init in INITS:
         robust = []
         for seed in range(args.seeds):

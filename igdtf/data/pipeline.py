@@ -105,16 +105,16 @@ class EpochBatches:
         batch = self.batch_size
         if input_context is not None:
             batch = input_context.get_per_replica_batch_size(self.batch_size)
-        elements = self._epoch_elements(epoch, input_context, skip=start_step * self.batch_size)
+        elements = self._epoch_elements(epoch, input_context, batch, skip=start_step * self.batch_size)
         for later in range(epoch + 1, end_epoch):
-            elements = elements.concatenate(self._epoch_elements(later, input_context))
+            elements = elements.concatenate(self._epoch_elements(later, input_context, batch))
         elements = elements.map(self._prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=self.deterministic)
         options = tf.data.Options()
         options.deterministic = self.deterministic
         options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
         return elements.batch(batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE).with_options(options)
 
-    def _epoch_elements(self, epoch: int, input_context, skip: int = 0) -> tf.data.Dataset:
+    def _epoch_elements(self, epoch: int, input_context, per_replica_batch: int, skip: int = 0) -> tf.data.Dataset:
         """(epoch, index in the epoch, stored image, label) of epoch `epoch`'s kept elements in
         order, from element `skip` on, only this pipeline's under `input_context`."""
         # tf.data takes the shuffle seed as a Python int: a tensor seed breaks when the global
@@ -125,8 +125,7 @@ class EpochBatches:
         elements = elements.map(lambda index, example: (tf.constant(epoch, tf.int64), index, example[0], example[1]))
         elements = elements.skip(skip)
         if input_context is not None:
-            elements = _shard_by_chunks(elements, input_context.get_per_replica_batch_size(self.batch_size),
-                                        input_context)
+            elements = _shard_by_chunks(elements, per_replica_batch, input_context)
         return elements
 
     def _prepare(self, epoch, index, image, label):  # epoch, index: int64 scalars
