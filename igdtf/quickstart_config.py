@@ -9,6 +9,7 @@ from igdtf.attacks import PGD
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import load_split
 from igdtf.evaluation import INA_FRACTIONS
+from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
 from igdtf.training import TrainConfig
 
 EPSILON = 8 / 255
@@ -41,16 +42,18 @@ class QuickstartConfig:
 IGD_LAMBDA = 2.0
 
 
-def config(smoke: bool = False, train_attack: str = "pgd", attack_precision: str = "float32",
+def config(smoke: bool = False, train_attack: str = "pgd", attack_precision: str = AUTO,
            igd_lambda: float | None = None) -> QuickstartConfig:
     """The quickstart's settings; `smoke` shrinks data and epochs to seconds. train_attack and
     attack_precision set PGDAT's and IGD's training attack (validation and evaluation stay
-    float32 PGD); igd_lambda defaults to IGD_LAMBDA."""
+    float32 PGD; "auto" = bfloat16 on hardware with native bfloat16, else float32);
+    igd_lambda defaults to IGD_LAMBDA."""
+    attack_precision = resolve_attack_precision(attack_precision)
     attack = PGD(epsilon=EPSILON, step_size=2.5 * EPSILON / 5, steps=5)
     validation_attack = PGD(epsilon=EPSILON, step_size=2 / 255, steps=10)
     common = dict(arch="small_cnn", arch_options={"width": 32}, batch_size=128, optimizer="adam",
                   learning_rate=1e-3, weight_decay=0.0, attack=attack, epsilon_warmup_epochs=6)
-    epochs = {"standard": 4, "adversarial": 8}
+    epochs = {"standard": 4, "adversarial": 10}
     if smoke:
         common.update(arch_options={"width": 8}, batch_size=32, attack=PGD(steps=2))
         validation_attack = PGD(steps=2)

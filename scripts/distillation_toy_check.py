@@ -3,11 +3,12 @@
   PYTHONPATH=. python scripts/distillation_toy_check.py --output_dir=runs/distillation_toy
 
 Trains, with the quickstart's settings (small CNN of width 32, Adam 1e-3, batch 128, 5 000 Shapes
-images with a 4/255 class texture): a robust teacher (PGDAT, 16 epochs), the standard student
-(4 epochs), and the same student with KDIGA and with IGDM (16 epochs each) from that teacher;
+images with a 4/255 class texture, igdtf/quickstart_config.py): a robust teacher (the quickstart's
+PGDAT), the standard student, and the same student with KDIGA and with IGDM (the quickstart's
+IGD settings, method changed) from that teacher;
 then prints clean and PGD-20 (L∞ 8/255, step 2/255) accuracy on 1 000 test images and writes
 report.json/report.md. Each distilled student must beat the standard one under PGD-20 (exit 1
-otherwise). Runs resume like every igdtf run. About 40 minutes on a shared 2-core CPU.
+otherwise). Runs resume like every igdtf run. About 30 minutes on a shared 2-core CPU.
 --smoke shrinks everything to a minute (numbers meaningless).
 """
 

@@ -29,6 +29,7 @@ from igdtf.evaluation import (
     add_robustness_checks, build_report, compare_models, markdown_report, write_report,
 )
 from igdtf.export import ImagePreprocessing, export_saved_model
+from igdtf.native_bfloat16 import AUTO
 from igdtf.quickstart_config import EPSILON, config
 from igdtf.training import train_model
 from igdtf.training.overfitting_guard import read_overfitting
@@ -39,8 +40,9 @@ flags.DEFINE_bool("autoattack", False, "Also run AutoAttack (standard, L∞ 8/25
                   "hours on 2 CPU cores (about 3.5 s per image for a robust model); minutes on a GPU.")
 flags.DEFINE_enum("train_attack", "pgd", TRAIN_ATTACKS, "Training attack of PGDAT and IGD: pgd (the paper's "
                   "multi-step PGD), or single-step fgsm_rs or n_fgsm (faster; see README, 'Fast training').")
-flags.DEFINE_enum("attack_precision", "float32", list(ATTACK_PRECISIONS), "Compute precision of the training "
-                  "attack (evaluation stays float32).")
+flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute precision of the training "
+                  "attack; auto: bfloat16 where the training hardware has it natively (CPU avx512_bf16 or "
+                  "amx_bf16, GPU compute capability >= 8.0), else float32. Evaluation stays float32.")
 flags.DEFINE_float("igd_lambda", None, "IGD's lambda (default: the quickstart's, see config()).")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.quickstart")
@@ -50,6 +52,9 @@ def main(argv):
     cfg = checked(config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda)
     out = FLAGS.output_dir
     check_output_dir(out)
+    attack = cfg.pgdat.method_options
+    log.info("Training attack of pgdat and igd: %s in %s (--attack_precision=%s); evaluation in float32.",
+             attack.train_attack, attack.attack_precision, FLAGS.attack_precision)
     info = dataset_info("shapes")
     train = cfg.training_data()
     validation = cfg.evaluation_data("validation", cfg.num_validation)

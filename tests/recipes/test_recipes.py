@@ -67,6 +67,17 @@ def test_quickstart_train_attack_changes_only_the_adversarial_models_training_at
         assert getattr(default, name).eval_attack is not None
     assert (default.igd.method_options.igd_lambda, fast.igd.method_options.igd_lambda) == (IGD_LAMBDA, 1.0)
     assert fast.standard == default.standard and fast.eval_attack == default.eval_attack
+    assert config(attack_precision="float32").igd.method_options.attack_precision == "float32"
+
+
+def test_quickstart_auto_precision_is_bfloat16_only_on_native_hardware(monkeypatch):
+    from igdtf.quickstart_config import config
+    monkeypatch.setattr("igdtf.native_bfloat16.gpu_capabilities", lambda: [])
+    for flags, expected in (({"avx512_bf16"}, "bfloat16"), ({"avx2"}, "float32")):
+        monkeypatch.setattr("igdtf.native_bfloat16.cpu_flags", lambda flags=flags: flags)
+        cfg = config()
+        assert (cfg.pgdat.method_options.attack_precision, cfg.igd.method_options.attack_precision) == \
+            (expected, expected)
 
 
 def test_imagenet100_help_lists_its_flags():
