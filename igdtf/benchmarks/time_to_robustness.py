@@ -4,6 +4,7 @@ PGD-10, FGSM-RS and N-FGSM training of PGDAT and IGD on the quickstart's Shapes 
 Command (BUILD.md, "Fast training"):
   python -m igdtf.benchmarks.time_to_robustness --output_dir=runs/time_to_robustness
   python -m igdtf.benchmarks.time_to_robustness --smoke --output_dir=/tmp/ttr   # seconds, numbers meaningless
+  python -m igdtf.benchmarks.time_to_robustness --train_attack=pgd,n_fgsm --single_step_epochs=30   # equal wall time
 The quickstart's models, data, optimizer and ε warm-up (igdtf/quickstart_config.py), except
 the training attack: "pgd" here is PGD-10 with step 2/255 (the papers'), and every run is
 validated after each epoch with PGD-20 (ε 8/255, step 2/255) on --num_validation held-out
@@ -36,6 +37,8 @@ flags.DEFINE_list("method", ["pgdat", "igd"], "Methods among pgdat, igd.")
 flags.DEFINE_list("train_attack", list(TRAIN_ATTACKS), f"Training attacks among {', '.join(TRAIN_ATTACKS)}.")
 flags.DEFINE_enum("attack_precision", "float32", list(ATTACK_PRECISIONS), "Compute precision of the training attacks.")
 flags.DEFINE_integer("epochs", None, "Epochs of every adversarial run (default: the quickstart's).")
+flags.DEFINE_integer("single_step_epochs", None, "Epochs of the fgsm_rs and n_fgsm runs (default: --epochs). A "
+                     "single-step epoch costs about a third of a PGD-10 one: 3x --epochs gives them its wall time.")
 flags.DEFINE_integer("num_train", None, "Training images (default: the quickstart's).")
 flags.DEFINE_integer("num_validation", 250, "Held-out images of the per-epoch PGD-20 validation.")
 flags.DEFINE_bool("smoke", False, "Tiny data, models and epochs (seconds; numbers meaningless).")
@@ -45,8 +48,9 @@ METHODS = ("pgdat", "igd")
 TARGET_MARGIN = 0.02  # a run reaches its method's robustness when within 2 points of PGD-10's final
 
 
-def _runs(cfg, methods, attacks, epochs):
-    """{label: TrainConfig} for every method and training attack."""
+def _runs(cfg, methods, attacks, epochs, single_step_epochs):
+    """{label: TrainConfig} for every method and training attack; epochs (None: the
+    quickstart's) for PGD-10, single_step_epochs (None: epochs) for FGSM-RS and N-FGSM."""
     validation_attack = PGD(steps=2) if FLAGS.smoke else PGD(epsilon=EPSILON, step_size=2 / 255, steps=20)
     pgd10 = cfg.pgdat.attack if FLAGS.smoke else PGD(epsilon=EPSILON, step_size=2 / 255, steps=10)
     runs = {}
@@ -56,8 +60,9 @@ def _runs(cfg, methods, attacks, epochs):
             label = f"{method}+{'pgd10' if kind == 'pgd' else kind}"
             options = dataclasses.replace(base.method_options, train_attack=kind,
                                           attack_precision=FLAGS.attack_precision)
+            run_epochs = (single_step_epochs if kind != "pgd" else None) or epochs or base.epochs
             runs[label] = dataclasses.replace(base, attack=pgd10, method_options=options,
-                                              eval_attack=validation_attack, epochs=epochs or base.epochs)
+                                              eval_attack=validation_attack, epochs=run_epochs)
     return runs
 
 
@@ -67,8 +72,9 @@ def main(argv):
     attacks = [checked(check_choice, "training attack", a, TRAIN_ATTACKS) for a in FLAGS.train_attack]
     if "pgd" not in attacks:
         raise ConfigError("--train_attack must include pgd: the targets are the PGD-10 runs' final accuracies.")
-    if FLAGS.epochs is not None:
-        checked(check_positive_int, "epochs", FLAGS.epochs)
+    for name in ("epochs", "single_step_epochs"):
+        if FLAGS[name].value is not None:
+            checked(check_positive_int, name, FLAGS[name].value)
     checked(check_positive_int, "num_validation", FLAGS.num_validation)
     cfg = config(FLAGS.smoke)
     if FLAGS.num_train is not None:
@@ -80,7 +86,7 @@ def main(argv):
     teacher = train_model(cfg.standard, info, train, os.path.join(out, "standard")) if "igd" in methods else None
     load_before = load_average()
     results = {}
-    for label, run_config in _runs(cfg, methods, attacks, FLAGS.epochs).items():
+    for label, run_config in _runs(cfg, methods, attacks, FLAGS.epochs, FLAGS.single_step_epochs).items():
         run_dir = os.path.join(out, label)
         train_model(run_config, info, train, run_dir, validation_data=validation, name=label,
                     teacher=teacher if run_config.method == "igd" else None, callbacks=(EpochClock(run_dir),))

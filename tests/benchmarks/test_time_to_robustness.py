@@ -23,16 +23,18 @@ def test_cli_smoke_writes_table_plot_and_points(tmp_path):
     out = tmp_path / "ttr"
     done = subprocess.run(
         [sys.executable, "-m", "igdtf.benchmarks.time_to_robustness", "--smoke", "--method=pgdat",
-         "--train_attack=pgd,n_fgsm", "--epochs=2", "--num_validation=16", f"--output_dir={out}"],
+         "--train_attack=pgd,n_fgsm", "--epochs=2", "--single_step_epochs=3", "--num_validation=16",
+         f"--output_dir={out}"],
         capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((out / "time_to_robustness.json").read_text())
     assert set(summary["runs"]) == {"pgdat+pgd10", "pgdat+n_fgsm"}
-    for run in summary["runs"].values():
-        assert len(run["points"]) == 2 and run["points"][1][0] > run["points"][0][0] > 0
-        assert all(0.0 <= accuracy <= 1.0 for _, accuracy in run["points"])
+    for label, epochs in (("pgdat+pgd10", 2), ("pgdat+n_fgsm", 3)):  # --single_step_epochs for n_fgsm
+        points = summary["runs"][label]["points"]
+        assert len(points) == epochs and all(b[0] > a[0] > 0 for a, b in zip(points, points[1:]))
+        assert all(0.0 <= accuracy <= 1.0 for _, accuracy in points)
     assert (out / "time_to_robustness.png").stat().st_size > 1000
-    assert "| pgdat+n_fgsm | 2 |" in done.stdout and (out / "time_to_robustness.md").exists()
+    assert "| pgdat+n_fgsm | 3 |" in done.stdout and (out / "time_to_robustness.md").exists()
     bad = subprocess.run([sys.executable, "-m", "igdtf.benchmarks.time_to_robustness", "--train_attack=n_fgsm",
                           f"--output_dir={tmp_path / 'bad'}"], capture_output=True, text=True, env=env, timeout=300,
                          cwd=ROOT)

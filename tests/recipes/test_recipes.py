@@ -50,6 +50,10 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
     assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
     assert "## Robustness sanity checks" in done.stdout
     assert report["protocol"]["catastrophic_overfitting"] == {"pgdat": [], "igd": []}
+    from igdtf.native_bfloat16 import resolve_attack_precision
+    training = report["protocol"]["training"]
+    used = {training[name]["method_options"]["attack_precision"] for name in ("pgdat", "igd")}
+    assert used == {resolve_attack_precision("auto")}  # the default, auto, recorded as resolved
     assert "val_pgd_acc" in open(os.path.join(out, "pgdat", "history.csv")).readline()  # the guard's input
     again = _run("igdtf.recipes.quickstart", "--smoke", f"--output_dir={out}")
     assert again.returncode == 0, again.stderr[-3000:]
