@@ -60,7 +60,9 @@ def _runs(cfg, methods, attacks, epochs, single_step_epochs):
             label = f"{method}+{'pgd10' if kind == 'pgd' else kind}"
             options = dataclasses.replace(base.method_options, train_attack=kind,
                                           attack_precision=FLAGS.attack_precision)
-            run_epochs = (single_step_epochs if kind != "pgd" else None) or epochs or base.epochs
+            run_epochs = epochs or base.epochs
+            if kind != "pgd":
+                run_epochs = single_step_epochs or run_epochs
             runs[label] = dataclasses.replace(base, attack=pgd10, method_options=options,
                                               eval_attack=validation_attack, epochs=run_epochs)
     return runs
