@@ -5,6 +5,8 @@ caches) is written to a hidden temporary name in its own folder (".NAME.tmp-XXXX
 extensions, which Keras insists on), flushed to disk and renamed over NAME with
 os.replace, which is atomic on one file system. A process killed at any point leaves either the
 previous NAME or the new one, and at most a stale temporary file, removed by the next write.
+A write the file system refuses (full disk, quota, read-only) removes its temporary file and
+raises a WriteError naming NAME (write_errors.py).
 """
 
 import contextlib
@@ -14,6 +16,8 @@ import os
 import tempfile
 
 import numpy as np
+
+from igdtf.write_errors import writing
 
 
 def _temporary_prefix(path: str) -> str:
@@ -38,24 +42,28 @@ def remove_stale(path: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str):
+def atomic_path(path: str, needed: int | None = None):
     """Yields a temporary path beside `path` (same extension); once the block has written it,
     flushes it and renames it to `path`. On an exception the temporary file is removed and
-    `path` is left as it was."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    remove_stale(path)
-    name = os.path.basename(path)
-    extension = "." + name.split(".", 1)[1] if "." in name else ""  # ".weights.h5", not ".h5"
-    handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=extension, dir=folder)
-    os.close(handle)
-    try:
-        yield temporary
-        fsync_tree(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    `path` is left as it was; a refused write raises WriteError (`needed`: bytes, if known;
+    default: the size of the previous `path`)."""
+    if needed is None and os.path.isfile(path):
+        needed = os.path.getsize(path)
+    with writing(path, needed, kept=f"{path} is unchanged." if os.path.exists(path) else ""):
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        remove_stale(path)
+        name = os.path.basename(path)
+        extension = "." + name.split(".", 1)[1] if "." in name else ""  # ".weights.h5", not ".h5"
+        handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path), suffix=extension, dir=folder)
+        os.close(handle)
+        try:
+            yield temporary
+            fsync_tree(temporary)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
 
 
 def write_text(path: str, text: str) -> None:
@@ -71,8 +79,15 @@ def write_json(path: str, value, **options) -> None:
 
 def save_model(model, path: str) -> None:
     """model.save(path) for a .keras file, atomically."""
-    with atomic_path(path) as temporary:
+    weights = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
+    with atomic_path(path, needed=max(weights, os.path.getsize(path) if os.path.isfile(path) else 0)) as temporary:
         model.save(temporary)
+
+
+def save_figure(figure, path: str, **options) -> None:
+    """figure.savefig(path, **options) for a matplotlib figure, atomically (format from the extension)."""
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, **options)
 
 
 def save_npz(path: str, compressed: bool = False, **arrays) -> None:

@@ -1,6 +1,12 @@
 """The command line of every entry module (recipes/, benchmarks/, the `python -m` shims):
-logging to stderr, and every bad input (a flag absl cannot parse, a stray positional argument,
-bad settings, bad or missing data, an unusable output folder) as one clear line with exit code 2."""
+logging to stderr; path flags expanded (user_paths.py); every bad input (a flag absl cannot
+parse, a stray positional argument, bad settings, bad or missing data, an unusable or busy
+output folder, a diverged run) and every refused write (a full disk: write_errors.py) as one
+clear line with exit code 2; SIGTERM and SIGINT as a graceful stop (stop_signals.py): one line
+and exit code 143 or 130.
+
+Exit codes: 0 done; 2 bad input, refused write or diverged training (one line `error: ...`);
+130 / 143 stopped by SIGINT / SIGTERM (a rerun resumes); 1 a bug (a traceback)."""
 
 import errno
 import logging
@@ -11,7 +17,11 @@ import tempfile
 from absl import app, flags
 from absl import logging as absl_logging
 
-from igdtf.errors import ConfigError, DataError, MissingDataError
+from igdtf.errors import ConfigError, DataError, MissingDataError, WriteError
+from igdtf.run_lock import LOCK_FILE
+from igdtf.stop_signals import StopRequested, handling_stop_signals
+from igdtf.user_paths import expand_path_flags
+from igdtf.write_errors import failed_path, is_write_failure, write_error
 
 BAD_INPUT = 2  # the exit code of every bad input
 
@@ -41,9 +51,18 @@ def run(main) -> None:
             if len(argv) > 1:
                 raise ConfigError(f"Unexpected arguments {argv[1:]}; every setting is a --flag (e.g. "
                                   "--output_dir=PATH).")
-            main(argv)
-        except (ConfigError, DataError, MissingDataError) as error:
+            expand_path_flags(flags.FLAGS)
+            with handling_stop_signals():
+                main(argv)
+        except (ConfigError, DataError, MissingDataError, WriteError) as error:
             _fail(str(error))
+        except StopRequested as stop:
+            print(stop, file=sys.stderr, flush=True)
+            sys.exit(stop.exit_code)
+        except Exception as error:  # a refused write where no write site named it
+            if not is_write_failure(error):
+                raise
+            _fail(str(write_error(failed_path(error) or "a file", error)))
 
     app.run(guarded, flags_parser=parse_flags)
 
@@ -64,7 +83,7 @@ def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None
     except OSError as error:
         raise ConfigError(f"--{flag}={path} cannot be written ({error.strerror or error}); choose a folder you "
                           "can write to.") from None
-    names = sorted(os.listdir(path)) if existing == os.path.abspath(path) else []
+    names = sorted(set(os.listdir(path)) - {LOCK_FILE}) if existing == os.path.abspath(path) else []
     if overwrite is False and names:
         held = ", ".join(([name for name in names if not name.startswith(".")] or names)[:5])
         raise ConfigError(f"--{flag}={path} is not empty (it holds {held}); pass --overwrite to replace its "

@@ -17,3 +17,13 @@ class ConfigError(ValueError):
 class UnreadableFileError(DataError):
     """A file that exists cannot be read (empty, truncated, another format); the message names it
     and what to do."""
+
+
+class WriteError(OSError):
+    """An artefact could not be written (disk full, quota, read-only or failing file system);
+    the message names the path, the space needed when known, and what was kept."""
+
+
+class TrainingDiverged(ConfigError):
+    """The training loss became NaN or infinite; the message names the run, the epoch and step,
+    what to lower, and the last good checkpoint (which is kept)."""

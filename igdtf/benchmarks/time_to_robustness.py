@@ -23,10 +23,11 @@ from absl import flags
 from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS
 from igdtf.benchmarks.timing import load_average
 from igdtf.benchmarks.wall_time import EpochClock, markdown_table, plot, read_epoch_seconds, timeline
-from igdtf.cli import checked, run
+from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError
 from igdtf.quickstart_config import EPSILON, config
+from igdtf.run_lock import hold_folder
 from igdtf.training import train_model
 from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.training.run_dir import HISTORY_FILE
@@ -82,6 +83,8 @@ def main(argv):
     if FLAGS.num_train is not None:
         cfg = dataclasses.replace(cfg, num_train=checked(check_positive_int, "num_train", FLAGS.num_train))
     out = FLAGS.output_dir
+    check_output_dir(out)
+    hold_folder(out)  # one run per folder
     info = dataset_info("shapes")
     train = cfg.training_data()
     validation = cfg.evaluation_data("validation", FLAGS.num_validation)

@@ -2,6 +2,7 @@
 the data: per-channel mean and std of the pixels (in [0, 1]), the usual image side and the
 number of channels."""
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -79,7 +80,9 @@ def cached(path: str, fingerprint: str, compute) -> dict:
             json.dump(result, f, indent=1)
         os.replace(partial, path)
         log.info("Dataset statistics cached in %s.", path)
-    except OSError as error:
+    except OSError as error:  # e.g. a read-only or full data folder
+        with contextlib.suppress(OSError):
+            os.remove(partial)
         log.warning("Could not cache the dataset statistics in %s (%s); they are recomputed next time.",
                     path, error)
     return result

@@ -1,12 +1,12 @@
 """PNG of 2-D classifiers' decision regions with their data (the PAG paper's Figure 3 style)."""
 
-import os
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from igdtf.atomic import save_figure  # noqa: E402
 
 
 def predicted_classes(model, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -37,6 +37,5 @@ def plot_decision_boundaries(models: dict, points: np.ndarray, labels: np.ndarra
     axes[0][0].legend(loc="upper left", fontsize=7)
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # the output folder is created on first write
-    figure.savefig(path, dpi=110)
+    save_figure(figure, path, dpi=110)  # atomically; creates the output folder on first write
     plt.close(figure)

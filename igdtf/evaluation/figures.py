@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from igdtf.atomic import save_figure  # noqa: E402
 from igdtf.attributions import ATTRIBUTIONS  # noqa: E402
 from igdtf.data.corruptions import CORRUPTIONS  # noqa: E402
 from igdtf.evaluation.outcomes import parse_name  # noqa: E402
@@ -75,8 +76,7 @@ def _plot_curves(models: dict, metrics, title, x_label, x_scale, path) -> bool:
         ax.axis("off")
     fig.suptitle(title)
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # the output folder is created on first write
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)  # atomically; creates the output folder on first write
     plt.close(fig)
     return True
 
@@ -130,7 +130,6 @@ def write_attribution_grid(models: dict, images: np.ndarray, labels: np.ndarray,
            else "|A| summed over channels, clipped at its 99th percentile")
     fig.suptitle(f"{attribution} maps of the true class ({how})", fontsize=10)
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # the output folder is created on first write
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)  # atomically; creates the output folder on first write
     plt.close(fig)
     return True

@@ -43,6 +43,7 @@ from igdtf.errors import ConfigError
 from igdtf.generative import ConditionalGenerator, ProjectionError, ProjectionSettings, project_dataset
 from igdtf.generative.conditional_gan import conditional_samples, train_conditional_gan
 from igdtf.recipes.recipe_report import write_recipe_report
+from igdtf.run_lock import hold_folder
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics_shapes", "Where the generator, models and report go.")
@@ -159,6 +160,7 @@ def main(argv):
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
     check_output_dir(out)
+    hold_folder(out)  # one run per folder
     info = gray_shapes_info(cfg.image_size)
     generator = conditional_generator(cfg, info, out)
     batch_size = next(iter(cfg.models.values())).batch_size

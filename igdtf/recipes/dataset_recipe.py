@@ -39,6 +39,7 @@ from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
 from igdtf.data.dataset_options import dataset_options
 from igdtf.cli import check_output_dir, checked
+from igdtf.run_lock import hold_folder
 from igdtf.training import TensorBoardOptions, run_settings, train_model
 from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.training.run_dir import TEACHER_DIR, load_classifier
@@ -151,6 +152,7 @@ def run_recipe(dataset: str) -> None:
         checked(check_positive_int, "teacher_epochs", FLAGS.teacher_epochs)
     output_dir = FLAGS.output_dir
     check_output_dir(output_dir)
+    hold_folder(output_dir, strategy=strategy)  # one run per folder: the chief holds it, workers check
     teacher_config = _teacher_config(config, os.path.join(output_dir, TEACHER_DIR))
     settings = _recorded_settings(dataset, info, teacher_config)
     # Before any work: the directories must hold these runs with these settings (or nothing).

@@ -31,6 +31,7 @@ from igdtf.recipes.evaluate_delta_x import estimated_alignment
 from igdtf.recipes.evaluate_models import check_models_fit, fit_image_size
 from igdtf.recipes.evaluate_plan import plan_at, plan_from_flags
 from igdtf.recipes.evaluate_report import write_evaluation_report
+from igdtf.run_lock import hold_folder
 
 flags.adopt_module_key_flags(evaluate_flags)  # list its flags in --help
 FLAGS = flags.FLAGS
@@ -39,6 +40,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv  # cli.run refuses positional arguments
     plan = plan_from_flags()  # everything is checked before the first model is loaded
+    hold_folder(FLAGS.output_dir)  # refused while a run holds it (or a folder around it)
     samples = _samples(plan)  # fails fast
     models = {name: checked(load_teacher, path) for name, path in plan.model_paths.items()}
     checked(check_comparable, models)

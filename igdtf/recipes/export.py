@@ -19,6 +19,7 @@ from igdtf.data.specs import FORMS, is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.recipes import data_flags
+from igdtf.run_lock import hold_folder
 from igdtf.training.run_dir import SAVED_MODEL_FILE, load_classifier
 
 flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
@@ -40,6 +41,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     check_output_dir(FLAGS.output, "output")
+    hold_folder(FLAGS.output, "output")  # refused while a run holds it (or a folder around it)
     if os.path.isfile(os.path.join(FLAGS.checkpoint, SAVED_MODEL_FILE)):
         raise ConfigError(f"--checkpoint={FLAGS.checkpoint} is a SavedModel, which is exported already; export "
                           "takes a .keras model or a run directory of igdtf.training.")

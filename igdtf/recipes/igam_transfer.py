@@ -29,11 +29,12 @@ import os
 from absl import flags
 
 from igdtf.attacks import PGD
-from igdtf.cli import run
+from igdtf.cli import check_output_dir, run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import PGDAccuracy, build_report, compare_models
 from igdtf.recipes.recipe_report import write_recipe_report
+from igdtf.run_lock import hold_folder
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/igam_transfer", "Where models and the report go.")
@@ -114,6 +115,8 @@ def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
     out = FLAGS.output_dir
+    check_output_dir(out)
+    hold_folder(out)  # one run per folder
     info = dataset_info("shapes")
     train = training_pipeline(load_split("shapes", "train", num_samples=cfg.num_train), cfg.teacher.batch_size, seed=0)
     test = evaluation_pipeline(load_split("shapes", "test", num_samples=cfg.num_test), 250)

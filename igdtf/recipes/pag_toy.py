@@ -35,6 +35,7 @@ from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import RobustnessCurve, build_report, compare_models
 from igdtf.evaluation.decision_boundaries import plot_decision_boundaries
 from igdtf.recipes.recipe_report import write_recipe_report
+from igdtf.run_lock import hold_folder
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/pag_toy", "Where models, the report and the boundary plots go.")
@@ -113,6 +114,7 @@ def main(argv):
     cfg = config(FLAGS.smoke, FLAGS.paper_scale)
     out = FLAGS.output_dir
     check_output_dir(out)
+    hold_folder(out)  # one run per folder
     info = dataset_info("line_modes")
     batch_size = next(iter(cfg.methods.values())).batch_size
     train_split = load_split("line_modes", "train", num_samples=cfg.num_train)

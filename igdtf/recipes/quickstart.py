@@ -33,6 +33,7 @@ from igdtf.evaluation import (
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.native_bfloat16 import AUTO
 from igdtf.quickstart_config import EPSILON, config
+from igdtf.run_lock import hold_folder
 from igdtf.training import train_model
 from igdtf.training.overfitting_guard import read_overfitting
 
@@ -54,6 +55,7 @@ def main(argv):
     cfg = checked(config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda)
     out = FLAGS.output_dir
     check_output_dir(out)
+    hold_folder(out)  # one run per folder
     attack = cfg.pgdat.method_options
     log.info("Training attack of pgdat and igd: %s in %s (--attack_precision=%s); evaluation in float32.",
              attack.train_attack, attack.attack_precision, FLAGS.attack_precision)

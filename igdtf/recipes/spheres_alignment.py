@@ -41,6 +41,7 @@ from igdtf.evaluation import DirectionAlignment, RobustnessCurve, build_report, 
 from igdtf.evaluation.alignment_suite import SPHERES_L2_EPSILONS, SPHERES_LINF_EPSILONS  # the authors' test grids
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, RHO_OVER_ALPHA, paper_table, spheres_batches
+from igdtf.run_lock import hold_folder
 from igdtf.training import TrainConfig, train_model
 from igdtf.training.run_dir import load_classifier
 
@@ -141,6 +142,7 @@ def main(argv):
     cfg = paper_config(FLAGS.smoke) if FLAGS.paper_scale else config(FLAGS.smoke)
     out = FLAGS.output_dir
     check_output_dir(out)
+    hold_folder(out)  # one run per folder
     batch_size = next(iter(cfg.models.values())).batch_size
     info, train, test = spheres_batches(cfg.num_train or batch_size, cfg.num_test, batch_size)
     validation = None

@@ -18,10 +18,13 @@ from tensorboard.plugins.hparams import api as hparams_api
 
 from igdtf.atomic import save_model, write_json
 from igdtf.evaluation.tensorboard import hparam_values
+from igdtf.stop_signals import StopRequested
 from igdtf.training.checkpoints import RunState
 from igdtf.training.collapse import PATIENCE, TOLERANCE, CollapseRule, read_collapse, write_collapse
 from igdtf.training.overfitting_guard import DEFAULT_DROP, OverfittingRule, fall_back_to_pgd
 from igdtf.training.run_dir import BEST_FILE, BEST_MODEL_FILE
+from igdtf.training.stops import StopCheck
+from igdtf.write_errors import tree_size, writing
 
 log = logging.getLogger("igdtf.training")
 
@@ -80,26 +83,52 @@ class BestModel(keras.callbacks.Callback):
 
 class RunCheckpoint(keras.callbacks.Callback):
     """Saves a checkpoint with the data position at every epoch end and, if `every_steps` is
-    set, every that many steps within an epoch.
+    set, every that many steps within an epoch; stops the run when `stop` (stops.StopCheck) says
+    so: after the step in progress, with a checkpoint of that position, by raising StopRequested.
 
+    before_last_step: also checkpoint before each epoch's last step, so that a signal during
+      that step or the validation after it stops at once (the resumed run redoes the step)
+      rather than after the validation. Without it the stop waits for the epoch's end.
     offset: the step at which the current epoch starts (set before a resumed epoch's fit call).
     restore_metrics: called once at the start of the first epoch, after Keras reset the
     metrics, to put back the partial-epoch sums of a mid-epoch checkpoint.
+    A refused checkpoint write (full disk) removes its temporary files and raises WriteError.
     """
 
     def __init__(self, manager: tf.train.CheckpointManager, state: RunState, optimizer,
-                 steps_per_epoch: int | None, every_steps: int | None = None, restore_metrics=None):
+                 steps_per_epoch: int | None, every_steps: int | None = None, restore_metrics=None,
+                 stop: StopCheck | None = None, before_last_step: bool = False):
         super().__init__()
         self.manager, self.state, self.optimizer = manager, state, optimizer
         self.steps_per_epoch, self.every_steps = steps_per_epoch, every_steps
         self.offset = 0
         self.restore_metrics = restore_metrics
+        self.stop, self.before_last_step = stop, bool(before_last_step and steps_per_epoch)
         self.epoch = 0
+        self.saved = state.position() if manager.latest_checkpoint else None  # the position of the last checkpoint
+
+    def last_checkpoint(self) -> str:
+        """Where the last good checkpoint is, in words."""
+        if self.saved is None:
+            return "No checkpoint was written yet."
+        return f"The last good checkpoint, {self.manager.latest_checkpoint} (epoch {self.saved[0] + 1} step " \
+               f"{self.saved[1]}), is kept."
 
     def _save(self, epoch: int, step: int) -> None:
+        if self.saved == (epoch, step):
+            return
         self.state.epoch.assign(epoch)
         self.state.step.assign(step)
-        self.manager.save(checkpoint_number=int(self.optimizer.iterations.numpy()))
+        number = int(self.optimizer.iterations.numpy())
+        directory = self.manager.directory
+        with writing(os.path.join(directory, f"ckpt-{number}"), tree_size(f"{self.manager.latest_checkpoint}.*"),
+                     self.last_checkpoint, cleanup=[os.path.join(directory, p) for p in ("*_temp*", "checkpoint.tmp*")]):
+            self.manager.save(checkpoint_number=number)
+        self.saved = (epoch, step)
+
+    def _stop(self, step: int, at_end: bool = False) -> None:
+        where = f"at the end of epoch {self.epoch + 1}" if at_end else f"at epoch {self.epoch + 1} step {step}"
+        raise StopRequested(self.stop.signum, where)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -107,14 +136,32 @@ class RunCheckpoint(keras.callbacks.Callback):
             self.restore_metrics()
             self.restore_metrics = None
 
+    def on_train_batch_begin(self, batch, logs=None):
+        step = self.offset + batch
+        if self.before_last_step and 0 < step == self.steps_per_epoch - 1:
+            self._save(self.epoch, step)
+
     def on_train_batch_end(self, batch, logs=None):
         step = self.offset + batch + 1
-        if self.every_steps and step % self.every_steps == 0 and step < (self.steps_per_epoch or np.inf):
+        last = step >= (self.steps_per_epoch or np.inf)
+        if self.every_steps and step % self.every_steps == 0 and not last:
             self._save(self.epoch, step)
+        if self.stop is not None and self.stop():
+            if not last:
+                self._save(self.epoch, step)
+                self._stop(step)
+            if self.before_last_step:  # the checkpoint before this step (or the epoch's start)
+                self._stop(step - 1)
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self.before_last_step and self.stop is not None and self.stop.local():
+            self._stop(self.steps_per_epoch - 1)
 
     def on_epoch_end(self, epoch, logs=None):
         self.offset = 0
         self._save(epoch + 1, 0)
+        if self.stop is not None and self.stop():
+            self._stop(0, at_end=True)
 
 
 def _monitored(logs, monitor: str) -> float:

@@ -13,17 +13,20 @@ import tensorflow as tf
 from igdtf.artefacts import load_keras_file
 from igdtf.atomic import save_model
 from igdtf.data.registry import DatasetInfo
-from igdtf.distribute import is_chief, worker_path
+from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
 from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation.tensorboard import Probe
 from igdtf.methods import MethodContext, build_trainer
 from igdtf.models import ModelSpec
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
+from igdtf.stop_signals import deferring_stops
 from igdtf.training.batches import TrainingBatches
 from igdtf.training.callbacks import (
     BestModel, CollapseDetector, OverfittingGuard, PlateauSchedule, ProgressLogger, RunCheckpoint, TensorBoardLogger,
 )
 from igdtf.training.checkpoints import RunState, restore_latest
+from igdtf.training.history import HistoryFile
+from igdtf.training.stops import DivergenceStop, StopCheck
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
 from igdtf.training.run_dir import CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR
 from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
@@ -192,14 +195,15 @@ class _Run:
         if epoch < self.config.epochs:
             log.info("%s: training %s for epochs %d-%d.", self.name, self.config.method, epoch + 1,
                      self.config.epochs)
-        callbacks = self._callbacks(self._metrics_restorer(latest) if latest and step else None)
-        if step and epoch < self.config.epochs:  # the interrupted epoch: a fit call of its own
-            self._fit(epoch, epoch + 1, step, callbacks)
-            epoch += 1
-        while epoch < self.config.epochs and not self.trainer.stop_training:
-            end = min(self.config.epochs, epoch + EPOCHS_PER_FIT)
-            self._fit(epoch, end, 0, callbacks)
-            epoch = end
+        callbacks = self._callbacks(epoch, self._metrics_restorer(latest) if latest and step else None)
+        with deferring_stops():  # a stop signal: checkpoint after the current step (stop_signals.py)
+            if step and epoch < self.config.epochs:  # the interrupted epoch: a fit call of its own
+                self._fit(epoch, epoch + 1, step, callbacks)
+                epoch += 1
+            while epoch < self.config.epochs and not self.trainer.stop_training:
+                end = min(self.config.epochs, epoch + EPOCHS_PER_FIT)
+                self._fit(epoch, end, 0, callbacks)
+                epoch = end
         if self.trainer.stop_training:  # the overfitting guard's "stop"
             log.warning("%s: training stopped after epoch %d.", self.name, self.state.position()[0])
         save_model(self.student, os.path.join(self.files, MODEL_FILE))
@@ -216,7 +220,7 @@ class _Run:
         Its batches come from one pipeline (pipeline.py), so no input iterator is torn down and
         rebuilt between its epochs: on this CPU each teardown stalled a run for 2-9 s."""
         for callback in callbacks:
-            if isinstance(callback, (ProgressLogger, RunCheckpoint)):
+            if isinstance(callback, (ProgressLogger, RunCheckpoint, DivergenceStop)):
                 callback.offset = step
         data, steps = self.batches.fit_input(epoch, step, end_epoch)
         self.trainer.fit(data, epochs=end_epoch, initial_epoch=epoch, steps_per_epoch=steps,
@@ -226,9 +230,10 @@ class _Run:
         """A function restoring the partial-epoch metric sums of a mid-epoch checkpoint."""
         return lambda: tf.train.Checkpoint(metrics=self.metric_variables).restore(checkpoint_path).expect_partial()
 
-    def _callbacks(self, restore_metrics) -> list:
+    def _callbacks(self, first_epoch: int, restore_metrics) -> list:
         """The run's callbacks, in the order they must run at an epoch's end: the schedule and
-        best-model updates before the checkpoint that records them."""
+        best-model updates before the checkpoint that records them, the divergence check before
+        any checkpoint (`first_epoch`: the 0-based epoch training starts or resumes at)."""
         config, callbacks = self.config, []
         if config.plateau_patience is not None:
             callbacks.append(PlateauSchedule(self.state, config.monitor, config.plateau_patience))
@@ -241,11 +246,16 @@ class _Run:
             probes = () if options.probe is None else (Probe(*options.probe, options.evaluators),)
             callbacks.append(TensorBoardLogger(os.path.join(self.files, TENSORBOARD_DIR),
                                                {**options.hparams, "method": config.method}, options.every_steps, probes))
-        return callbacks + [
-            keras.callbacks.CSVLogger(os.path.join(self.files, HISTORY_FILE), append=True),
+        checkpoint = RunCheckpoint(
+            self.manager, self.state, self.trainer.optimizer, self.batches.steps_per_epoch,
+            config.checkpoint_every_steps, restore_metrics=restore_metrics, stop=StopCheck(self.strategy),
+            before_last_step=self.validation_data is not None and not in_multi_worker_mode(self.strategy))
+        divergence = DivergenceStop(self.name, config.learning_rate, config.mixed_precision, self.student,
+                                    checkpoint.last_checkpoint)
+        return [divergence] + callbacks + [
+            HistoryFile(os.path.join(self.files, HISTORY_FILE), first_epoch),
             ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),
             CollapseDetector(self.files, self.name, self.info.num_classes, math.ceil(config.epsilon_warmup_epochs)),
             *self.extra_callbacks,
-            RunCheckpoint(self.manager, self.state, self.trainer.optimizer, self.batches.steps_per_epoch,
-                          config.checkpoint_every_steps, restore_metrics=restore_metrics),
+            checkpoint,
         ]

@@ -3,9 +3,13 @@ and CutOut, plateau schedule, mid-epoch checkpoints, TensorBoard) into OUTPUT_DI
 one JSON line {"weights": path of an .npz of the final weights, "lr": final learning rate}.
 
   run_check.py OUTPUT_DIR [--kill_at=STEP] [--strategy=default|mirrored|multi_worker]
-                          [--random_start=0|1] [--epochs=N]
+                          [--random_start=0|1] [--epochs=N] [--signal_at=STEP|val:EPOCH --signal=TERM|INT]
+                          [--learning_rate=LR]
 
 --kill_at SIGKILLs the process right after optimizer step STEP (no clean-up at all).
+--signal_at sends SIGTERM (or --signal=INT) to the process itself right after optimizer step
+STEP, or during the validation of 1-based epoch EPOCH; the stop handlers of igdtf.cli are
+installed, and a stop prints its line to stderr and exits with its code (as cli.run does).
 --strategy=mirrored runs on 2 logical CPU devices, which must be configured before any
 TensorFlow op: that is why the tests run this script in subprocesses.
 """
@@ -24,6 +28,9 @@ parser.add_argument("--kill_at", type=int, default=None)
 parser.add_argument("--strategy", default="default")
 parser.add_argument("--random_start", type=int, default=1)
 parser.add_argument("--epochs", type=int, default=3)
+parser.add_argument("--signal_at", default=None)
+parser.add_argument("--signal", default="TERM")
+parser.add_argument("--learning_rate", type=float, default=0.05)
 args = parser.parse_args()
 
 if args.strategy == "mirrored":
@@ -44,7 +51,9 @@ from igdtf.attacks import PGD  # noqa: E402
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline  # noqa: E402
 from igdtf.data.preprocess import SmallImages  # noqa: E402
 from igdtf.data.registry import DatasetInfo  # noqa: E402
+from igdtf.errors import TrainingDiverged  # noqa: E402
 from igdtf.evaluation import AttributionGini  # noqa: E402
+from igdtf.stop_signals import StopRequested, handling_stop_signals  # noqa: E402
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model  # noqa: E402
 
 tf.config.experimental.enable_op_determinism()
@@ -60,7 +69,7 @@ train = EpochBatches(tf.data.Dataset.from_tensor_slices((images[:48], labels[:48
 validation = evaluation_pipeline(tf.data.Dataset.from_tensor_slices((images[48:], labels[48:])), 8)
 attack = PGD(steps=2, random_start=bool(args.random_start))
 config = TrainConfig.create(method="pgdat", arch="small_cnn", arch_options={"width": 4}, epochs=args.epochs,
-                            batch_size=8, learning_rate=0.05, plateau_patience=1, attack=attack,
+                            batch_size=8, learning_rate=args.learning_rate, plateau_patience=1, attack=attack,
                             eval_attack=attack, checkpoint_every_steps=2, seed=1)
 
 
@@ -70,10 +79,42 @@ class KillAt(keras.callbacks.Callback):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+class SignalAt(keras.callbacks.Callback):
+    def __init__(self, at: str):
+        super().__init__()
+        self.validation_epoch = int(at[4:]) if at.startswith("val:") else None
+        self.step = None if self.validation_epoch else int(at)
+        self.epoch = 0
+
+    def _send(self):
+        os.kill(os.getpid(), getattr(signal, f"SIG{args.signal}"))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) == self.step:
+            self._send()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self.epoch + 1 == self.validation_epoch and batch == 0:
+            self._send()
+
+
+extra = (KillAt(),) if args.kill_at else ()
+extra += (SignalAt(args.signal_at),) if args.signal_at else ()
 tensorboard = TensorBoardOptions(probe=(images[48:52], labels[48:52]), evaluators=(AttributionGini(block=2),),
                                  every_steps=2, hparams={"dataset": "check"})
-student = train_model(config, info, train, args.output_dir, validation_data=validation, strategy=strategy,
-                      tensorboard=tensorboard, callbacks=(KillAt(),) if args.kill_at else ())
+try:
+    with handling_stop_signals():
+        student = train_model(config, info, train, args.output_dir, validation_data=validation, strategy=strategy,
+                              tensorboard=tensorboard, callbacks=extra)
+except StopRequested as stop:
+    print(stop, file=sys.stderr, flush=True)
+    sys.exit(stop.exit_code)
+except TrainingDiverged as error:
+    print(f"error: {error}", file=sys.stderr, flush=True)
+    sys.exit(2)
 path = os.path.join(args.output_dir, f"weights_{os.getpid()}.npz")
 np.savez(path, *student.get_weights())
 print(json.dumps({"weights": path}), flush=True)

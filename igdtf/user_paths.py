@@ -1,0 +1,61 @@
+"""Path flags as users write them: `~` and `$VARS` expanded and relative paths made absolute once,
+at start-up (against the working directory), so that every later message prints the path that
+is used. A flagfile or a YAML launcher passes `--output_dir=~/x` quoted, so no shell expands it.
+
+cli.run applies `expand_path_flags` to the parsed flags of every entry point. Path flags: the
+igdtf flags named in PATH_FLAGS or ending in PATH_SUFFIXES, the PATH of `--dataset=folder:PATH`
+and `npz:PATH`, and the PATH of `--model NAME=PATH`. A path flag with another name belongs in
+PATH_FLAGS.
+"""
+
+import logging
+import os
+import re
+
+from igdtf.errors import ConfigError
+
+PATH_FLAGS = frozenset({"output", "checkpoint", "teacher", "class_list", "corruption_class_folders",
+                        "delta_x_generator", "init_from"})
+PATH_SUFFIXES = ("_dir", "_file", "_cache")
+PATH_SPEC_FORMS = ("folder", "npz")  # --dataset=FORM:PATH forms whose target is a path
+_VARIABLE = re.compile(r"\$(?:(\w+)|\{([^}]*)\})")
+log = logging.getLogger("igdtf")
+
+
+def expand_path(path: str, flag: str = "path") -> str:
+    """`path` with ~ and $VARS expanded, absolute; ConfigError naming an unset variable."""
+    unset = [a or b for a, b in _VARIABLE.findall(path) if (a or b) not in os.environ]
+    if unset:
+        raise ConfigError(f"--{flag}={path}: the environment variable {unset[0]} is not set; set it or write the "
+                          "path out.")
+    return os.path.abspath(os.path.expandvars(os.path.expanduser(path)))
+
+
+def _expand_value(name: str, value: str) -> str:
+    if name == "dataset":
+        form, colon, target = value.partition(":")
+        return f"{form}:{expand_path(target, name)}" if colon and form in PATH_SPEC_FORMS and target else value
+    if name == "model":
+        model, equals, path = value.partition("=")
+        return f"{model}={expand_path(path, name)}" if equals and path else value
+    return expand_path(value, name)
+
+
+def is_path_flag(name: str) -> bool:
+    return name in PATH_FLAGS or name.endswith(PATH_SUFFIXES) or name in ("dataset", "model")
+
+
+def expand_path_flags(flag_values) -> None:
+    """Rewrites every set path flag of igdtf's modules in `flag_values` (absl FlagValues) in place."""
+    for name in list(flag_values):
+        flag = flag_values[name]
+        module = flag_values.find_module_defining_flag(name) or ""  # "__main__" for the module run
+        if not is_path_flag(name) or not module.startswith(("igdtf", "__main__")) or not flag.value:
+            continue
+        values = flag.value if isinstance(flag.value, list) else [flag.value]
+        if not all(isinstance(value, str) for value in values):
+            continue
+        expanded = [_expand_value(name, value) for value in values]
+        if expanded != values:
+            flag.value = expanded if isinstance(flag.value, list) else expanded[0]
+            log.debug("--%s=%s is %s", name, ",".join(values), ",".join(expanded))
