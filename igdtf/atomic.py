@@ -77,10 +77,15 @@ def write_json(path: str, value, **options) -> None:
     write_text(path, json.dumps(value, indent=2, **options))
 
 
+def weight_bytes(model) -> int:
+    """The bytes of a Keras model's weights (what saving it needs, roughly)."""
+    return sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
+
+
 def save_model(model, path: str) -> None:
     """model.save(path) for a .keras file, atomically."""
-    weights = sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
-    with atomic_path(path, needed=max(weights, os.path.getsize(path) if os.path.isfile(path) else 0)) as temporary:
+    previous = os.path.getsize(path) if os.path.isfile(path) else 0
+    with atomic_path(path, needed=max(weight_bytes(model), previous)) as temporary:
         model.save(temporary)
 
 

@@ -86,10 +86,11 @@ def write_error(path: str, error: BaseException, needed: int | None = None, kept
     if needed:
         space.append(f"about {megabytes(needed)} needed")
     detail = f" ({', '.join(space)})" if space else ""
-    named = failed_path(error)
-    where = f" ({named})" if named and os.path.abspath(named) != os.path.abspath(path) else ""
-    return WriteError(f"Cannot write {path}{where}: {_reason(error)}{detail}. {kept + ' ' if kept else ''}"
-                      "Free space (or choose another folder) and run the same command again.")
+    named = failed_path(error)  # shown unless it is `path` or a temporary file since removed
+    shown = named and os.path.abspath(named) != os.path.abspath(path) and os.path.exists(named)
+    where = f" ({named})" if shown else ""
+    return WriteError(f"Cannot write {path}{where}: {_reason(error)}{detail}. Free space (or choose another folder) "
+                      f"and run the same command again.{' ' + kept if kept else ''}")
 
 
 def remove_paths(patterns) -> None:
@@ -104,11 +105,18 @@ def remove_paths(patterns) -> None:
 
 
 @contextlib.contextmanager
-def writing(path: str, needed: int | None = None, kept: str = "", cleanup=()):
+def writing(path: str, needed: int | None = None, kept="", cleanup=()):
     """Turns a failed write in the block into a WriteError about `path` (module docstring),
-    after removing the files matching the glob patterns `cleanup`."""
+    after removing the files matching the glob patterns `cleanup`; `kept` (a string, or a
+    function returning one) says what was kept, and is added to a WriteError from within."""
     try:
         yield
+    except WriteError as error:  # a write inside the block, already named: say what this block kept
+        remove_paths(cleanup)
+        kept = kept() if callable(kept) else kept
+        if not kept or kept in str(error):
+            raise
+        raise WriteError(f"{error} {kept}") from None
     except Exception as error:
         if not is_write_failure(error):
             raise

@@ -18,12 +18,13 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
-from igdtf.atomic import fsync_tree
+from igdtf.atomic import fsync_tree, weight_bytes
 from igdtf.export.preprocessing import ImagePreprocessing
 from igdtf.export.signatures import ServingSignatures
 from igdtf.export.warmup import warmup_requests, write_warmup_requests
 from igdtf.methods.base import Trainer
 from igdtf.validation import check_positive_int
+from igdtf.write_errors import writing
 
 CLASS_NAMES_FILE = "class_names.txt"
 
@@ -96,8 +97,8 @@ def export_saved_model(
       model_name: model name written into the warm-up requests (default: BASE's folder name).
     Raises:
       TypeError / ValueError for a non-classifier or bad options; FileExistsError if
-      BASE/<version>/ exists and overwrite is False; OSError (PermissionError...) if BASE cannot
-      be written. Nothing is written when an error is raised, and a process killed at any point
+      BASE/<version>/ exists and overwrite is False; WriteError if BASE cannot be written (a full
+      disk, permissions). Nothing is written when an error is raised, and a process killed at any point
       leaves the previous version or the new one, never a partial one.
     """
     image_shape, num_classes = check_classifier(model)
@@ -111,18 +112,20 @@ def export_saved_model(
         raise FileExistsError(
             f"{path} already exists; choose another version or allow overwriting (overwrite=True, "
             "--overwrite).")
-    os.makedirs(base_dir, exist_ok=True)
-    staging = _staging_dir(base_dir, version)
-    try:
-        staged = _write_version(staging, model, names, preprocessing or ImagePreprocessing(), top_k)
-        write_warmup_requests(staged, warmup_requests(model_name or os.path.basename(os.path.normpath(base_dir)),
-                                                      image_shape))
-        fsync_tree(staged)
-        if os.path.exists(path):  # moved into the staging folder, removed with it below
-            os.rename(path, os.path.join(staging, "previous"))
-        os.rename(staged, path)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    kept = f"{path} is unchanged." if os.path.exists(path) else ""
+    with writing(path, weight_bytes(model), kept):  # a full disk: WriteError, the staging folder removed
+        os.makedirs(base_dir, exist_ok=True)
+        staging = _staging_dir(base_dir, version)
+        try:
+            staged = _write_version(staging, model, names, preprocessing or ImagePreprocessing(), top_k)
+            write_warmup_requests(staged, warmup_requests(model_name or os.path.basename(os.path.normpath(base_dir)),
+                                                          image_shape))
+            fsync_tree(staged)
+            if os.path.exists(path):  # moved into the staging folder, removed with it below
+                os.rename(path, os.path.join(staging, "previous"))
+            os.rename(staged, path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return path
 
 

@@ -27,6 +27,7 @@ from igdtf.training.stops import StopCheck
 from igdtf.write_errors import tree_size, writing
 
 log = logging.getLogger("igdtf.training")
+CHECKPOINT_TEMPORARIES = ("*_temp*", "checkpoint.tmp*")  # what a failed tf.train checkpoint write leaves
 
 
 class PlateauSchedule(keras.callbacks.Callback):
@@ -122,7 +123,7 @@ class RunCheckpoint(keras.callbacks.Callback):
         number = int(self.optimizer.iterations.numpy())
         directory = self.manager.directory
         with writing(os.path.join(directory, f"ckpt-{number}"), tree_size(f"{self.manager.latest_checkpoint}.*"),
-                     self.last_checkpoint, cleanup=[os.path.join(directory, p) for p in ("*_temp*", "checkpoint.tmp*")]):
+                     self.last_checkpoint, cleanup=[os.path.join(directory, p) for p in CHECKPOINT_TEMPORARIES]):
             self.manager.save(checkpoint_number=number)
         self.saved = (epoch, step)
 

@@ -22,14 +22,16 @@ from igdtf.precision import MIXED_FLOAT16, dtype_policy
 from igdtf.stop_signals import deferring_stops
 from igdtf.training.batches import TrainingBatches
 from igdtf.training.callbacks import (
-    BestModel, CollapseDetector, OverfittingGuard, PlateauSchedule, ProgressLogger, RunCheckpoint, TensorBoardLogger,
+    CHECKPOINT_TEMPORARIES, BestModel, CollapseDetector, OverfittingGuard, PlateauSchedule, ProgressLogger,
+    RunCheckpoint, TensorBoardLogger,
 )
 from igdtf.training.checkpoints import RunState, restore_latest
 from igdtf.training.history import HistoryFile
-from igdtf.training.stops import DivergenceStop, StopCheck
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
 from igdtf.training.run_dir import CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR
 from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
+from igdtf.training.stops import DivergenceStop, StopCheck
+from igdtf.write_errors import writing
 
 log = logging.getLogger("igdtf.training")
 EPOCHS_PER_FIT = 10  # epochs per model.fit call (its input pipeline chains that many epochs)
@@ -95,6 +97,11 @@ def train_model(
         finished) instead of being refused; run.json records the new segment.
     Returns:
       The trained student classifier (after the last epoch; best.keras holds the best one).
+    Raises (besides ConfigError for refused settings):
+      StopRequested after a stop signal (stop_signals.py; when the handlers are installed, as
+        cli.run does), once the step in progress is checkpointed: running again resumes there.
+      TrainingDiverged at the first step with a NaN or infinite loss (nothing of it is saved).
+      WriteError when a file cannot be written (full disk), its temporary files removed.
     """
     name = name or config.method
     strategy = strategy or tf.distribute.get_strategy()
@@ -196,7 +203,11 @@ class _Run:
             log.info("%s: training %s for epochs %d-%d.", self.name, self.config.method, epoch + 1,
                      self.config.epochs)
         callbacks = self._callbacks(epoch, self._metrics_restorer(latest) if latest and step else None)
-        with deferring_stops():  # a stop signal: checkpoint after the current step (stop_signals.py)
+        checkpoints = os.path.join(self.files, CHECKPOINTS_DIR)
+        # A stop signal: a checkpoint after the current step (stop_signals.py). A refused write
+        # (TensorBoard, history, best model, checkpoint): one line, temporary files removed.
+        with deferring_stops(), writing(self.files, kept=callbacks[-1].last_checkpoint,
+                                        cleanup=[os.path.join(checkpoints, p) for p in CHECKPOINT_TEMPORARIES]):
             if step and epoch < self.config.epochs:  # the interrupted epoch: a fit call of its own
                 self._fit(epoch, epoch + 1, step, callbacks)
                 epoch += 1

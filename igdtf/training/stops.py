@@ -85,6 +85,6 @@ class DivergenceStop(keras.callbacks.Callback):
                         loss, self.epoch + 1, self.offset + batch + 1)
             return
         raise TrainingDiverged(
-            f"{self.name}: the training loss became {loss} at epoch {self.epoch + 1} step {self.offset + batch + 1}, "
-            f"so the weights are lost; lower the learning rate (--learning_rate, {self.learning_rate:g} here), e.g. "
+            f"{self.name}: the training loss became {loss} at epoch {self.epoch + 1} step {self.offset + batch + 1} "
+            f"(the run diverged); lower the learning rate (--learning_rate, {self.learning_rate:g} here), e.g. "
             f"tenfold, and train into a new --output_dir. {self.last_checkpoint()}")

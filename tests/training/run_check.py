@@ -4,12 +4,15 @@ one JSON line {"weights": path of an .npz of the final weights, "lr": final lear
 
   run_check.py OUTPUT_DIR [--kill_at=STEP] [--strategy=default|mirrored|multi_worker]
                           [--random_start=0|1] [--epochs=N] [--signal_at=STEP|val:EPOCH --signal=TERM|INT]
-                          [--learning_rate=LR]
+                          [--learning_rate=LR] [--poison_at=STEP] [--fill_disk_at=STEP]
 
 --kill_at SIGKILLs the process right after optimizer step STEP (no clean-up at all).
 --signal_at sends SIGTERM (or --signal=INT) to the process itself right after optimizer step
 STEP, or during the validation of 1-based epoch EPOCH; the stop handlers of igdtf.cli are
 installed, and a stop prints its line to stderr and exits with its code (as cli.run does).
+--poison_at sets a weight of the student to NaN after optimizer step STEP (and its checkpoint).
+--fill_disk_at fills the file system of OUTPUT_DIR after optimizer step STEP with OUTPUT_DIR.ballast
+(a file beside it). A refused write prints "error: ..." and exits 2, as cli.run does.
 --strategy=mirrored runs on 2 logical CPU devices, which must be configured before any
 TensorFlow op: that is why the tests run this script in subprocesses.
 """
@@ -31,6 +34,8 @@ parser.add_argument("--epochs", type=int, default=3)
 parser.add_argument("--signal_at", default=None)
 parser.add_argument("--signal", default="TERM")
 parser.add_argument("--learning_rate", type=float, default=0.05)
+parser.add_argument("--poison_at", type=int, default=None)
+parser.add_argument("--fill_disk_at", type=int, default=None)
 args = parser.parse_args()
 
 if args.strategy == "mirrored":
@@ -51,7 +56,7 @@ from igdtf.attacks import PGD  # noqa: E402
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline  # noqa: E402
 from igdtf.data.preprocess import SmallImages  # noqa: E402
 from igdtf.data.registry import DatasetInfo  # noqa: E402
-from igdtf.errors import TrainingDiverged  # noqa: E402
+from igdtf.errors import TrainingDiverged, WriteError  # noqa: E402
 from igdtf.evaluation import AttributionGini  # noqa: E402
 from igdtf.stop_signals import StopRequested, handling_stop_signals  # noqa: E402
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model  # noqa: E402
@@ -101,7 +106,28 @@ class SignalAt(keras.callbacks.Callback):
             self._send()
 
 
+class PoisonAt(keras.callbacks.Callback):
+    def on_train_batch_begin(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) == args.poison_at:
+            weight = self.model.student.weights[-1]  # the logits bias
+            weight.assign(np.full(weight.shape, np.nan, weight.dtype))
+
+
+class FillDiskAt(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) == args.fill_disk_at:
+            with open(os.path.normpath(args.output_dir) + ".ballast", "wb") as f:
+                try:
+                    while True:
+                        f.write(b"\0" * 65536)
+                        f.flush()
+                except OSError:
+                    pass
+
+
 extra = (KillAt(),) if args.kill_at else ()
+extra += (FillDiskAt(),) if args.fill_disk_at else ()
+extra += (PoisonAt(),) if args.poison_at else ()
 extra += (SignalAt(args.signal_at),) if args.signal_at else ()
 tensorboard = TensorBoardOptions(probe=(images[48:52], labels[48:52]), evaluators=(AttributionGini(block=2),),
                                  every_steps=2, hparams={"dataset": "check"})
@@ -112,7 +138,7 @@ try:
 except StopRequested as stop:
     print(stop, file=sys.stderr, flush=True)
     sys.exit(stop.exit_code)
-except TrainingDiverged as error:
+except (TrainingDiverged, WriteError) as error:
     print(f"error: {error}", file=sys.stderr, flush=True)
     sys.exit(2)
 path = os.path.join(args.output_dir, f"weights_{os.getpid()}.npz")
