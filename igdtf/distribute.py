@@ -63,6 +63,17 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
     return task_type == "chief" or (task_type == "worker" and task_id == 0 and not has_chief)
 
 
+def replica_sum(strategy: tf.distribute.Strategy):
+    """A function value -> the sum of the int `value` over every replica of every worker: an
+    all-reduce (traced once), so every worker must call it at the same point of its program."""
+
+    @tf.function
+    def total(value):
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(tf.identity, args=(value,)), axis=None)
+
+    return lambda value: int(total(tf.constant(value, tf.int32)))
+
+
 def worker_path(path: str, strategy: tf.distribute.Strategy) -> str:
     """`path` on the chief; a per-worker scratch path next to it on the other workers."""
     if is_chief(strategy):

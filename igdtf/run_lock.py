@@ -152,29 +152,22 @@ def _cluster() -> str:
     return hashlib.sha1(json.dumps(cluster, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _failures(strategy, failed: bool) -> int:
-    """How many replicas of all workers report `failed` (an all-reduce: every worker calls it)."""
-    import tensorflow as tf
-
-    value = strategy.run(lambda: tf.constant(int(failed), tf.int32))
-    return int(strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None))
-
-
 def _hold_as_worker_of(strategy, folder: str, flag: str) -> None:
-    from igdtf.distribute import is_chief
+    from igdtf.distribute import is_chief, replica_sum
 
     chief, cluster, error = is_chief(strategy), _cluster(), None
+    failures = replica_sum(strategy)  # how many replicas of all workers failed (every worker calls it)
     if chief:
         try:
             _lock(folder, flag, cluster)
         except ConfigError as refused:
             error = refused
-    if _failures(strategy, error is not None):
+    if failures(error is not None):
         raise error or ConfigError(f"--{flag}={folder}: the chief of this job refused it (another igdtf run holds "
                                    "it); see the chief's error.")
     if not chief:
         error = _check_chief_holds(folder, flag, cluster)
-    if _failures(strategy, error is not None):
+    if failures(error is not None):
         raise error or ConfigError(f"--{flag}={folder}: a worker of this job does not see it held by this job's chief; "
                                    f"see the workers' errors (every worker needs the same --{flag} on a shared file "
                                    "system).")

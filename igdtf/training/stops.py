@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from igdtf.distribute import in_multi_worker_mode
+from igdtf.distribute import in_multi_worker_mode, replica_sum
 from igdtf.errors import TrainingDiverged
 from igdtf.stop_signals import requested_signal
 
@@ -28,8 +28,7 @@ class StopCheck:
     any worker), in `signum` after a call that answered True."""
 
     def __init__(self, strategy: tf.distribute.Strategy):
-        self.strategy = strategy
-        self.multi_worker = in_multi_worker_mode(strategy)
+        self.count = replica_sum(strategy) if in_multi_worker_mode(strategy) else None
         self.signum: int | None = None
 
     def local(self) -> bool:
@@ -40,10 +39,9 @@ class StopCheck:
     def __call__(self) -> bool:
         """The answer every worker agrees on (each worker must call it at the same point)."""
         here = self.local()
-        if not self.multi_worker:
+        if self.count is None:
             return here
-        flags = self.strategy.run(lambda: tf.constant(int(here), tf.int32))
-        anywhere = int(self.strategy.reduce(tf.distribute.ReduceOp.SUM, flags, axis=None)) > 0
+        anywhere = self.count(int(here)) > 0
         if anywhere and not here:
             self.signum = signal.SIGTERM  # another worker was signalled: reported as SIGTERM
         return anywhere

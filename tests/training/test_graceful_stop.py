@@ -2,6 +2,7 @@
 exit 143 / 130) and the rerun reaches the uninterrupted run's state bit for bit; a second signal
 stops at once; the stop handlers outside a training loop."""
 
+import json
 import signal
 import subprocess
 import sys
@@ -9,8 +10,8 @@ import textwrap
 
 import numpy as np
 
-from tests.training.test_resume_and_distribution import (
-    ROOT, _checkpoint_values, _env, _finish, _max_difference, _start, _weights,
+from tests.training.test_resume_and_distribution import (  # noqa: F401 (one_device: a fixture)
+    ROOT, _checkpoint_values, _env, _finish, _free_ports, _max_difference, _start, _weights, one_device,
 )
 
 POSITION = ("state/epoch/.ATTRIBUTES/VARIABLE_VALUE", "state/step/.ATTRIBUTES/VARIABLE_VALUE")
@@ -87,3 +88,20 @@ def test_a_nan_loss_stops_at_once_with_one_line_and_keeps_the_last_good_checkpoi
     assert _position(tmp_path / "nan") == (1, 2)
     assert all(np.isfinite(v).all() for v in values.values() if np.issubdtype(np.asarray(v).dtype, np.floating))
     assert (tmp_path / "nan" / "history.csv").read_text().count("\n") == 2  # epoch 1 only
+
+
+def _workers(run_dir, *worker_1_args) -> list[subprocess.Popen]:
+    addresses = [f"127.0.0.1:{port}" for port in _free_ports(2)]
+    return [_start(run_dir, "--epochs=1", "--random_start=0", "--strategy=multi_worker", *(worker_1_args if i else ()),
+                   TF_CONFIG=json.dumps({"cluster": {"worker": addresses}, "task": {"type": "worker", "index": i}}))
+            for i in range(2)]
+
+
+def test_a_sigterm_to_one_worker_stops_both_at_the_same_step_and_the_job_resumes(tmp_path, one_device):
+    run_dir = tmp_path / "workers"
+    stopped = _workers(run_dir, "--signal_at=3")  # only worker 1 is signalled, after step 3
+    lines = [_stopped(process, 143) for process in stopped]
+    assert lines == ["stopped by SIGTERM at epoch 1 step 3; rerun the same command to resume"] * 2
+    assert _position(run_dir) == (0, 3)  # the chief's checkpoint, written by both (a collective save)
+    for result in [_finish(process, timeout=400) for process in _workers(run_dir)]:
+        assert _max_difference(_weights(result), one_device[0]) < 1e-5
