@@ -4,25 +4,30 @@ Layouts: PATH/train/<class>/… with PATH/test/<class>/… (or PATH/val/…), or
 PATH/<class>/… of which a seeded `holdout` fraction becomes the test split. Class names are
 the training split's folder names, sorted. Every image is decoded once when the folder is first
 opened: corrupt ones are skipped and counted, and the pixel statistics of the training images
-are measured in the same pass; both are cached in PATH/igdtf_stats.json (recomputed when a
-file is added, removed or changed).
+are measured in the same pass, as are the test images that are byte-identical copies of training
+images (a warning counts them); all are cached in PATH/igdtf_stats.json (recomputed when a file
+is added, removed or changed). folder_index.py lists the files and refuses trees that lie
+(symbolic-link loops, files listed twice).
 """
 
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 
-import keras
 import tensorflow as tf
 
+from igdtf.data.folder_index import TreeIndex
 from igdtf.data.images import SkipCounter
-from igdtf.data.source import Source
+from igdtf.data.source import Source, warn_test_duplicates
 from igdtf.data.statistics import PixelMoments, cached, statistics_from
 from igdtf.errors import DataError, MissingDataError
 
+log = logging.getLogger("igdtf.data")
 STATS_FILE = "igdtf_stats.json"
 HOLDOUT_SEED = 0
+SCAN_VERSION = 2  # of what _scan caches (2: with the duplicates)
 TEST_FOLDERS = ("test", "val")
 
 
@@ -38,6 +43,7 @@ def open_folder(path: str, holdout: float = 0.1) -> Source:
     fingerprint = _fingerprint(path, files, holdout)
     stored = cached(os.path.join(path, STATS_FILE), fingerprint, lambda: _scan(path, files))
     statistics = statistics_from(stored)
+    warn_test_duplicates(f"folder:{path}", stored["duplicates"])
     kept = {}
     for split, (paths, labels) in files.items():
         corrupt = set(stored["corrupt"][split])
@@ -56,50 +62,32 @@ def open_folder(path: str, holdout: float = 0.1) -> Source:
 
 
 def _index(path: str, holdout: float) -> tuple[dict, list[str]]:
-    """({split: (file paths, labels)}, class names) of the tree, with Keras' conventions."""
+    """({split: (file paths, labels)}, class names) of the tree, with Keras' conventions and the
+    checks of folder_index.py."""
     train_dir = os.path.join(path, "train")
     test_dirs = [os.path.join(path, name) for name in TEST_FOLDERS if os.path.isdir(os.path.join(path, name))]
+    trees = TreeIndex(path)
     if os.path.isdir(train_dir) and test_dirs:
-        train = _keras_index(train_dir)
-        test = _keras_index(test_dirs[0])
-        trees = {"train": (train_dir, train), "test": (test_dirs[0], test)}
-    else:
-        root = train_dir if os.path.isdir(train_dir) else path
-        train, test = _keras_index(root, holdout)
-        trees = {"train": (root, train), "test": (root, test)}
-    class_names = list(trees["train"][1].class_names)
-    files = {}
-    for split, (root, dataset) in trees.items():
-        paths = list(dataset.file_paths)
-        classes = [os.path.relpath(p, root).split(os.sep)[0] for p in paths]
-        unknown = sorted(set(classes) - set(class_names))
+        train_paths, train_labels, class_names = trees.index(train_dir)
+        test_paths, test_labels, test_classes = trees.index(test_dirs[0])
+        unknown = sorted(set(test_classes) - set(class_names))
         if unknown:
-            raise DataError(f"{root}: class folder {unknown[0]!r} is not among the training classes "
+            raise DataError(f"{test_dirs[0]}: class folder {unknown[0]!r} is not among the training classes "
                             f"({', '.join(class_names[:10])}{' …' if len(class_names) > 10 else ''}); "
                             "every test class must have training images.")
-        files[split] = (paths, [class_names.index(c) for c in classes])
+        test_labels = [class_names.index(test_classes[label]) for label in test_labels]
+    else:
+        root = train_dir if os.path.isdir(train_dir) else path
+        (train_paths, train_labels), (test_paths, test_labels), class_names = trees.index(root, holdout, HOLDOUT_SEED)
+    trees.warn_skipped_links()
     if len(class_names) < 2:
         raise DataError(f"{path}: found {len(class_names)} class folder(s); a classifier needs at least 2.")
-    return files, class_names
-
-
-def _keras_index(root: str, holdout: float | None = None):
-    """keras.utils.image_dataset_from_directory over `root` (only its index is used: file_paths
-    and class_names); with `holdout`, the (train, held-out) pair of a seeded split."""
-    options = dict(labels="inferred", batch_size=None, image_size=(8, 8), follow_links=True)
-    if holdout is not None:
-        options.update(validation_split=holdout, subset="both", seed=HOLDOUT_SEED, shuffle=True)
-    else:
-        options.update(shuffle=False)
-    try:
-        return keras.utils.image_dataset_from_directory(root, **options)
-    except ValueError as error:
-        raise DataError(f"folder {root}: {error}") from None
+    return {"train": (train_paths, train_labels), "test": (test_paths, test_labels)}, class_names
 
 
 def _fingerprint(path: str, files: dict, holdout: float) -> str:
     """A digest of every indexed file's path, size and modification time, and the holdout."""
-    digest = hashlib.sha1(json.dumps({"holdout": holdout}).encode())
+    digest = hashlib.sha1(json.dumps({"holdout": holdout, "scan": SCAN_VERSION}).encode())
     for split, (paths, labels) in sorted(files.items()):
         for p, label in zip(paths, labels):
             stat = os.stat(p)
@@ -113,28 +101,31 @@ def _decode(path: tf.Tensor, channels: int) -> tf.Tensor:
 
 
 def _measure(path: tf.Tensor):
-    """(path, native channels, height, width, per-RGB-channel sums of x and x², x in [0, 1])."""
-    image = tf.io.decode_image(tf.io.read_file(path), channels=0, expand_animations=False)
+    """(path, native channels, height, width, per-RGB-channel sums of x and x², x in [0, 1],
+    a 64-bit fingerprint of the file's bytes)."""
+    data = tf.io.read_file(path)
+    image = tf.io.decode_image(data, channels=0, expand_animations=False)
     native = tf.shape(image)[2]
     rgb = tf.cond(native < 3, lambda: tf.tile(image[..., :1], [1, 1, 3]), lambda: image[..., :3])
     values = tf.cast(rgb, tf.float32) / 255.0
     shape = tf.shape(image)
     return (path, native, shape[0], shape[1], tf.reduce_sum(values, axis=[0, 1]),
-            tf.reduce_sum(tf.square(values), axis=[0, 1]))
+            tf.reduce_sum(tf.square(values), axis=[0, 1]), tf.fingerprint(data[None])[0])
 
 
 def _scan(path: str, files: dict) -> dict:
-    """Decodes every image once: {"corrupt": {split: [relative paths]}, and the training
-    split's statistics}."""
+    """Decodes every image once: {"corrupt": {split: [relative paths]}, "duplicates": [[test
+    image, training image], ...] (byte-identical files), and the training split's statistics}."""
     moments = PixelMoments(3)
     native_channels = set()
-    corrupt = {}
+    corrupt, fingerprints = {}, {"train": [], "test": []}  # [(digest, relative path)]
     for split, (paths, _) in files.items():
         readable = set()
         measured = tf.data.Dataset.from_tensor_slices(paths).map(_measure, num_parallel_calls=tf.data.AUTOTUNE)
         for batch in measured.ignore_errors().batch(256):
-            names, channels, heights, widths, sums, squares = (t.numpy() for t in batch)
+            names, channels, heights, widths, sums, squares, digests = (t.numpy() for t in batch)
             readable.update(name.decode() for name in names)
+            fingerprints[split] += [(d.tobytes(), os.path.relpath(n.decode(), path)) for n, d in zip(names, digests)]
             if split == "train":
                 native_channels.update(int(c) for c in channels)
                 for height, width, s, q in zip(heights, widths, sums, squares):
@@ -148,13 +139,19 @@ def _scan(path: str, files: dict) -> dict:
     if not moments.pixels:
         raise DataError(f"folder:{path}: none of the training images decodes.")
     channels = 1 if native_channels <= {1, 2} else 3
-    return {"corrupt": corrupt, **dataclasses.asdict(moments.statistics(channels))}
+    train = dict(reversed(fingerprints["train"]))  # digest → the first training image with it
+    duplicates = [[test, train[digest]] for digest, test in fingerprints["test"] if digest in train]
+    return {"corrupt": corrupt, "duplicates": duplicates, **dataclasses.asdict(moments.statistics(channels))}
 
 
 def _check_every_class_has_images(path: str, split: str, pairs, class_names) -> None:
     if split != "train":
         if not pairs:
             raise DataError(f"folder:{path}: the {split} split has no readable images.")
+        missing = [name for index, name in enumerate(class_names) if index not in {label for _, label in pairs}]
+        if missing:
+            log.warning("folder:%s: the %s split has no images of class(es) %s; their accuracy is not measured.",
+                        path, split, ", ".join(missing[:10]))
         return
     present = {label for _, label in pairs}
     empty = [name for index, name in enumerate(class_names) if index not in present]

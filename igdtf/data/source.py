@@ -1,11 +1,14 @@
 """What a user dataset (folder:, npz: or tfds: spec) provides once opened and checked."""
 
 import dataclasses
+import logging
 from collections.abc import Callable
 
 import tensorflow as tf
 
 from igdtf.data.statistics import ImageStatistics
+
+log = logging.getLogger("igdtf.data")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,3 +28,12 @@ class Source:
     statistics: ImageStatistics
     statistics_file: str
     read: Callable[[str], tf.data.Dataset]
+
+
+def warn_test_duplicates(spec: str, duplicates: list) -> None:
+    """Warns (counting them) about test images identical to training images: `duplicates` lists
+    [test image, training image] pairs (names or indices)."""
+    if duplicates:
+        shown = ", ".join(f"{test} = {train}" for test, train in duplicates[:5]) + (" ..." if len(duplicates) > 5 else "")
+        log.warning("%s: %d test image(s) are identical to training images (%s); they inflate test accuracy: remove "
+                    "them from one split.", spec, len(duplicates), shown)

@@ -25,10 +25,9 @@ from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
 from igdtf.evaluation import compare_models
 from igdtf.evaluation.protocol import check_comparable
-from igdtf.methods.teacher import load_teacher
 from igdtf.recipes import evaluate_flags
 from igdtf.recipes.evaluate_delta_x import estimated_alignment
-from igdtf.recipes.evaluate_models import check_models_fit, fit_image_size
+from igdtf.recipes.evaluate_models import check_models_fit, fit_image_size, load_model_to_evaluate
 from igdtf.recipes.evaluate_plan import plan_at, plan_from_flags
 from igdtf.recipes.evaluate_report import write_evaluation_report
 from igdtf.run_lock import hold_folder
@@ -42,7 +41,7 @@ def main(argv):
     plan = plan_from_flags()  # everything is checked before the first model is loaded
     hold_folder(FLAGS.output_dir)  # refused while a run holds it (or a folder around it)
     samples = _samples(plan)  # fails fast
-    models = {name: checked(load_teacher, path) for name, path in plan.model_paths.items()}
+    models = {name: checked(load_model_to_evaluate, name, path) for name, path in plan.model_paths.items()}
     checked(check_comparable, models)
     sized = fit_image_size(models, plan.info)
     if sized is not plan.info:  # the settings and Δx generator of the models' size

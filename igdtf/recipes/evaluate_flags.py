@@ -14,8 +14,9 @@ from igdtf.recipes import data_flags
 
 data_flags.define_data_flags()
 flags.adopt_module_key_flags(data_flags)
-flags.DEFINE_multi_string("model", None, "NAME=PATH of a model to compare (.keras file or SavedModel "
-                          "folder); repeat for every model.")
+flags.DEFINE_multi_string("model", None, "NAME=PATH of a model to compare: a .keras file, a SavedModel "
+                          "folder, or a run folder of igdtf.training (its best.keras, else its final model; the "
+                          "log says which); repeat for every model.")
 flags.DEFINE_string("dataset", None, f"Dataset spec: a built-in name ({', '.join(DATASETS)}), {FORMS} "
                     "(README: Your own data).")
 flags.DEFINE_integer("image_size", None, "Resize the images to this side with the dataset's evaluation "

@@ -1,13 +1,32 @@
 """The models of an evaluation against its dataset: the image size they take, and whether they
 fit its images and classes."""
 
+import logging
+
+import keras
 from absl import flags
 
 from igdtf.cli import checked
 from igdtf.errors import ConfigError
 from igdtf.evaluation.protocol import check_comparable
+from igdtf.training.run_dir import is_run_directory, load_classifier
 
 FLAGS = flags.FLAGS
+log = logging.getLogger("igdtf.evaluate")
+
+
+def load_model_to_evaluate(name: str, path: str) -> keras.Model:
+    """The frozen classifier --model NAME=PATH names: a .keras file, a SavedModel, or a run
+    folder's best.keras (the checkpoint its report evaluates) if it has one, else its model.keras,
+    else its latest checkpoint; for a run folder the log says which."""
+    loaded = load_classifier(path, best=True)
+    if is_run_directory(path):
+        best = loaded.best
+        which = f"its best checkpoint ({best['metric']} {best['value']:.4f} at epoch {best['epoch']})" if best \
+            else "its final model" if loaded.source.endswith(".keras") else "its latest checkpoint (unfinished run)"
+        log.info("--model %s=%s is a run folder: evaluating %s, %s.", name, path, which, loaded.source)
+    loaded.model.trainable = False
+    return loaded.model
 
 
 def fit_image_size(models: dict, info):

@@ -18,6 +18,9 @@ from igdtf.evaluation.robustbench import protocol_max_samples
 from igdtf.evaluation.suites import ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
 from igdtf.generative import ConditionalGenerator, ProjectionSettings
 from igdtf.recipes.evaluate_delta_x import delta_x_generator_from_flags
+from igdtf.training.run_dir import (
+    BEST_MODEL_FILE, CHECKPOINTS_DIR, MODEL_FILE, SAVED_MODEL_FILE, is_run_directory,
+)
 from igdtf.validation import check_choice
 
 FLAGS = flags.FLAGS
@@ -25,7 +28,8 @@ _MODEL_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 
 def parse_models(specs) -> dict[str, str]:
-    """{name: path} from NAME=PATH specs; ConfigError on a malformed, duplicate or missing one."""
+    """{name: path} from NAME=PATH specs (PATH: a .keras file, a SavedModel or a run folder);
+    ConfigError on a malformed, duplicate or missing one."""
     if not specs:
         raise ConfigError("Give at least one --model NAME=PATH.")
     models = {}
@@ -36,8 +40,9 @@ def parse_models(specs) -> dict[str, str]:
                               f"received {spec!r}.")
         if name in models:
             raise ConfigError(f"--model name {name!r} is given twice.")
-        if not (os.path.isfile(path) or os.path.isfile(os.path.join(path, "saved_model.pb"))):
-            raise ConfigError(f"--model {name}={path}: no such .keras file or SavedModel folder.")
+        if not (os.path.isfile(path) or os.path.isfile(os.path.join(path, SAVED_MODEL_FILE)) or is_run_directory(path)):
+            raise ConfigError(f"--model {name}={path}: no such .keras file, SavedModel folder or run folder of "
+                              f"igdtf.training (one holding {MODEL_FILE}, {BEST_MODEL_FILE} or {CHECKPOINTS_DIR}/).")
         models[name] = path
     return models
 

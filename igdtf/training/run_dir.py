@@ -138,6 +138,12 @@ def _load_run(run_dir: str) -> LoadedClassifier:
     return LoadedClassifier(model, checkpoint, spec.dataset)
 
 
+def is_run_directory(path: str) -> bool:
+    """Whether `path` is a folder holding a run of igdtf.training (a model or checkpoints)."""
+    models = (os.path.isfile(os.path.join(path, name)) for name in (MODEL_FILE, BEST_MODEL_FILE))
+    return os.path.isdir(path) and (any(models) or os.path.isdir(os.path.join(path, CHECKPOINTS_DIR)))
+
+
 def _recorded_dataset(run_dir: str) -> str | None:
     spec_file = os.path.join(run_dir, MODEL_SPEC_FILE)
     return ModelSpec.load(spec_file).dataset if os.path.isfile(spec_file) else None

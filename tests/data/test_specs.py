@@ -97,10 +97,16 @@ def test_npz_arrays_uint8_and_float_grayscale(tmp_path):
 @pytest.mark.parametrize("overrides,message", [
     ({"y_test": None}, "missing key(s) y_test"),
     ({"y_train": np.zeros(5, int)}, "x_train has 12 images but y_train has 5 labels"),
-    ({"y_test": np.array([0, 1, 2, 3, 0, 1])}, "y_test holds label 3, outside [0, 2]"),
+    ({"y_test": np.array([0, 1, 2, 3, 0, 1])}, "y_test holds label 3, but class_names names 3 classes (labels 0 to 2)"),
     ({"x_train": np.zeros((12, 8), np.uint8)}, "x_train has shape (12, 8); images must be"),
     ({"x_test": np.full((6, 8, 8, 3), 2.0)}, "x_test is float with values from 2 to 2"),
-    ({"y_train": np.arange(12) % 2}, "y_test holds class 2 ('red'), which y_train does not have"),
+    ({"x_test": np.where(np.arange(6)[:, None, None, None] == 4, np.nan, np.full((6, 8, 8, 3), 0.5))},
+     "x_test holds 192 NaN and 0 infinite values (the first in image 4); images must be finite, in [0, 1]"),
+    ({"y_train": np.arange(12) % 2}, "class_names names 3 classes, but y_train has no image of class(es) 2 ('red')"),
+    ({"class_names": np.array(["blue", "green", "red", "white", "black"])},
+     "class_names names 5 classes, but y_train has no image of class(es) 3 ('white'), 4 ('black'); every class"),
+    ({"class_names": None, "y_train": np.arange(12) % 3 * 2, "y_test": np.zeros(6, int)},
+     "the labels give 5 classes, but y_train has no image of class(es) 1 ('class_1'), 3 ('class_3')"),
 ])
 def test_bad_npz_is_refused_naming_the_file_and_key(tmp_path, overrides, message):
     path = npz_file(str(tmp_path / "bad.npz"), **overrides)
