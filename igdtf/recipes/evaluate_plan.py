@@ -18,6 +18,7 @@ from igdtf.evaluation.robustbench import protocol_max_samples
 from igdtf.evaluation.suites import ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
 from igdtf.generative import ConditionalGenerator, ProjectionSettings
 from igdtf.recipes.evaluate_delta_x import delta_x_generator_from_flags
+from igdtf.recipes.pixel_flags import pixel_distance
 from igdtf.training.run_dir import (
     BEST_MODEL_FILE, CHECKPOINTS_DIR, MODEL_FILE, SAVED_MODEL_FILE, is_run_directory,
 )
@@ -70,7 +71,8 @@ def settings_from_flags(info) -> SuiteSettings:
     overrides = dict(
         attributions=tuple(FLAGS.attribution), seed=FLAGS.seed,
         gini_channels=(FLAGS.gini_global_channels, FLAGS.gini_regional_channels),
-        pgd=checked(PGD, epsilon=FLAGS.epsilon / 255, step_size=FLAGS.step_size / 255, steps=FLAGS.pgd_steps),
+        pgd=checked(PGD, epsilon=pixel_distance("epsilon", FLAGS.epsilon),
+                    step_size=pixel_distance("step_size", FLAGS.step_size), steps=FLAGS.pgd_steps),
         ina_fractions=_numbers("ina_fractions", FLAGS.ina_fractions, float),
         rn_fractions=_numbers("rn_fractions", FLAGS.rn_fractions, float),
         ioa_centres=FLAGS.ioa_centres, corruptions=tuple(FLAGS.corruptions),
@@ -79,9 +81,9 @@ def settings_from_flags(info) -> SuiteSettings:
         alignment_steps=FLAGS.alignment_steps,
     )
     if "autoattack" in FLAGS.suite:
-        epsilon = FLAGS.epsilon if FLAGS.autoattack_epsilon is None else FLAGS.autoattack_epsilon
+        name = "epsilon" if FLAGS.autoattack_epsilon is None else "autoattack_epsilon"
         overrides["autoattack"] = checked(AutoAttack, norm=FLAGS.autoattack_norm, version=FLAGS.autoattack_version,
-                                          epsilon=epsilon / 255)
+                                          epsilon=pixel_distance(name, FLAGS[name].value, zero_allowed=False))
     if FLAGS.gini_block is not None:
         overrides["gini_block"] = FLAGS.gini_block
     if FLAGS.ioa_radius is not None:

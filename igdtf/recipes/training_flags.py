@@ -14,6 +14,7 @@ from igdtf.methods import METHODS, method_class
 from igdtf.models import ARCHITECTURES
 from igdtf.recipes import method_flags
 from igdtf.recipes.method_flags import define_method_flags, method_options_from_flags
+from igdtf.recipes.pixel_flags import pixel_distance
 from igdtf.cli import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
 from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
@@ -103,8 +104,8 @@ def _define_evaluation_flags() -> None:
 def config_from_flags(values, given: set | None = None) -> TrainConfig:
     """The TrainConfig described by the parsed flags (`given`: see method_options_from_flags);
     ConfigError (exit 2) if invalid."""
-    attack = checked(PGD, epsilon=values.epsilon / 255, step_size=values.step_size / 255,
-                     steps=values.pgd_steps)
+    attack = checked(PGD, epsilon=pixel_distance("epsilon", values.epsilon),
+                     step_size=pixel_distance("step_size", values.step_size), steps=values.pgd_steps)
     arch_options = {}
     if values.synchronized_bn:
         if values.arch != "resnet18":

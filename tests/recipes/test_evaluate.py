@@ -117,8 +117,11 @@ def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
     cases = {
         "Unknown suite 'foo'. Allowed: alignment, autoattack, clean, corruptions, gini, ina, ioa, pgd, rn, sanity":
             ["--suite=clean,foo"],
-        "AutoAttack epsilon must be a number > 0 (pixel units), received 0.0":
+        "--autoattack_epsilon=0 must be a finite number > 0, in 1/255 units of the pixel range":
             ["--suite=autoattack", "--autoattack_epsilon=0"],
+        "--epsilon=-1 must be a finite number >= 0, in 1/255 units of the pixel range (e.g. --epsilon=8 for 8/255)":
+            ["--epsilon=-1"],
+        "--step_size=nan must be a finite number >= 0": ["--step_size=nan"],
         "flag --autoattack_version=fast: value should be one of": ["--suite=autoattack", "--autoattack_version=fast"],
         "--undefended names zz, not among the --model names (a)": ["--undefended=zz"],
         "Unknown attribution 'lime'. Allowed: gradient_shap": ["--attribution=saliency,lime"],

@@ -37,10 +37,12 @@ def test_train_evaluate_and_export_a_folder_of_images(tmp_path):
 
     # Evaluation on 16x16 npz arrays: resized to the models' 8x8 by default.
     arrays = npz_file(str(tmp_path / "big.npz"), size=16)
-    models = [f"--model=igd={out / 'model.keras'}", f"--model=teacher={out / 'teacher' / 'model.keras'}"]
+    models = [f"--model=igd={out}", f"--model=teacher={out / 'teacher' / 'model.keras'}"]  # a run folder, a file
     evaluated = _run("-m", "igdtf.evaluate", *models, f"--dataset=npz:{arrays}", "--suite=clean,pgd",
                      "--figure_images=0", f"--output_dir={tmp_path / 'eval'}")
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    assert f"--model igd={out} is a run folder: evaluating its best checkpoint (val_pgd_acc " in evaluated.stderr
+    assert f"at epoch 1), {out / 'best.keras'}." in evaluated.stderr
     protocol = json.loads((tmp_path / "eval" / "report.json").read_text())["protocol"]
     assert protocol["num_samples"] == 6 and protocol["data"]["image_shape"] == [8, 8, 3]
 
@@ -69,11 +71,15 @@ def test_bad_data_is_refused_in_one_line_naming_the_file(tmp_path):
     missing_key = npz_file(str(tmp_path / "keys.npz"), y_test=None)
     folder = image_folder(str(tmp_path / "colours"), per_class=2, split_layout=True)
     os.makedirs(os.path.join(folder, "train", "white"))
+    loop = image_folder(str(tmp_path / "loop"), per_class=2)
+    os.symlink("..", os.path.join(loop, "red", "up"))
     base = [f"--model=m={model}", f"--output_dir={tmp_path / 'out'}"]
     cases = {
         f"npz:{missing_key}: missing key(s) y_test": [f"--dataset=npz:{missing_key}"],
         f"folder:{tmp_path / 'none'}: no such folder": [f"--dataset=folder:{tmp_path / 'none'}"],
         "class folder 'white' has no readable JPEG or PNG training images": [f"--dataset=folder:{folder}"],
+        f"folder:{loop}: red/up is a symbolic link to {loop}, a folder that contains it (a loop)":
+            [f"--dataset=folder:{loop}"],
         "tfds:tiny_colours is neither a tensorflow-datasets builder nor prepared in":
             ["--dataset=tfds:tiny_colours", f"--data_dir={tmp_path}"],
         "Unknown --dataset_option 'holdout'. Allowed: none": [f"--dataset=npz:{good}", "--dataset_option=holdout=0.5"],
