@@ -18,7 +18,7 @@ from absl import app, flags
 from absl import logging as absl_logging
 
 from igdtf.errors import ConfigError, DataError, MissingDataError, WriteError
-from igdtf.run_lock import LOCK_FILE
+from igdtf.run_lock import LOCK_FILE, refuse_held
 from igdtf.stop_signals import StopRequested, handling_stop_signals
 from igdtf.user_paths import expand_path_flags
 from igdtf.write_errors import failed_path, is_write_failure, write_error
@@ -68,10 +68,11 @@ def run(main) -> None:
 
 
 def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None = None) -> None:
-    """Checks that files can be written in the folder `path`, or, if it does not exist yet, in
-    its nearest existing parent (nothing is created, so a run refused later leaves no folder);
-    with overwrite=False also refuses a folder that is not empty. ConfigError (naming --`flag`)
-    otherwise."""
+    """Checks that no other run holds the folder `path` (run_lock.py), and that files can be
+    written in it or, if it does not exist yet, in its nearest existing parent (nothing is
+    created, so a run refused later leaves no folder); with overwrite=False also refuses a folder
+    that is not empty. ConfigError (naming --`flag`) otherwise."""
+    refuse_held(path, flag)  # a folder another run holds (run_lock.py)
     existing = os.path.abspath(path)
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)

@@ -48,6 +48,21 @@ def hold_folder(path: str, flag: str = "output_dir", strategy=None) -> None:
     _lock(folder, flag)
 
 
+def refuse_held(path: str, flag: str = "output_dir") -> None:
+    """ConfigError if another process holds the folder `path` or a folder containing it (a check
+    that creates nothing; hold_folder takes the lock)."""
+    folder = os.path.abspath(path)
+    lock = os.path.join(folder, LOCK_FILE)
+    if os.path.realpath(folder) not in _HELD and os.path.isfile(lock) and _held_by_another(lock):
+        raise _in_use(folder, flag, lock)
+    _refuse_inside_held(folder, flag)
+
+
+def _in_use(folder: str, flag: str, lock: str) -> ConfigError:
+    return ConfigError(f"--{flag}={folder} is in use by another igdtf run ({_holder(lock)}); wait for it to finish, "
+                       f"or choose another --{flag}.")
+
+
 def _lock(folder: str, flag: str, cluster: str | None = None) -> None:
     created = _make_folders(folder)
     path = os.path.join(folder, LOCK_FILE)
@@ -60,8 +75,7 @@ def _lock(folder: str, flag: str, cluster: str | None = None) -> None:
             os.close(fd)
             if error.errno not in (errno.EACCES, errno.EAGAIN):
                 raise
-            raise ConfigError(f"--{flag}={folder} is in use by another igdtf run ({_holder(path)}); wait for it to "
-                              f"finish, or choose another --{flag}.") from None
+            raise _in_use(folder, flag, path) from None
         if _still_linked(fd, path):  # not the file of a holder that removed it while exiting
             break
         os.close(fd)
@@ -184,7 +198,4 @@ def _check_chief_holds(folder: str, flag: str, cluster: str) -> ConfigError | No
             holder_cluster = json.loads(f.read()).get("cluster")
     except (OSError, ValueError, AttributeError):
         holder_cluster = None
-    if holder_cluster != cluster:
-        return ConfigError(f"--{flag}={folder} is in use by another igdtf run ({_holder(path)}); wait for it to "
-                           f"finish, or choose another --{flag}.")
-    return None
+    return _in_use(folder, flag, path) if holder_cluster != cluster else None

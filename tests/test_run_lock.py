@@ -96,7 +96,7 @@ def test_training_evaluation_and_export_refuse_a_folder_a_running_job_holds(tmp_
     in_use = f"is in use by another igdtf run (pid {holder.pid} on {socket.gethostname()}"
     cases = {
         ("igdtf.recipes.quickstart", "--smoke", f"--output_dir={run}"): f"error: --output_dir={run} {in_use}",
-        ("igdtf.evaluate", f"--model=m={model}", "--dataset=shapes", f"--output_dir={run}", "--overwrite"):
+        ("igdtf.evaluate", f"--model=m={model}", "--dataset=shapes", f"--output_dir={run}"):
             f"error: --output_dir={run} {in_use}",
         ("igdtf.export", f"--checkpoint={model}", f"--output={run / 'export'}"):
             f"error: --output={run / 'export'} is inside {run}, which another igdtf run holds (pid {holder.pid}",
