@@ -40,7 +40,8 @@ def test_path_flags_specs_and_named_paths_are_expanded_others_left(monkeypatch, 
             "--model=a=~/a.keras", "--model=b=/abs/b", "--log_dir=~/absl"])
     expand_path_flags(values)
     assert values.output_dir == str(tmp_path / "out") and values.teacher == str(tmp_path / "t.keras")
-    assert values.dataset == f"folder:{tmp_path / 'images'}" and values.model == [f"a={tmp_path / 'a.keras'}", "b=/abs/b"]
+    assert values.dataset == f"folder:{tmp_path / 'images'}"
+    assert values.model == [f"a={tmp_path / 'a.keras'}", "b=/abs/b"]
     assert values.method == "~igd" and values.data_dir is None and values.log_dir == "~/absl"  # not igdtf's
     values(["x", "--dataset=tfds:~name"])
     expand_path_flags(values)
@@ -51,8 +52,8 @@ def test_a_command_line_given_tilde_and_variables_writes_and_prints_the_absolute
     model = tmp_path / "tiny.keras"
     tiny_cnn().save(model)
     env = {**_env(), "HOME": str(tmp_path), "MODELS": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "igdtf.export", "--checkpoint=$MODELS/tiny.keras", "--output=~/serving"],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    command = [sys.executable, "-m", "igdtf.export", "--checkpoint=$MODELS/tiny.keras", "--output=~/serving"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().endswith(f"to {tmp_path / 'serving' / '1'}")
     assert (tmp_path / "serving" / "1" / "saved_model.pb").is_file() and not os.path.exists(os.path.join(ROOT, "~"))

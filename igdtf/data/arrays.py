@@ -49,7 +49,8 @@ def open_npz(path: str) -> Source:
     stat = os.stat(path)
     fingerprint = f"{stat.st_size}|{stat.st_mtime_ns}|{SCAN_VERSION}"
     statistics_file = path + STATS_SUFFIX
-    stored = cached(statistics_file, fingerprint, lambda: {**_measure(images["train"]), "duplicates": _duplicates(images)})
+    stored = cached(statistics_file, fingerprint,
+                    lambda: {**_measure(images["train"]), "duplicates": _duplicates(images)})
     statistics = statistics_from(stored)
     warn_test_duplicates(f"npz:{path}", stored["duplicates"])
 

@@ -34,6 +34,7 @@ def warn_test_duplicates(spec: str, duplicates: list) -> None:
     """Warns (counting them) about test images identical to training images: `duplicates` lists
     [test image, training image] pairs (names or indices)."""
     if duplicates:
-        shown = ", ".join(f"{test} = {train}" for test, train in duplicates[:5]) + (" ..." if len(duplicates) > 5 else "")
+        shown = ", ".join(f"{test} = {train}" for test, train in duplicates[:5])
+        shown += " ..." if len(duplicates) > 5 else ""
         log.warning("%s: %d test image(s) are identical to training images (%s); they inflate test accuracy: remove "
                     "them from one split.", spec, len(duplicates), shown)

@@ -42,7 +42,7 @@ def test_the_index_lists_what_keras_lists_so_splits_do_not_change(tmp_path):
 def test_a_symlink_loop_or_a_link_into_another_class_is_refused_in_one_line(tmp_path):
     root = image_folder(str(tmp_path / "loop"), per_class=4)
     os.symlink("..", os.path.join(root, "blue", "loop"))  # the case: 48 images became 1 761
-    with pytest.raises(DataError, match=r"blue/loop is a symbolic link to .*/loop, a folder that contains it \(a loop\)"):
+    with pytest.raises(DataError, match=r"blue/loop is a symbolic link to .*/loop, a folder that contains it"):
         open_folder(root)
     other = image_folder(str(tmp_path / "into"), per_class=4)
     os.symlink(os.path.join(other, "green"), os.path.join(other, "blue", "more"))
@@ -62,7 +62,7 @@ def test_links_out_of_the_folder_are_skipped_and_nested_only_classes_warned(tmp_
     os.remove(os.path.join(root, "green", "near.png"))
     os.makedirs(os.path.join(root, "white", "only", "deeper"))
     for name in ("5", "8", "11"):
-        shutil.copy(os.path.join(outside, "red", f"{name}.png"), os.path.join(root, "white", "only", "deeper", f"{name}.png"))
+        shutil.copy(os.path.join(outside, "red", f"{name}.png"), os.path.join(root, "white", "only", "deeper"))
     with caplog.at_level(logging.WARNING, logger="igdtf.data"):
         source = open_folder(root)
     assert source.class_names == ("blue", "green", "red", "white")

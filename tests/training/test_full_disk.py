@@ -56,7 +56,8 @@ def test_a_full_disk_in_a_checkpoint_or_the_history_is_one_line_and_the_rerun_is
     runs = {"checkpoint": "enospc:checkpoint:3", "history": "enospc:save:history.csv"}
     failed = {name: _start(SCRIPT, str(tmp_path / name), "--epochs=1", hook=hook) for name, hook in runs.items()}
     checkpoints = tmp_path / "checkpoint" / "checkpoints"
-    assert _error_line(_done(failed["checkpoint"])).startswith(f"error: Cannot write {checkpoints / 'ckpt-5'}: {NO_SPACE} (")
+    line = _error_line(_done(failed["checkpoint"]))
+    assert line.startswith(f"error: Cannot write {checkpoints / 'ckpt-5'}: {NO_SPACE} ("), line
     line = _error_line(_done(failed["history"]))
     assert line.startswith(f"error: Cannot write {tmp_path / 'history' / 'history.csv'}: {NO_SPACE} ("), line
     for name in runs:
