@@ -51,23 +51,21 @@ def one_epoch(tmp_path_factory):
     return _weights(_finish(_start(SCRIPT, str(run_dir), "--epochs=1"))), (run_dir / "history.csv").read_text()
 
 
-def test_a_full_disk_in_a_checkpoint_or_the_history_is_one_line_and_the_rerun_is_exact(tmp_path, one_epoch):
+def test_a_full_disk_in_a_checkpoint_then_in_the_history_is_one_line_and_the_rerun_is_exact(tmp_path, one_epoch):
     # Saves of epoch 1 (6 steps): steps 2 and 4, before step 6, then history.csv and the epoch's end.
-    runs = {"checkpoint": "enospc:checkpoint:3", "history": "enospc:save:history.csv"}
-    failed = {name: _start(SCRIPT, str(tmp_path / name), "--epochs=1", hook=hook) for name, hook in runs.items()}
-    checkpoints = tmp_path / "checkpoint" / "checkpoints"
-    line = _error_line(_done(failed["checkpoint"]))
+    run_dir, checkpoints = tmp_path / "run", tmp_path / "run" / "checkpoints"
+    line = _error_line(_done(_start(SCRIPT, str(run_dir), "--epochs=1", hook="enospc:checkpoint:3")))
     assert line.startswith(f"error: Cannot write {checkpoints / 'ckpt-5'}: {NO_SPACE} ("), line
-    line = _error_line(_done(failed["history"]))
-    assert line.startswith(f"error: Cannot write {tmp_path / 'history' / 'history.csv'}: {NO_SPACE} ("), line
-    for name in runs:
-        assert not _hidden(tmp_path / name), _hidden(tmp_path / name)
+    assert line.endswith(f"The last good checkpoint, {checkpoints / 'ckpt-4'} (epoch 1 step 4), is kept."), line
     assert sorted(os.listdir(checkpoints)) == ["checkpoint", "ckpt-2.data-00000-of-00001", "ckpt-2.index",
-                                               "ckpt-4.data-00000-of-00001", "ckpt-4.index"]
-    for name in runs:  # space freed: the same command resumes
-        assert _max_difference(_weights(_finish(_start(SCRIPT, str(tmp_path / name), "--epochs=1"))),
-                               one_epoch[0]) == 0.0, name
-        assert (tmp_path / name / "history.csv").read_text() == one_epoch[1], name
+                                               "ckpt-4.data-00000-of-00001", "ckpt-4.index"]  # no ckpt-5_temp
+    # The rerun resumes at step 4 and fails again, writing history.csv at the epoch's end.
+    line = _error_line(_done(_start(SCRIPT, str(run_dir), "--epochs=1", hook="enospc:save:history.csv")))
+    assert line.startswith(f"error: Cannot write {run_dir / 'history.csv'}: {NO_SPACE} ("), line
+    assert not _hidden(run_dir), _hidden(run_dir)
+    # Space freed: the same command resumes from the checkpoint before step 6.
+    assert _max_difference(_weights(_finish(_start(SCRIPT, str(run_dir), "--epochs=1"))), one_epoch[0]) == 0.0
+    assert (run_dir / "history.csv").read_text() == one_epoch[1]
 
 
 def _mount_tmpfs(folder, size: str) -> bool:
