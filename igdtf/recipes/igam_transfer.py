@@ -26,18 +26,27 @@ import dataclasses
 import logging
 import os
 
+import tensorflow as tf
 from absl import flags
 
 from igdtf.attacks import PGD
-from igdtf.cli import run
-from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
+from igdtf.cli import check_output_dir, checked, run
+from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import PGDAccuracy, build_report, compare_models
+from igdtf.evaluation.seed_summary import parse_seeds, seed_run_dir
+from igdtf.evaluation.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap
+from igdtf.recipes.igam_seeds import write_igam_summary
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.training import TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/igam_transfer", "Where models and the report go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
+flags.DEFINE_list("seeds", None, "Seeds, e.g. 0,1,2: one run of the three models per seed in OUTPUT_DIR/seed_<s>/ "
+                                 "and OUTPUT_DIR/summary.json and summary.md (mean ± std, min–max, per-seed rows). "
+                                 "Default: seed 0, in OUTPUT_DIR itself.")
+flags.DEFINE_bool("deterministic", False, "Deterministic TensorFlow ops (tf.config.experimental."
+                                          "enable_op_determinism): the same flags give the same numbers.")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.igam_transfer")
 
@@ -45,6 +54,7 @@ EPSILON = 8 / 255
 PAPER_TABLE_1 = {  # Chan et al., Table 1: CIFAR-10 students (WRN 32-10), an MNIST teacher; clean and PGD-20 (%)
     "Standard": (95.0, 0.0), "FT-MNIST": (33.4, 0.12), "IGAM-MNIST": (93.6, 43.5), "PGD7-trained": (87.3, 45.9)}
 TARGET_FRACTION, CLEAN_TOLERANCE = 0.6, 0.03
+TEACHER, STANDARD, STUDENT = "pgdat teacher", "standard student", "igam student"
 # The best of the runs in BUILD.md ("Paper settings", IGAM): the authors' code's structure (a CE-only
 # warm-up, uniform input noise, D every 5 steps) with the warm-up and the weights that did best on Shapes.
 IGAM_SETTINGS = dict(igam_finetune_steps=0, igam_warmup_fraction=0.5, igam_input_noise=True,
@@ -59,6 +69,11 @@ class IgamTransferConfig:
     standard: TrainConfig
     igam: TrainConfig
     eval_attack: PGD
+
+    def with_seed(self, seed: int) -> "IgamTransferConfig":
+        """The same settings with every model's seed (initial weights, draws) set to `seed`."""
+        return dataclasses.replace(self, **{name: dataclasses.replace(getattr(self, name), seed=seed)
+                                            for name in ("teacher", "standard", "igam")})
 
 
 def config(smoke: bool = False) -> IgamTransferConfig:
@@ -77,10 +92,17 @@ def config(smoke: bool = False) -> IgamTransferConfig:
         eval_attack=eval_attack)
 
 
+def training_batches(cfg: IgamTransferConfig, seed: int) -> EpochBatches:
+    """The Shapes training images in an order that is a function of (seed, epoch) alone: every
+    model of a seed sees the same batches, also when the others were reloaded or a run resumed."""
+    examples = load_split("shapes", "train", num_samples=cfg.num_train)
+    return EpochBatches(examples, lambda image, _: image, cfg.teacher.batch_size, seed=seed)
+
+
 def results_table(summaries: dict) -> dict:
     """{model: {clean_acc, pgd_acc}} and the target check."""
     table = {name: {"clean_acc": s["clean_acc"], "pgd_acc": s["pgd_acc"]} for name, s in summaries.items()}
-    igam, teacher, standard = table["igam student"], table["pgdat teacher"], table["standard student"]
+    igam, teacher, standard = table[STUDENT], table[TEACHER], table[STANDARD]
     fraction = igam["pgd_acc"] / teacher["pgd_acc"] if teacher["pgd_acc"] > 0 else None
     return {"models": table, "target": {
         "igam_pgd_over_teacher_pgd": fraction,
@@ -89,10 +111,23 @@ def results_table(summaries: dict) -> dict:
                     and abs(standard["clean_acc"] - igam["clean_acc"]) <= CLEAN_TOLERANCE)}}
 
 
+def claims(report: dict) -> dict:
+    """The verdicts of one seed's report, counted over seeds by the summary: the student trained
+    (the student check) and the target is met."""
+    return {"igam_student_trained": {
+                "statement": f"IGAM student within {100 * MAX_CLEAN_GAP:g} points of the standard student's clean "
+                             "accuracy", "holds": not report[REPORT_KEY]["flagged"]},
+            "target_met": {
+                "statement": f"IGAM student's PGD-20 >= {100 * TARGET_FRACTION:.0f} % of the teacher's, clean within "
+                             f"{100 * CLEAN_TOLERANCE:.0f} points of the standard student's",
+                "holds": report["results"]["target"]["met"]}}
+
+
 def markdown(results: dict, cfg: IgamTransferConfig) -> str:
     lines = ["# IGAM on Shapes: robustness transferred through input gradients", "",
              f"{cfg.num_train} training and {cfg.num_test} test images, small_cnn, batch {cfg.teacher.batch_size}, "
-             f"{cfg.teacher.epochs} epochs each; PGD-{cfg.eval_attack.steps} at L∞ {cfg.eval_attack.epsilon * 255:g}/255.",
+             f"{cfg.teacher.epochs} epochs each, seed {cfg.teacher.seed}; PGD-{cfg.eval_attack.steps} at L∞ "
+             f"{cfg.eval_attack.epsilon * 255:g}/255.",
              "", "IGAM student: " + ", ".join(f"{name} = {getattr(cfg.igam.method_options, name)}"
                                              for name in IGAM_SETTINGS) + ".",
              "", "| model | clean acc (%) | PGD acc (%) |", "|---|---|---|"]
@@ -110,25 +145,42 @@ def markdown(results: dict, cfg: IgamTransferConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv):
-    del argv
-    cfg = config(FLAGS.smoke)
-    out = FLAGS.output_dir
+def run_seed(cfg: IgamTransferConfig, seed: int, out: str, deterministic: bool = False) -> dict:
+    """Trains (or reloads) the teacher and both students of one seed in OUT, evaluates them and
+    writes OUT/report.json and report.md; returns the report. `deterministic` (whether op
+    determinism is on) is recorded."""
+    cfg = cfg.with_seed(seed)
     info = dataset_info("shapes")
-    train = training_pipeline(load_split("shapes", "train", num_samples=cfg.num_train), cfg.teacher.batch_size, seed=0)
+    train = training_batches(cfg, seed)
     test = evaluation_pipeline(load_split("shapes", "test", num_samples=cfg.num_test), 250)
-    teacher = train_model(cfg.teacher, info, train, os.path.join(out, "teacher"), name="pgdat teacher")
-    standard = train_model(cfg.standard, info, train, os.path.join(out, "standard"), name="standard student")
-    igam = train_model(cfg.igam, info, train, os.path.join(out, "igam"), teacher=teacher, name="igam student")
+    teacher = train_model(cfg.teacher, info, train, os.path.join(out, "teacher"), name=TEACHER)
+    standard = train_model(cfg.standard, info, train, os.path.join(out, "standard"), name=STANDARD)
+    igam = train_model(cfg.igam, info, train, os.path.join(out, "igam"), teacher=teacher, name=STUDENT)
     evaluators = [PGDAccuracy(cfg.eval_attack)]
-    comparison = compare_models({"pgdat teacher": teacher, "standard student": standard, "igam student": igam},
-                                test, evaluators)
-    results = results_table(comparison.summaries)
-    report = build_report(comparison, evaluators, dataset="shapes", paper_table_1=PAPER_TABLE_1,
+    comparison = compare_models({TEACHER: teacher, STANDARD: standard, STUDENT: igam}, test, evaluators)
+    report = build_report(comparison, evaluators, dataset="shapes", paper_table_1=PAPER_TABLE_1, seed=seed,
+                          deterministic_ops=deterministic,
                           training={name: dataclasses.asdict(c) for name, c in
                                     (("teacher", cfg.teacher), ("standard", cfg.standard), ("igam", cfg.igam))})
-    report["results"] = results
-    write_recipe_report(out, report, markdown(results, cfg))
+    report["results"] = results_table(comparison.summaries)
+    check_lines = attach_clean_gap(report, STUDENT, STANDARD)
+    report["claims"] = claims(report)
+    write_recipe_report(out, report, markdown(report["results"], cfg) + "\n".join(check_lines))
+    return report
+
+
+def main(argv):
+    del argv
+    check_output_dir(FLAGS.output_dir)
+    seeds = None if FLAGS.seeds is None else checked(parse_seeds, FLAGS.seeds)
+    if FLAGS.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    cfg = config(FLAGS.smoke)
+    if seeds is None:
+        run_seed(cfg, 0, FLAGS.output_dir, FLAGS.deterministic)
+        return
+    reports = {seed: run_seed(cfg, seed, seed_run_dir(FLAGS.output_dir, seed), FLAGS.deterministic) for seed in seeds}
+    write_igam_summary(FLAGS.output_dir, reports)
 
 
 if __name__ == "__main__":
