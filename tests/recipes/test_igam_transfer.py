@@ -1,8 +1,6 @@
 import json
 import os
 
-import pytest
-
 from igdtf.evaluation.student_check import REPORT_KEY
 from igdtf.recipes.igam_seeds import write_igam_summary
 
@@ -62,7 +60,7 @@ def test_seeds_write_a_run_per_seed_and_a_summary_and_deterministic_runs_repeat_
     assert _report(single_out)["models"] == _report(os.path.join(seeds_out, "seed_0"))["models"]
 
 
-@pytest.mark.parametrize("seeds", ["0,x", "1,1", "-1"])
-def test_bad_seeds_are_one_line_and_exit_code_2(tmp_path, seeds):
-    done = _run("igdtf.recipes.igam_transfer", "--smoke", f"--seeds={seeds}", f"--output_dir={tmp_path}")
-    assert done.returncode == 2 and "seed" in done.stderr and "Traceback" not in done.stderr
+def test_bad_seeds_are_one_line_and_exit_code_2(tmp_path):
+    done = _run("igdtf.recipes.igam_transfer", "--smoke", "--seeds=0,x", f"--output_dir={tmp_path}")
+    assert done.returncode == 2 and "'x'" in done.stderr and "Traceback" not in done.stderr
+    assert not os.listdir(tmp_path)
