@@ -19,19 +19,19 @@ check (the IGAM student keeps at least 60 % of the teacher's PGD-20 accuracy, th
 at a clean accuracy within 3 points of the standard student's) and the student check
 (evaluation/student_check.py: a WARNING and a `!!! STUDENT FAILED` log line when the IGAM
 student ends more than 10 points below the standard student's clean accuracy). With
---seeds=0,1 each seed is such a run in OUTPUT_DIR/seed_<s>/, and OUTPUT_DIR/summary.json
+--seeds=0,1,2 each seed is such a run in OUTPUT_DIR/seed_<s>/, and OUTPUT_DIR/summary.json
 and summary.md give every model's numbers as mean ± std and min–max over the seeds, the
 per-seed rows and the seeds whose student failed.
 
-Command:       python -m igdtf.recipes.igam_transfer --seeds=0,1 --deterministic --output_dir=runs/igam_transfer
+Command:       python -m igdtf.recipes.igam_transfer --seeds=0,1,2 --deterministic --output_dir=runs/igam_transfer
 Hardware:      a 2-core CPU (measured on an AMD EPYC with avx512_bf16).
 Expected time: about 10 minutes per seed on 2 idle cores (9.5 minutes measured for one seed before
-               issue 28, the same models and steps); 35–45 minutes per seed on cores shared with
+               issue 28, the same models and steps); 20–40 minutes per seed on cores shared with
                other jobs (--smoke: seconds).
-Expected numbers: over 2 seeds (0, 1), %, mean ± std (min–max): PGDAT teacher 99.8 ± 0.3
-               (99.6–100.0) clean / 88.2 ± 1.1 (87.4–89.0) PGD-20; standard student 97.0 ± 0.6
-               (96.6–97.4) clean / 3.9 ± 1.0 (3.2–4.6) PGD-20; IGAM student 98.5 ± 0.1 (98.4–98.6)
-               clean / 21.0 ± 17.0 (9.0–33.0) PGD-20. The target is met in 0 of 2 seeds.
+Expected numbers: over 3 seeds (0, 1, 2), %, mean ± std (min–max): PGDAT teacher 99.7 ± 0.3
+               (99.4–100.0) clean / 87.8 ± 1.1 (87.0–89.0) PGD-20; standard student 97.1 ± 0.5
+               (96.6–97.4) clean / 4.2 ± 0.9 (3.2–4.8) PGD-20; IGAM student 98.2 ± 0.5 (97.6–98.6)
+               clean / 21.2 ± 12.0 (9.0–33.0) PGD-20. The target is met in 0 of 3 seeds.
 Re-running on the same OUTPUT_DIR reloads the trained models (a killed run resumes).
 """
 
