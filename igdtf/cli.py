@@ -21,7 +21,7 @@ from igdtf.errors import ConfigError, DataError, MissingDataError, WriteError
 from igdtf.run_lock import LOCK_FILE, refuse_held
 from igdtf.stop_signals import StopRequested, handling_stop_signals
 from igdtf.user_paths import expand_path_flags
-from igdtf.write_errors import failed_path, is_write_failure, write_error
+from igdtf.write_errors import SPACE_ERRNOS, failed_path, is_write_failure, write_error
 
 BAD_INPUT = 2  # the exit code of every bad input
 
@@ -59,8 +59,8 @@ def run(main) -> None:
         except StopRequested as stop:
             print(stop, file=sys.stderr, flush=True)
             sys.exit(stop.exit_code)
-        except Exception as error:  # a refused write where no write site named it
-            if not is_write_failure(error):
+        except Exception as error:  # a full disk where no write site named it (not a read's EACCES)
+            if not is_write_failure(error, SPACE_ERRNOS):
                 raise
             _fail(str(write_error(failed_path(error) or "a file", error)))
 

@@ -18,6 +18,7 @@ from igdtf.errors import WriteError
 
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EFBIG, errno.EACCES,
                           errno.EPERM})
+SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})  # only writes fail so
 # TensorFlow maps a failed write to one of these, with the strerror text in its message.
 _TF_WRITE_ERRORS = ("ResourceExhaustedError", "PermissionDeniedError", "UnknownError", "InternalError",
                     "FailedPreconditionError")
@@ -25,14 +26,15 @@ _WRITE_REASONS = tuple(os.strerror(code) for code in sorted(WRITE_ERRNOS))
 _TF_PATH = re.compile(r"(?:\}\}\s*)?(/[^;{}]+?)(?:\.tempstate\d+)?;\s")
 
 
-def is_write_failure(error: BaseException) -> bool:
-    """Whether `error`, raised while writing, says the file system refused the write."""
+def is_write_failure(error: BaseException, errnos=WRITE_ERRNOS) -> bool:
+    """Whether `error`, raised while writing, says the file system refused the write (with one
+    of `errnos`; SPACE_ERRNOS for an error that may come from a read as well)."""
     if isinstance(error, WriteError):
         return False
     if isinstance(error, OSError):
-        return error.errno in WRITE_ERRNOS
+        return error.errno in errnos
     if type(error).__module__.startswith("tensorflow") and type(error).__name__ in _TF_WRITE_ERRORS:
-        return any(reason in str(error) for reason in _WRITE_REASONS)
+        return any(os.strerror(code) in str(error) for code in errnos)
     return False
 
 

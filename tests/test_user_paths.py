@@ -57,3 +57,15 @@ def test_a_command_line_given_tilde_and_variables_writes_and_prints_the_absolute
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().endswith(f"to {tmp_path / 'serving' / '1'}")
     assert (tmp_path / "serving" / "1" / "saved_model.pb").is_file() and not os.path.exists(os.path.join(ROOT, "~"))
+
+
+def test_the_argparse_benchmark_expands_its_model_path(monkeypatch, tmp_path, capsys):
+    from igdtf.benchmarks.autoattack import _parse
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert _parse(["--model=~/robust.keras"]).model == str(tmp_path / "robust.keras")
+    assert _parse([]).model is None
+    monkeypatch.delenv("UNSET_FOR_IGDTF", raising=False)
+    with pytest.raises(SystemExit) as refused:
+        _parse(["--model=$UNSET_FOR_IGDTF/m.keras"])
+    assert refused.value.code == 2 and "the environment variable UNSET_FOR_IGDTF is not set" in capsys.readouterr().err

@@ -21,7 +21,9 @@ import tensorflow as tf
 import igdtf  # noqa: F401  (selects the TensorFlow backend)
 from igdtf.attacks import AutoAttack
 from igdtf.data.registry import dataset_info, load_split
+from igdtf.errors import ConfigError
 from igdtf.models import build_model
+from igdtf.user_paths import expand_path
 
 
 def _parse(argv=None):
@@ -31,7 +33,12 @@ def _parse(argv=None):
     parser.add_argument("--norm", default="linf", choices=["linf", "l2"])
     parser.add_argument("--square_queries", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=1, help="timed calls per attack (after tracing)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        args.model = args.model and expand_path(args.model, "model")  # ~ and $VARS, as every path flag
+    except ConfigError as error:
+        parser.error(str(error))
+    return args
 
 
 def _timed(fn, repeats):

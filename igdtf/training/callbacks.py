@@ -93,19 +93,19 @@ class RunCheckpoint(keras.callbacks.Callback):
     offset: the step at which the current epoch starts (set before a resumed epoch's fit call).
     restore_metrics: called once at the start of the first epoch, after Keras reset the
     metrics, to put back the partial-epoch sums of a mid-epoch checkpoint.
+    before_save: called before every save; it raises to refuse one (stops.DivergenceStop's
+    check_weights: no checkpoint of NaN weights).
     A refused checkpoint write (full disk) removes its temporary files and raises WriteError.
     """
 
     def __init__(self, manager: tf.train.CheckpointManager, state: RunState, optimizer,
                  steps_per_epoch: int | None, every_steps: int | None = None, restore_metrics=None,
-                 stop: StopCheck | None = None, before_last_step: bool = False):
+                 stop: StopCheck | None = None, before_last_step: bool = False, before_save=lambda: None):
         super().__init__()
         self.manager, self.state, self.optimizer = manager, state, optimizer
         self.steps_per_epoch, self.every_steps = steps_per_epoch, every_steps
-        self.offset = 0
-        self.restore_metrics = restore_metrics
+        self.offset, self.epoch, self.restore_metrics, self.before_save = 0, 0, restore_metrics, before_save
         self.stop, self.before_last_step = stop, bool(before_last_step and steps_per_epoch)
-        self.epoch = 0
         self.saved = state.position() if manager.latest_checkpoint else None  # the position of the last checkpoint
 
     def last_checkpoint(self) -> str:
@@ -118,6 +118,7 @@ class RunCheckpoint(keras.callbacks.Callback):
     def _save(self, epoch: int, step: int) -> None:
         if self.saved == (epoch, step):
             return
+        self.before_save()
         self.state.epoch.assign(epoch)
         self.state.step.assign(step)
         number = int(self.optimizer.iterations.numpy())

@@ -97,11 +97,8 @@ def train_model(
         finished) instead of being refused; run.json records the new segment.
     Returns:
       The trained student classifier (after the last epoch; best.keras holds the best one).
-    Raises (besides ConfigError for refused settings):
-      StopRequested after a stop signal (stop_signals.py; when the handlers are installed, as
-        cli.run does), once the step in progress is checkpointed: running again resumes there.
-      TrainingDiverged at the first step with a NaN or infinite loss (nothing of it is saved).
-      WriteError when a file cannot be written (full disk), its temporary files removed.
+    Raises: StopRequested after a stop signal, the step in progress checkpointed (stop_signals.py);
+      TrainingDiverged at a NaN or infinite loss or weight; WriteError for a refused write (full disk).
     """
     name = name or config.method
     strategy = strategy or tf.distribute.get_strategy()
@@ -263,6 +260,7 @@ class _Run:
             before_last_step=self.validation_data is not None and not in_multi_worker_mode(self.strategy))
         divergence = DivergenceStop(self.name, config.learning_rate, config.mixed_precision, self.student,
                                     checkpoint.last_checkpoint)
+        checkpoint.before_save = divergence.check_weights  # no checkpoint of NaN weights
         return [divergence] + callbacks + [
             HistoryFile(os.path.join(self.files, HISTORY_FILE), first_epoch),
             ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),

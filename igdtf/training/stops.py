@@ -49,7 +49,9 @@ class StopCheck:
 
 class DivergenceStop(keras.callbacks.Callback):
     """Raises TrainingDiverged at the first step whose training loss is NaN or infinite, before
-    any later callback (the checkpoint) records the broken weights.
+    any later callback (the checkpoint) records the broken weights; `check_weights` (called
+    before every checkpoint and at each epoch's end, before the best model and history.csv are
+    written) does the same when an update left a weight NaN or infinite after a finite loss.
 
     Under mixed_float16 the loss-scale optimizer skips a step whose gradients overflow and lowers
     its scale, so there a non-finite loss stops the run only when the weights became non-finite.
@@ -64,25 +66,40 @@ class DivergenceStop(keras.callbacks.Callback):
         super().__init__()
         self.name, self.learning_rate, self.mixed_precision = name, learning_rate, mixed_precision
         self.student, self.last_checkpoint = student, last_checkpoint
-        self.offset, self.epoch = 0, 0
+        self.offset, self.epoch, self.step = 0, 0, 0
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+        self.epoch, self.step = epoch, self.offset
 
     def on_epoch_end(self, epoch, logs=None):
+        self.check_weights()
         self.offset = 0
 
     def on_train_batch_end(self, batch, logs=None):
+        self.step = self.offset + batch + 1
         if not logs or "loss" not in logs:
             return
         loss = float(np.mean(logs["loss"]))
         if math.isfinite(loss):
             return
-        if self.mixed_precision and all(np.isfinite(np.asarray(w)).all() for w in self.student.weights):
+        if self.mixed_precision and _finite(self.student.weights):
             log.warning("%s: loss %s at epoch %d step %d; the loss-scale optimizer skipped the step.", self.name,
-                        loss, self.epoch + 1, self.offset + batch + 1)
+                        loss, self.epoch + 1, self.step)
             return
-        raise TrainingDiverged(
-            f"{self.name}: the training loss became {loss} at epoch {self.epoch + 1} step {self.offset + batch + 1} "
-            f"(the run diverged); lower the learning rate (--learning_rate, {self.learning_rate:g} here), e.g. "
-            f"tenfold, and train into a new --output_dir. {self.last_checkpoint()}")
+        raise self._diverged(f"the training loss became {loss}")
+
+    def check_weights(self) -> None:
+        """TrainingDiverged if a weight of the student is NaN or infinite."""
+        if not _finite(self.student.weights):
+            raise self._diverged("a weight became NaN or infinite")
+
+    def _diverged(self, what: str) -> TrainingDiverged:
+        return TrainingDiverged(
+            f"{self.name}: {what} at epoch {self.epoch + 1} step {self.step} (the run diverged); lower the learning "
+            f"rate (--learning_rate, {self.learning_rate:g} here), e.g. tenfold, and train into a new --output_dir. "
+            f"{self.last_checkpoint()}")
+
+
+def _finite(weights) -> bool:
+    """Whether every value of every variable in `weights` is finite."""
+    return all(np.isfinite(np.asarray(weight)).all() for weight in weights)

@@ -90,6 +90,39 @@ def test_a_nan_loss_stops_at_once_with_one_line_and_keeps_the_last_good_checkpoi
     assert (tmp_path / "nan" / "history.csv").read_text().count("\n") == 2  # epoch 1 only
 
 
+def test_an_update_that_leaves_a_nan_weight_is_never_checkpointed(tmp_path):
+    # A finite loss whose update overflowed: the weights are checked before every save.
+    import keras
+    import pytest
+    import tensorflow as tf
+
+    from igdtf.errors import TrainingDiverged
+    from igdtf.training.callbacks import RunCheckpoint
+    from igdtf.training.checkpoints import RunState
+    from igdtf.training.stops import DivergenceStop
+
+    student = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
+    optimizer = keras.optimizers.SGD()
+    state = RunState()
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(student=student, state=state), str(tmp_path), 3)
+    checkpoint = RunCheckpoint(manager, state, optimizer, steps_per_epoch=6, every_steps=2)
+    divergence = DivergenceStop("standard", 0.1, False, student, checkpoint.last_checkpoint)
+    checkpoint.before_save = divergence.check_weights
+    for callback in (divergence, checkpoint):
+        callback.on_epoch_begin(0)
+        callback.on_train_batch_end(1, {"loss": 0.5})  # step 2: saved
+    student.weights[0].assign(np.full((2, 3), np.inf, "float32"))
+    optimizer.iterations.assign(4)
+    divergence.on_train_batch_end(3, {"loss": 0.5})
+    with pytest.raises(TrainingDiverged, match=r"^standard: a weight became NaN or infinite at epoch 1 step 4 .*"
+                                               r"lower the learning rate \(--learning_rate, 0.1 here\).* The last good "
+                                               r"checkpoint, .*ckpt-0 \(epoch 1 step 2\), is kept\.$"):
+        checkpoint.on_train_batch_end(3, {"loss": 0.5})  # step 4: not saved
+    assert manager.checkpoints == [str(tmp_path / "ckpt-0")]
+    with pytest.raises(TrainingDiverged, match="a weight became NaN or infinite at epoch 1 step 4"):
+        divergence.on_epoch_end(0)  # before the best model and history.csv of the epoch
+
+
 def _workers(run_dir, *worker_1_args) -> list[subprocess.Popen]:
     addresses = [f"127.0.0.1:{port}" for port in _free_ports(2)]
     return [_start(run_dir, "--epochs=1", "--random_start=0", "--strategy=multi_worker", *(worker_1_args if i else ()),
