@@ -19,11 +19,15 @@ PATH_FLAGS = frozenset({"output", "checkpoint", "teacher", "class_list", "corrup
 PATH_SUFFIXES = ("_dir", "_file", "_cache")
 PATH_SPEC_FORMS = ("folder", "npz")  # --dataset=FORM:PATH forms whose target is a path
 _VARIABLE = re.compile(r"\$(?:(\w+)|\{([^}]*)\})")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")  # gs://bucket/... (tensorflow-datasets' --data_dir): kept
 log = logging.getLogger("igdtf")
 
 
 def expand_path(path: str, flag: str = "path") -> str:
-    """`path` with ~ and $VARS expanded, absolute; ConfigError naming an unset variable."""
+    """`path` with ~ and $VARS expanded, absolute (a URL such as gs://... as given); ConfigError
+    naming an unset variable."""
+    if _URL.match(path):
+        return path
     unset = [a or b for a, b in _VARIABLE.findall(path) if (a or b) not in os.environ]
     if unset:
         raise ConfigError(f"--{flag}={path}: the environment variable {unset[0]} is not set; set it or write the "

@@ -23,6 +23,7 @@ def test_expand_path(monkeypatch, tmp_path):
     assert expand_path("$SCRATCH/x/../y") == "/scratch/me/y"
     assert expand_path("${SCRATCH}/z") == "/scratch/me/z"
     assert expand_path("runs/rel") == str(tmp_path / "runs" / "rel")
+    assert expand_path("gs://bucket/tfds") == "gs://bucket/tfds"
     monkeypatch.delenv("UNSET_FOR_IGDTF", raising=False)
     with pytest.raises(ConfigError, match=r"--output_dir=\$UNSET_FOR_IGDTF/x: the environment variable "
                                           "UNSET_FOR_IGDTF is not set"):
