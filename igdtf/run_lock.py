@@ -10,7 +10,8 @@ folder too if this process created it and left it empty, so a refused run leaves
 
 Multi-worker runs (`hold_folder(path, flag, strategy)`): the chief takes the lock, then every
 other worker checks that a process of its own cluster (the same TF_CONFIG cluster) holds it;
-the workers agree through two all-reduces and refuse together.
+the workers agree through two all-reduces and refuse together. A worker's check of the folder
+(`refuse_held`, as check_output_dir does) accepts the lock of its own job's chief.
 """
 
 import atexit
@@ -53,7 +54,7 @@ def refuse_held(path: str, flag: str = "output_dir") -> None:
     that creates nothing; hold_folder takes the lock)."""
     folder = os.path.abspath(path)
     lock = os.path.join(folder, LOCK_FILE)
-    if os.path.realpath(folder) not in _HELD and os.path.isfile(lock) and _held_by_another(lock):
+    if _held_elsewhere(folder):
         raise _in_use(folder, flag, lock)
     _refuse_inside_held(folder, flag)
 
@@ -107,17 +108,27 @@ def _still_linked(fd: int, path: str) -> bool:
         return False
 
 
-def _holder(path: str) -> str:
-    """The holder recorded in the lock file `path`, in words (it may be written a moment late)."""
+def _record(path: str) -> dict:
+    """The holder's record in the lock file `path` ({} if there is none: it is written a moment
+    after the lock is taken)."""
     for _ in range(20):
         try:
             with open(path) as f:
                 record = json.loads(f.read())
-            return (f"pid {record['pid']} on {record['host']}, started {record['started']}: "
-                    f"{record['command']}")
-        except (OSError, ValueError, KeyError, TypeError):
-            time.sleep(0.05)
-    return "a process that has not recorded itself"
+            if isinstance(record, dict) and {"pid", "host", "started", "command"} <= set(record):
+                return record
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    return {}
+
+
+def _holder(path: str) -> str:
+    """The holder recorded in the lock file `path`, in words."""
+    record = _record(path)
+    if not record:
+        return "a process that has not recorded itself"
+    return f"pid {record['pid']} on {record['host']}, started {record['started']}: {record['command']}"
 
 
 def _held_by_another(path: str) -> bool:
@@ -135,11 +146,19 @@ def _held_by_another(path: str) -> bool:
         os.close(fd)  # also drops the shared lock just taken
 
 
+def _held_elsewhere(folder: str) -> bool:
+    """Whether a process other than this one and its job's chief (multi-worker) holds `folder`."""
+    path = os.path.join(folder, LOCK_FILE)
+    if os.path.realpath(folder) in _HELD or not os.path.isfile(path) or not _held_by_another(path):
+        return False
+    return "TF_CONFIG" not in os.environ or _record(path).get("cluster") != _cluster()
+
+
 def _refuse_inside_held(folder: str, flag: str) -> None:
     parent = os.path.dirname(folder)
     while True:
         path = os.path.join(parent, LOCK_FILE)
-        if os.path.realpath(parent) not in _HELD and os.path.isfile(path) and _held_by_another(path):
+        if _held_elsewhere(parent):
             raise ConfigError(f"--{flag}={folder} is inside {parent}, which another igdtf run holds ({_holder(path)}); "
                               "wait for it to finish, or choose a folder outside it.")
         if os.path.dirname(parent) == parent:
@@ -193,9 +212,4 @@ def _check_chief_holds(folder: str, flag: str, cluster: str) -> ConfigError | No
     if not _held_by_another(path):
         return ConfigError(f"--{flag}={folder}: this job's chief holds no lock there as this worker sees it; give "
                            f"every worker the same --{flag}, on a file system they share.")
-    try:
-        with open(path) as f:
-            holder_cluster = json.loads(f.read()).get("cluster")
-    except (OSError, ValueError, AttributeError):
-        holder_cluster = None
-    return _in_use(folder, flag, path) if holder_cluster != cluster else None
+    return _in_use(folder, flag, path) if _record(path).get("cluster") != cluster else None

@@ -110,16 +110,19 @@ def test_training_evaluation_and_export_refuse_a_folder_a_running_job_holds(tmp_
     assert not run.exists()  # nothing was written by the refused commands
 
 
-# Two local workers of MultiWorkerMirroredStrategy calling hold_folder as the dataset recipes do;
-# each prints the pid the lock file names, then both wait for each other (an all-reduce).
+# Two local workers of MultiWorkerMirroredStrategy holding a folder as the dataset recipes do, then
+# checking it as check_output_dir does (the chief holds it by then: a worker that reaches its check
+# late must not refuse); each prints the pid the lock file names, then both wait for each other.
 WORKER = textwrap.dedent("""
     import json, sys
     import tensorflow as tf
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    from igdtf.cli import check_output_dir
     from igdtf.errors import ConfigError
     from igdtf.run_lock import hold_folder
     try:
         hold_folder(sys.argv[1], strategy=strategy)
+        check_output_dir(sys.argv[1])  # a worker's check accepts its own chief's lock
     except ConfigError as error:
         print("refused:", error, flush=True)
         sys.exit(2)
