@@ -37,11 +37,13 @@ from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.methods.teacher import check_teacher_shape
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
+from igdtf.recipes.model_flags import teacher_model_settings
 from igdtf.data.dataset_options import dataset_options
 from igdtf.cli import check_output_dir, checked
 from igdtf.training import TensorBoardOptions, run_settings, train_model
+from igdtf.training.init_from import check_student
 from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import TEACHER_DIR, load_classifier
+from igdtf.training.run_dir import TEACHER_DIR, load_classifier, recorded_spec
 from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs
 from igdtf.validation import check_fraction, check_positive_int
 
@@ -152,6 +154,9 @@ def run_recipe(dataset: str) -> None:
     output_dir = FLAGS.output_dir
     check_output_dir(output_dir)
     teacher_config = _teacher_config(config, os.path.join(output_dir, TEACHER_DIR))
+    checked(check_student, config, info)  # a model that cannot train on this data stops the run now
+    if teacher_config is not None:
+        checked(check_student, teacher_config, info, "teacher_arch" if FLAGS.teacher_arch else "arch")
     settings = _recorded_settings(dataset, info, teacher_config)
     # Before any work: the directories must hold these runs with these settings (or nothing).
     check_run_directory(output_dir, config.identity(info), FLAGS.resume, run_settings(config, info, settings),
@@ -200,14 +205,20 @@ def _probe(held_out: tf.data.Dataset, count: int):
 
 def _teacher_config(config, teacher_dir: str):
     """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not
-    given: the student's settings, method standard, --teacher_epochs epochs (default: --epochs;
+    given: the student's settings (its model unless --teacher_arch), method standard,
+    --teacher_epochs epochs (default: --epochs;
     with --extend_epochs, the epochs the teacher in `teacher_dir` was trained for: only the
     student is extended); else None."""
     if teacher_requirement(config.method, config.method_options) is None or FLAGS.teacher:
+        if FLAGS.teacher_arch is not None:
+            raise ConfigError("--teacher_arch is the architecture of the teacher a recipe trains: it needs a method "
+                              f"with a standard teacher and no --teacher (--method={config.method}).")
         return None
     record = read_run_file(teacher_dir) if FLAGS.extend_epochs else None
     epochs = FLAGS.teacher_epochs or (record and recorded_epochs(record)) or config.epochs
-    return dataclasses.replace(config, method="standard", method_options=None, eval_attack=None, epochs=epochs)
+    model = teacher_model_settings(FLAGS) or {}  # --teacher_arch, else the student's model
+    return dataclasses.replace(config, method="standard", method_options=None, eval_attack=None, epochs=epochs,
+                               **model)
 
 
 def _recorded_settings(dataset: str, info: DatasetInfo, teacher_config) -> dict:
@@ -247,13 +258,17 @@ def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strat
 
 def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
     """The best checkpoint of a run (or its final model) outside any strategy, and what it is:
-    {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records}.
+    {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records,
+    "started_from": the init record of a run started from another model (--init_from)}.
     UnreadableFileError naming a file that cannot be read (training.run_dir.load_classifier)."""
-    segments = {"segments": (read_run_file(run_dir) or {}).get("segments", [])}
+    recorded = {"segments": (read_run_file(run_dir) or {}).get("segments", [])}
+    spec = recorded_spec(run_dir)
+    if spec is not None and spec.init:  # where training started: --init_from's source and weights hash
+        recorded["started_from"] = spec.init
     loaded = load_classifier(run_dir, best=True)
     if loaded.best is not None:
-        return loaded.model, {"checkpoint": "best", **loaded.best, **segments}
-    return loaded.model, {"checkpoint": "final", **segments}
+        return loaded.model, {"checkpoint": "best", **loaded.best, **recorded}
+    return loaded.model, {"checkpoint": "final", **recorded}
 
 
 def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, evaluation: _Evaluation) -> None:
