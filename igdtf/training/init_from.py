@@ -1,6 +1,7 @@
 """The student a run starts from: built from its architecture, or taken from another model
-(--init_from: a .keras file, a SavedModel, or a run directory's best or final model), whose head
-is replaced when the classes differ (--replace_head).
+(--init_from: a .keras file, or a run directory's best or final model), whose head is replaced
+when the classes differ (--replace_head). SavedModels are refused: their graph is fixed for
+serving (see _initial_model).
 
 A run started from another model saves that starting model (head replaced) as initial.keras in
 its run directory and records the source and a hash of its weights in model_spec.json, so the
@@ -21,7 +22,7 @@ from igdtf.models.checks import check_classifier
 from igdtf.models.heads import replace_head
 from igdtf.models.spec import INIT_ARCH, ModelSpec
 from igdtf.training.config import TrainConfig
-from igdtf.training.run_dir import INITIAL_MODEL_FILE, MODEL_SPEC_FILE, load_classifier, recorded_spec
+from igdtf.training.run_dir import INITIAL_MODEL_FILE, SAVED_MODEL_FILE, load_classifier, recorded_spec
 
 log = logging.getLogger("igdtf.training")
 
@@ -54,6 +55,11 @@ def student_model(config: TrainConfig, info: DatasetInfo, output_dir: str, files
 def _initial_model(config: TrainConfig, info: DatasetInfo) -> tuple[keras.Model, dict]:
     """The init_from model, checked against the data (ValueError naming the problem and the flag),
     its head replaced if asked, and the init record of model_spec.json."""
+    if os.path.isfile(os.path.join(config.init_from, SAVED_MODEL_FILE)):
+        raise ValueError(f"--init_from={config.init_from} is a SavedModel: its graph is fixed for serving (BatchNorm "
+                         "in inference mode, no Keras layers to replace, and a model holding it cannot be saved as a "
+                         ".keras file that loads without unsafe deserialisation). Start from the .keras file or run "
+                         "directory it was exported from.")
     try:
         loaded = load_classifier(config.init_from, best=True)
     except FileNotFoundError as error:

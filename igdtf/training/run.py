@@ -149,6 +149,13 @@ def _remove_on_chief(path: str, strategy) -> None:
             os.remove(path)
 
 
+def _random_states(model: keras.Model) -> list:
+    """The states of the SeedGenerators of `model`'s layers (Keras Dropout, GaussianNoise, ...),
+    which Keras keeps outside the model's weights, so tf.train.Checkpoint(model) misses them."""
+    generators = [getattr(layer, "seed_generator", None) for layer in model._flatten_layers()]
+    return [generator.state for generator in generators if isinstance(generator, keras.random.SeedGenerator)]
+
+
 class _Run:
     """One training run: builds the trainer and checkpoint, restores, fits, saves."""
 
@@ -179,8 +186,10 @@ class _Run:
             self.trainer.compile(optimizer=config.make_optimizer(), jit_compile=False)
             self.trainer.optimizer.build(self.student.trainable_variables)
         self.metric_variables = [v for metric in self.trainer.metrics for v in metric.variables]
+        randomness = _random_states(self.student)  # e.g. wide_resnet's dropout: an exact resume needs it
         self.checkpoint = tf.train.Checkpoint(student=self.student, optimizer=self.trainer.optimizer,
                                               state=self.state, metrics=self.metric_variables,
+                                              **({"random_states": randomness} if randomness else {}),
                                               **self.trainer.checkpoint_items())
         self.manager = tf.train.CheckpointManager(self.checkpoint, os.path.join(self.files, CHECKPOINTS_DIR),
                                                   max_to_keep=2)
