@@ -43,7 +43,7 @@ from igdtf.cli import check_output_dir, checked
 from igdtf.training import TensorBoardOptions, run_settings, train_model
 from igdtf.training.init_from import check_student
 from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import TEACHER_DIR, load_classifier, recorded_spec
+from igdtf.training.run_dir import TEACHER_DIR, load_classifier, started_from
 from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs
 from igdtf.validation import check_fraction, check_positive_int
 
@@ -154,9 +154,9 @@ def run_recipe(dataset: str) -> None:
     output_dir = FLAGS.output_dir
     check_output_dir(output_dir)
     teacher_config = _teacher_config(config, os.path.join(output_dir, TEACHER_DIR))
-    checked(check_student, config, info)  # a model that cannot train on this data stops the run now
+    checked(check_student, config, info, output_dir)  # a model that cannot train on this data stops the run now
     if teacher_config is not None:
-        checked(check_student, teacher_config, info, "teacher_arch" if FLAGS.teacher_arch else "arch")
+        checked(check_student, teacher_config, info, os.path.join(output_dir, TEACHER_DIR), "teacher_arch")
     settings = _recorded_settings(dataset, info, teacher_config)
     # Before any work: the directories must hold these runs with these settings (or nothing).
     check_run_directory(output_dir, config.identity(info), FLAGS.resume, run_settings(config, info, settings),
@@ -204,19 +204,16 @@ def _probe(held_out: tf.data.Dataset, count: int):
 
 
 def _teacher_config(config, teacher_dir: str):
-    """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not
-    given: the student's settings (its model unless --teacher_arch), method standard,
-    --teacher_epochs epochs (default: --epochs;
-    with --extend_epochs, the epochs the teacher in `teacher_dir` was trained for: only the
-    student is extended); else None."""
-    if teacher_requirement(config.method, config.method_options) is None or FLAGS.teacher:
-        if FLAGS.teacher_arch is not None:
-            raise ConfigError("--teacher_arch is the architecture of the teacher a recipe trains: it needs a method "
-                              f"with a standard teacher and no --teacher (--method={config.method}).")
+    """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not given:
+    the student's settings (and model, unless --teacher_arch), method standard, --teacher_epochs epochs
+    (default: --epochs; with --extend_epochs, the epochs the teacher in `teacher_dir` was trained
+    for: only the student is extended); else None."""
+    trained = teacher_requirement(config.method, config.method_options) is not None and not FLAGS.teacher
+    model = teacher_model_settings(FLAGS, trained) or {}  # --teacher_arch, else the student's model
+    if not trained:
         return None
     record = read_run_file(teacher_dir) if FLAGS.extend_epochs else None
     epochs = FLAGS.teacher_epochs or (record and recorded_epochs(record)) or config.epochs
-    model = teacher_model_settings(FLAGS) or {}  # --teacher_arch, else the student's model
     return dataclasses.replace(config, method="standard", method_options=None, eval_attack=None, epochs=epochs,
                                **model)
 
@@ -261,10 +258,7 @@ def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
     {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records,
     "started_from": the init record of a run started from another model (--init_from)}.
     UnreadableFileError naming a file that cannot be read (training.run_dir.load_classifier)."""
-    recorded = {"segments": (read_run_file(run_dir) or {}).get("segments", [])}
-    spec = recorded_spec(run_dir)
-    if spec is not None and spec.init:  # where training started: --init_from's source and weights hash
-        recorded["started_from"] = spec.init
+    recorded = {"segments": (read_run_file(run_dir) or {}).get("segments", []), **started_from(run_dir)}
     loaded = load_classifier(run_dir, best=True)
     if loaded.best is not None:
         return loaded.model, {"checkpoint": "best", **loaded.best, **recorded}

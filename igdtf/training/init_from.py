@@ -22,7 +22,9 @@ from igdtf.models.checks import check_classifier
 from igdtf.models.heads import replace_head
 from igdtf.models.spec import INIT_ARCH, ModelSpec
 from igdtf.training.config import TrainConfig
-from igdtf.training.run_dir import INITIAL_MODEL_FILE, SAVED_MODEL_FILE, load_classifier, recorded_spec
+from igdtf.training.run_dir import (
+    INITIAL_MODEL_FILE, SAVED_MODEL_FILE, has_checkpoint, load_classifier, recorded_spec,
+)
 
 log = logging.getLogger("igdtf.training")
 
@@ -98,18 +100,22 @@ def _source_modules(path: str) -> list[str]:
     return spec.modules() if spec is not None else []
 
 
-def check_student(config: TrainConfig, info: DatasetInfo, flag: str = "arch") -> None:
+def check_student(config: TrainConfig, info: DatasetInfo, output_dir: str, flag: str = "arch") -> None:
     """Builds the student of `config` once, outside any strategy, so that a model that cannot
     train on this data (a factory or application that does not return logits for these images,
     an init_from model of another shape) is refused before any work; ValueError naming it and
-    the flag (--`flag` for the architecture)."""
+    the flag (--`flag` for the architecture). A run in `output_dir` that has started needs no
+    pretrained weights file and no init_from source any more (student_model)."""
     if config.init_from is not None:
+        recorded = recorded_spec(output_dir)
+        if recorded is not None and recorded.init and os.path.isfile(os.path.join(output_dir, INITIAL_MODEL_FILE)):
+            return
         if not os.path.exists(config.init_from):
             raise ValueError(f"--init_from={config.init_from} does not exist.")
         _initial_model(config, info)
         return
     try:
-        _arch_spec(config, info).build()
+        _arch_spec(config, info).build(initial_weights=not has_checkpoint(output_dir))
     except ValueError as error:
         message = str(error)
         raise ValueError(f"--{flag}={message}" if message.startswith(config.arch + ":")

@@ -27,7 +27,9 @@ from igdtf.training.callbacks import (
 from igdtf.training.checkpoints import RunState, restore_latest
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
 from igdtf.training.init_from import student_model
-from igdtf.training.run_dir import CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR
+from igdtf.training.run_dir import (
+    CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR, has_checkpoint,
+)
 from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 
 log = logging.getLogger("igdtf.training")
@@ -173,7 +175,7 @@ class _Run:
         """Builds student (and its spec), trainer (with `method_inputs` from prepare_method), checkpoint."""
         config = self.config
         policy = MIXED_FLOAT16 if config.mixed_precision else keras.config.dtype_policy().name
-        resuming = tf.train.latest_checkpoint(os.path.join(self.output_dir, CHECKPOINTS_DIR)) is not None
+        resuming = has_checkpoint(self.output_dir)
         with dtype_policy(policy), self.strategy.scope():
             keras.utils.set_random_seed(config.seed)
             os.makedirs(self.files, exist_ok=True)

@@ -142,10 +142,22 @@ def _load_run(run_dir: str) -> LoadedClassifier:
     return LoadedClassifier(model, checkpoint, spec.dataset)
 
 
+def has_checkpoint(run_dir: str) -> bool:
+    """Whether run_dir/checkpoints names a checkpoint (the run has started)."""
+    return tf.train.latest_checkpoint(os.path.join(run_dir, CHECKPOINTS_DIR)) is not None
+
+
 def recorded_spec(run_dir: str) -> ModelSpec | None:
     """The ModelSpec of run_dir/model_spec.json, or None if there is none."""
     spec_file = os.path.join(run_dir, MODEL_SPEC_FILE)
     return ModelSpec.load(spec_file) if os.path.isfile(spec_file) else None
+
+
+def started_from(run_dir: str) -> dict:
+    """{"started_from": the init record} of a run started from another model (--init_from: its
+    source, the file loaded, the SHA-256 of its weights, whether its head was replaced); else {}."""
+    spec = recorded_spec(run_dir)
+    return {"started_from": spec.init} if spec is not None and spec.init else {}
 
 
 def _recorded_dataset(run_dir: str) -> str | None:
