@@ -134,3 +134,39 @@ def write_attribution_grid(models: dict, images: np.ndarray, labels: np.ndarray,
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def example_images(dataset, keep: np.ndarray, count: int):
+    """(images, labels) of the first `count` samples of `dataset` (batches of (x, y)) with keep[i]
+    True (or the first `count` if none is); (None, None) when there are none."""
+    chosen = np.flatnonzero(keep)[:count] if keep.any() else np.arange(min(count, keep.size))
+    if not chosen.size:
+        return None, None
+    images, labels, start = [], [], 0
+    for x, y in dataset:
+        y = np.reshape(np.asarray(y), [-1])
+        inside = chosen[(chosen >= start) & (chosen < start + len(y))] - start
+        images.append(np.asarray(x)[inside])
+        labels.append(y[inside])
+        start += len(y)
+        if start > chosen.max():
+            break
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def write_comparison_figures(report: dict, comparison, models: dict, data, output_dir: str,
+                             attributions=("saliency",), class_names=None, seed: int = 0, count: int = 6) -> list[str]:
+    """Every figure of a comparison of `models` on `data` (batches of (x, y)): the curve figures
+    the report's numbers allow, then, for image data, one attribution grid per name in
+    `attributions` ("gradcam" included) of the first `count` test images every model gets right
+    (count 0, as for vector data: none). Returns the file names written in output_dir."""
+    written = write_curve_figures(report, output_dir)
+    images, labels = example_images(data, comparison.correct_by_all, count) if count else (None, None)
+    if images is None:
+        return written
+    for attribution in attributions:
+        file_name = f"attributions_{attribution}.png"
+        if write_attribution_grid(models, images, labels, attribution, os.path.join(output_dir, file_name),
+                                  class_names, seed):
+            written.append(file_name)
+    return written
