@@ -2,6 +2,9 @@
 factory module, their options, and the models refused because they would give wrong numbers."""
 
 import json
+import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -108,3 +111,17 @@ def test_model_spec_files_of_every_kind_rebuild_the_model(tmp_path, factory):
     built.save(str(tmp_path / "factory.json"))
     again = ModelSpec.load(str(tmp_path / "factory.json"))
     assert again.modules() == [factory] and again.build().get_layer("conv").filters == 3
+
+
+def test_synchronized_batch_norm_makes_two_replicas_step_as_one(tmp_path):
+    """Built-ins and factories alike: BatchNorm statistics over the global batch on 2 replicas."""
+    folder = write_factory_module(tmp_path)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = os.path.join(root, "tests", "models", "synchronized_bn_check.py")
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, script, str(tmp_path)], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    differences = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(differences) == {"wide_resnet", "factory"} and folder == "my_models"
+    assert max(differences.values()) < 1e-5, differences
