@@ -30,7 +30,7 @@ _BUILT_IN_RESERVED = ("input_shape", "num_classes", "mean", "std", "name")
 
 
 def arch_kind(arch: str) -> str:
-    """"application", "factory" or "built-in"."""
+    """The form of `arch`: "application", "factory" or "built-in"."""
     if arch.startswith(APPLICATION_PREFIX):
         return "application"
     return "factory" if is_factory(arch) else "built-in"
@@ -97,6 +97,8 @@ def build_model(
         raise ValueError(f"num_classes must be >= 2, received {num_classes}.")
     kind = arch_kind(arch)
     if kind == "built-in":
+        if not len(mean) or not len(std):
+            raise ValueError(f"{arch} normalises its inputs with the data's per-channel mean and std: pass both.")
         return _builder(arch)(input_shape, num_classes, mean, std, **options)
     synchronized = bool(options.pop(SYNCHRONIZED_BN, False))
     if kind == "application":
