@@ -83,11 +83,16 @@ def test_a_keras_application_with_a_weights_file_trains_resumes_evaluates_and_ex
                                                pooling="avg", minimalistic=True, alpha=0.75)
     weights = tmp_path / "pretrained.weights.h5"
     base.save_weights(weights)
-    train = ["-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=standard", *APP, *FAST,
-             "--output_dir=run"]
-    _ok(_run(tmp_path, *train, f"--arch_option=weights={weights}", "--epochs=1"))
+    train = ["-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=standard", *APP, *FAST]
+    _ok(_run(tmp_path, *train, f"--arch_option=weights={weights}", "--epochs=2", "--output_dir=straight"))
+    _ok(_run(tmp_path, *train, f"--arch_option=weights={weights}", "--epochs=1", "--output_dir=run"))
     os.remove(weights)  # resuming needs the file no more: the checkpoint holds every weight
-    _ok(_run(tmp_path, *train, f"--arch_option=weights={weights}", "--epochs=2", "--extend_epochs"))
+    _ok(_run(tmp_path, *train, f"--arch_option=weights={weights}", "--epochs=2", "--extend_epochs",
+             "--output_dir=run"))
+    straight, resumed = _checkpoint_values(tmp_path / "straight"), _checkpoint_values(tmp_path / "run")
+    assert straight.keys() == resumed.keys()
+    for key in straight:  # weights, optimizer slots, step, run state: as if never stopped
+        np.testing.assert_array_equal(straight[key], resumed[key], err_msg=key)
     _ok(_run(tmp_path, "-m", "igdtf.evaluate", "--model=app=run/model.keras", f"--dataset=npz:{data}",
              "--suite=clean", "--figure_images=0", "--output_dir=eval"))
     _ok(_run(tmp_path, "-m", "igdtf.export", "--checkpoint=run", "--output=serving"))

@@ -1,5 +1,7 @@
 """Starting from another model (--init_from, --replace_head), training only the head first
-(--freeze_backbone_epochs), and exact resumes of those runs and of random layers (dropout)."""
+(--freeze_backbone_epochs), and exact resumes of a factory's run, of an init_from run stopped
+mid-freeze and of random layers (dropout); tests/recipes/test_own_model.py resumes a
+keras.applications model exactly through the command line."""
 
 import dataclasses
 import json
@@ -20,6 +22,7 @@ from igdtf.training.init_from import weights_sha256
 
 from tests.conftest import tiny_cnn
 from tests.methods.harness import harness_trainer
+from tests.models.own_models import write_factory_module
 
 THREE = DatasetInfo("three", 3, (8, 8, 3), (0.5,) * 3, (0.25,) * 3, 2, ("train",), None)
 TWO = dataclasses.replace(THREE, name="two", num_classes=2)
@@ -102,3 +105,26 @@ def test_dropout_masks_resume_exactly(tmp_path):
     resumed = train_model(config, THREE, _batches(3), str(tmp_path / "resumed"), extend_epochs=True)
     difference = max(float(np.abs(a - b).max()) for a, b in zip(straight.get_weights(), resumed.get_weights()))
     assert difference < 1e-5
+
+
+def _run_of_kind(kind: str, folder) -> TrainConfig:
+    """The config of a 3-epoch run of a model of `kind` made in `folder` (the working directory):
+    the factory module, or the 2-class source run an init_from run starts from."""
+    if kind == "factory":
+        return _config(arch=f"{write_factory_module(folder)}:small_net", arch_options={"width": 3}, epochs=3)
+    train_model(_config(), TWO, _batches(2), str(folder / "source"))
+    return _config(arch="init_from", init_from=str(folder / "source"), replace_head=True, freeze_backbone_epochs=2,
+                   epochs=3)
+
+
+@pytest.mark.parametrize("kind", ["factory", "init_from"])
+def test_runs_of_a_factory_and_from_another_model_resume_to_the_uninterrupted_weights(kind, tmp_path, monkeypatch):
+    """1 epoch, then extended to 3 in a new call (the init_from run mid-freeze), against 3 in one go."""
+    monkeypatch.chdir(tmp_path)  # the factory module is importable from the working directory
+    config = _run_of_kind(kind, tmp_path)
+    straight = train_model(config, THREE, _batches(3), str(tmp_path / "straight"))
+    train_model(dataclasses.replace(config, epochs=1), THREE, _batches(3), str(tmp_path / "resumed"))
+    resumed = train_model(config, THREE, _batches(3), str(tmp_path / "resumed"), extend_epochs=True)
+    assert len(straight.weights) == len(resumed.weights) > 4
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)
