@@ -114,7 +114,8 @@ def test_model_spec_files_of_every_kind_rebuild_the_model(tmp_path, factory):
 
 
 def test_synchronized_batch_norm_makes_two_replicas_step_as_one(tmp_path):
-    """Built-ins and factories alike: BatchNorm statistics over the global batch on 2 replicas."""
+    """Built-ins, factories and init_from models alike: BatchNorm statistics over the global batch
+    on 2 replicas."""
     folder = write_factory_module(tmp_path)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     script = os.path.join(root, "tests", "models", "synchronized_bn_check.py")
@@ -123,5 +124,5 @@ def test_synchronized_batch_norm_makes_two_replicas_step_as_one(tmp_path):
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     differences = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(differences) == {"wide_resnet", "factory"} and folder == "my_models"
+    assert set(differences) == {"wide_resnet", "factory", "init_from"} and folder == "my_models"
     assert max(differences.values()) < 1e-5, differences

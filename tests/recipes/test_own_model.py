@@ -1,6 +1,7 @@
 """Your own model through the command lines, typed as a user would: a factory module and a
 keras.applications model through train → resume → evaluate → export, a teacher of another
-architecture, fine-tuning a trained model with a new head, and the models refused (exit 2)."""
+architecture, fine-tuning a trained model with a new head (with its TensorBoard logs), and the
+models refused (exit 2)."""
 
 import json
 import os
@@ -69,12 +70,26 @@ def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new
     y = (x[..., 0].mean(axis=(1, 2)) > 127).astype("int64")
     np.savez(tmp_path / "two.npz", x_train=x[:16], y_train=y[:16], x_test=x[16:], y_test=y[16:])
     _ok(_run(tmp_path, "-m", "igdtf.recipes.train", "--dataset=npz:two.npz", "--method=pgdat", "--init_from=run",
-             "--replace_head", "--freeze_backbone_epochs=1", "--epochs=2", *FAST, "--output_dir=tuned"))
+             "--replace_head", "--freeze_backbone_epochs=1", "--epochs=2", *FAST, "--probe_examples=2",
+             "--output_dir=tuned"))
     report = json.loads((tmp_path / "tuned" / "report.json").read_text())
     started = report["protocol"]["checkpoints"]["pgdat"]["started_from"]
     assert started["source"] == str(tmp_path / "run") and len(started["weights_sha256"]) == 64
     assert started["loaded"] == str(tmp_path / "run" / "best.keras") and started["modules"] == [module]
     assert (tmp_path / "tuned" / "initial.keras").is_file() and (tmp_path / "tuned" / "export" / "pgdat" / "1").is_dir()
+    tags, plugins = _tensorboard_tags(tmp_path / "tuned" / "tensorboard")
+    assert {"train/loss", "epoch/val_pgd_acc", "epoch/probe_gini_global", "probe/saliency"} <= tags
+    assert "hparams" in plugins
+
+
+def _tensorboard_tags(log_dir) -> tuple[set, set]:
+    """The tags and the plugins of every summary in the event files of `log_dir`."""
+    tags, plugins = set(), set()
+    for name in os.listdir(log_dir):
+        for event in tf.compat.v1.train.summary_iterator(str(log_dir / name)):
+            tags.update(value.tag for value in event.summary.value)
+            plugins.update(value.metadata.plugin_data.plugin_name for value in event.summary.value)
+    return tags, plugins
 
 
 def test_a_keras_application_with_a_weights_file_trains_resumes_evaluates_and_exports(tmp_path):
