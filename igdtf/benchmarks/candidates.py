@@ -37,29 +37,33 @@ def _fixed_batch(image_size: int, batch: int):
     return x, y
 
 
-def _model(arch: str, image_size: int, seed: int, stock_layers: bool) -> keras.Model:
+def _model(arch: str, image_size: int, seed: int, stock_layers: bool, arch_options: dict) -> keras.Model:
     keras.utils.set_random_seed(seed)
-    model = build_model(arch, (image_size, image_size, 3), NUM_CLASSES, mean=[0.5] * 3, std=[0.25] * 3)
+    model = build_model(arch, (image_size, image_size, 3), NUM_CLASSES, mean=[0.5] * 3, std=[0.25] * 3,
+                        **arch_options)
     return with_stock_layers(model) if stock_layers else model
 
 
 def build_candidate(name: str, arch: str, image_size: int, batch: int, xla: bool, mixed_precision: bool = False,
-                    stock_layers: bool = False, train_attack: str = "pgd", attack_precision: str = "float32"):
+                    stock_layers: bool = False, train_attack: str = "pgd", attack_precision: str = "float32",
+                    arch_options: dict | None = None):
     """A callable that runs one training step of candidate `name` and waits for its result.
 
     stock_layers: build the models with Keras' ReLU and max-pooling instead of igdtf's
     first-order ones (models/first_order.py), to measure what those save.
     train_attack, attack_precision: the adversarial trainers' training attack (plain_* steps
     are PGD-10 in float32 only).
+    arch, arch_options: any --arch form of igdtf/models/arch.py and its options.
     """
+    arch_options = arch_options or {}
     x, y = _fixed_batch(image_size, batch)
-    teacher = _model(arch, image_size, 1, stock_layers) if name in ("igd", "plain_igd") else None
+    teacher = _model(arch, image_size, 1, stock_layers, arch_options) if name in ("igd", "plain_igd") else None
     if name in PLAIN_METHODS:
-        step = make_plain_step(_model(arch, image_size, 0, stock_layers), teacher, jit_compile=xla)
+        step = make_plain_step(_model(arch, image_size, 0, stock_layers, arch_options), teacher, jit_compile=xla)
         seed = tf.constant([0, 0], tf.int64)
         return lambda: step(x, y, seed).numpy()
     with dtype_policy(MIXED_FLOAT16 if mixed_precision else keras.config.dtype_policy().name):
-        student = _model(arch, image_size, 0, stock_layers)
+        student = _model(arch, image_size, 0, stock_layers, arch_options)
         options = {"teacher": teacher} if teacher is not None else {}
         if name != "standard":
             options.update(attack=PGD(), train_attack=train_attack, attack_precision=attack_precision)

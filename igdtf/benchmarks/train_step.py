@@ -23,12 +23,15 @@ from igdtf.benchmarks.candidates import (
 from igdtf.benchmarks.timing import gpu_device, load_average, peak_host_rss_bytes, round_robin
 from igdtf.cli import checked, run
 from igdtf.models import ARCHITECTURES
+from igdtf.models.arch import FORMS, check_arch, parse_arch_options
 from igdtf.precision import MIXED_FLOAT16
 from igdtf.validation import check_choice, check_positive_int
 
 flags.DEFINE_list("method", ["all"], f"Comma-separated candidates among {', '.join(CANDIDATES)}, or all "
                   f"(= {', '.join(ALL)}).")
-flags.DEFINE_enum("arch", "resnet18", sorted(ARCHITECTURES), "Student (and teacher) architecture.")
+flags.DEFINE_string("arch", "resnet18", f"Student (and teacher) architecture: {FORMS} (built-in: "
+                    f"{', '.join(sorted(ARCHITECTURES))}).")
+flags.DEFINE_multi_string("arch_option", [], "KEY=VALUE option of --arch (as in the recipes), e.g. depth=16.")
 flags.DEFINE_integer("image_size", 32, "Image side in pixels (3 channels).")
 flags.DEFINE_integer("batch", 32, "Batch size (one device).")
 flags.DEFINE_integer("steps", 5, "Timed steps per candidate, taken round-robin.")
@@ -50,6 +53,8 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     names = checked(selected_candidates, FLAGS.method)
+    checked(check_arch, FLAGS.arch)
+    arch_options = parse_arch_options(FLAGS.arch, FLAGS.arch_option)
     for flag in ("image_size", "batch", "steps"):
         checked(check_positive_int, flag, getattr(FLAGS, flag))
     if FLAGS.mixed_precision:
@@ -67,9 +72,10 @@ def main(argv):
                 for kind, precision in [("pgd", "float32")] if fixed_attack else attacks:
                     label = (name + attack_label(kind, precision) + ("+stock" if stock and FLAGS.layers == "both" else "")
                              + ("+xla" if xla and FLAGS.xla == "both" else ""))
-                    candidates[label] = build_candidate(name, FLAGS.arch, FLAGS.image_size, FLAGS.batch, xla,
-                                                        FLAGS.mixed_precision, stock_layers=stock,
-                                                        train_attack=kind, attack_precision=precision)
+                    candidates[label] = checked(build_candidate, name, FLAGS.arch, FLAGS.image_size, FLAGS.batch,
+                                                xla, FLAGS.mixed_precision, stock_layers=stock,
+                                                train_attack=kind, attack_precision=precision,
+                                                arch_options=arch_options)
     load_before = load_average()
     timings = round_robin(candidates, FLAGS.steps, FLAGS.warmup)
     precision = MIXED_FLOAT16 if FLAGS.mixed_precision else "float32"

@@ -124,6 +124,15 @@ class Trainer(keras.Model):
         self._train_trackers = {name: keras.metrics.Mean(name=name) for name in names}
         eval_names = ("loss", "ce", "acc") + (("pgd_acc",) if eval_attack else ())
         self._eval_trackers = {name: keras.metrics.Mean(name=f"eval_{name}") for name in eval_names}
+        self._only_trained, self._only_steps = set(), 0
+
+    def train_only(self, variables, steps: int) -> None:
+        """For the first `steps` optimizer steps only `variables` of the student move (e.g. its
+        head while the backbone stays frozen): the gradients of the others, weight decay
+        included, are zeroed. Decided by the optimizer's step counter, which checkpoints hold, so
+        a resumed run freezes exactly the same steps; nothing is retraced or rebuilt when the
+        others start training. Call before the first step."""
+        self._only_trained, self._only_steps = {id(v) for v in variables}, int(steps)
 
     def call(self, x, training=False):
         return self.student(x, training=training)
@@ -221,7 +230,7 @@ class Trainer(keras.Model):
                 adversary_loss = tf.nn.compute_average_loss(penalty_values[self.adversary_loss_metric])
                 adversary_loss += self._regularization_loss(adversary, adversary_variables)
                 scaled_adversary_loss = self.adversary_optimizer.scale_loss(adversary_loss)
-        gradients = tape.gradient(scaled_loss, variables)
+        gradients = self._frozen_gradients(tape.gradient(scaled_loss, variables), variables)
         if adversary is not None:  # both gradients from the same forward pass
             adversary_gradients = tape.gradient(scaled_adversary_loss, adversary_variables)
             del tape
@@ -232,6 +241,14 @@ class Trainer(keras.Model):
             if method_terms or name in values:
                 tracker.update_state(values[name])
         return self._step_logs(self._train_trackers)
+
+    def _frozen_gradients(self, gradients, variables):
+        """`gradients` with those of variables outside train_only's set zeroed while its steps last."""
+        if not self._only_steps:
+            return gradients
+        frozen = self.optimizer.iterations < self._only_steps
+        return [g if g is None or id(v) in self._only_trained else tf.where(frozen, tf.zeros_like(g), g)
+                for g, v in zip(gradients, variables)]
 
     def test_step(self, data):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)

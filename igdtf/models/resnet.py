@@ -5,14 +5,14 @@
 * ``stem="7x7"``: a 7×7 stride-2 convolution followed by a 3×3 stride-2 max-pool, for 224 px
   inputs (ImageNet-100).
 
-Padding is explicit and symmetric, BatchNorm uses momentum 0.9 and epsilon 1e-5, and convolutions
-use He (fan-out) initialisation, so the network matches the PyTorch models the papers trained.
+Layers are padded and initialised as the PyTorch models the papers trained (conv_layers.py).
 """
 
 from collections.abc import Sequence
 
 import keras
 
+from igdtf.models.conv_layers import batch_norm, padded_conv
 from igdtf.models.first_order import FirstOrderMaxPooling2D, FirstOrderReLU
 from igdtf.models.normalization import standardize_layer
 from igdtf.validation import check_choice
@@ -21,38 +21,19 @@ STEMS = ("auto", "3x3", "7x7")
 _STAGES = ((64, 1), (128, 2), (256, 2), (512, 2))  # (channels, stride of the first block)
 
 
-def _conv(channels: int, kernel: int, stride: int, name: str):
-    return keras.layers.Conv2D(
-        channels,
-        kernel,
-        strides=stride,
-        padding="valid",
-        use_bias=False,
-        kernel_initializer=keras.initializers.VarianceScaling(2.0, "fan_out", "untruncated_normal"),
-        name=name,
-    )
-
-
-def _batch_norm(name: str, synchronized: bool):
-    return keras.layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, synchronized=synchronized, name=name
-    )
-
-
-def _conv_bn(h, channels, kernel, stride, name, synchronized, relu=True):
-    if kernel > 1:
-        h = keras.layers.ZeroPadding2D(kernel // 2, name=f"{name}_pad")(h)
-    h = _conv(channels, kernel, stride, f"{name}_conv")(h)
-    h = _batch_norm(f"{name}_bn", synchronized)(h)
+def conv_bn(h, channels, kernel, stride, name, synchronized, relu=True):
+    """Padded convolution (`name`_conv), BatchNorm (`name`_bn) and, if `relu`, a first-order ReLU."""
+    h = padded_conv(h, channels, kernel, stride, f"{name}_conv", f"{name}_pad")
+    h = batch_norm(f"{name}_bn", synchronized)(h)
     return FirstOrderReLU(name=f"{name}_relu")(h) if relu else h
 
 
 def _basic_block(h, channels: int, stride: int, name: str, synchronized: bool):
     shortcut = h
     if stride != 1 or h.shape[-1] != channels:
-        shortcut = _conv_bn(h, channels, 1, stride, f"{name}_shortcut", synchronized, relu=False)
-    h = _conv_bn(h, channels, 3, stride, f"{name}_a", synchronized)
-    h = _conv_bn(h, channels, 3, 1, f"{name}_b", synchronized, relu=False)
+        shortcut = conv_bn(h, channels, 1, stride, f"{name}_shortcut", synchronized, relu=False)
+    h = conv_bn(h, channels, 3, stride, f"{name}_a", synchronized)
+    h = conv_bn(h, channels, 3, 1, f"{name}_b", synchronized, relu=False)
     h = keras.layers.Add(name=f"{name}_add")([h, shortcut])
     return FirstOrderReLU(name=f"{name}_out")(h)
 
@@ -63,6 +44,15 @@ def resolve_stem(stem: str, input_shape: Sequence[int]) -> str:
     if stem != "auto":
         return stem
     return "3x3" if max(input_shape[0], input_shape[1]) <= 64 else "7x7"
+
+
+def resnet_stem(h, stem: str, synchronized: bool):
+    """The stem of a resolved `stem` kind ("3x3" or "7x7", see module docstring): 64 channels."""
+    if stem == "3x3":
+        return conv_bn(h, 64, 3, 1, "stem", synchronized)
+    h = conv_bn(h, 64, 7, 2, "stem", synchronized)
+    h = keras.layers.ZeroPadding2D(1, name="stem_pool_pad")(h)  # inputs are >= 0 after ReLU
+    return FirstOrderMaxPooling2D(3, strides=2, name="stem_pool")(h)
 
 
 def resnet18(
@@ -83,12 +73,7 @@ def resnet18(
     stem = resolve_stem(stem, input_shape)
     inputs = keras.Input(shape=tuple(input_shape), name="images")
     h = standardize_layer(mean, std)(inputs)
-    if stem == "3x3":
-        h = _conv_bn(h, 64, 3, 1, "stem", synchronized_bn)
-    else:
-        h = _conv_bn(h, 64, 7, 2, "stem", synchronized_bn)
-        h = keras.layers.ZeroPadding2D(1, name="stem_pool_pad")(h)  # inputs are >= 0 after ReLU
-        h = FirstOrderMaxPooling2D(3, strides=2, name="stem_pool")(h)
+    h = resnet_stem(h, stem, synchronized_bn)
     for stage, (channels, stride) in enumerate(_STAGES):
         for block in range(2):
             h = _basic_block(

@@ -37,12 +37,14 @@ from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.methods.teacher import check_teacher_shape
 from igdtf.precision import float32_compute
 from igdtf.recipes import training_flags
+from igdtf.recipes.model_flags import teacher_model_settings
 from igdtf.data.dataset_options import dataset_options
 from igdtf.cli import check_output_dir, checked
 from igdtf.run_lock import hold_folder
 from igdtf.training import TensorBoardOptions, run_settings, train_model
+from igdtf.training.init_from import check_student
 from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import TEACHER_DIR, load_classifier
+from igdtf.training.run_dir import TEACHER_DIR, load_classifier, started_from
 from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs
 from igdtf.validation import check_fraction, check_positive_int
 
@@ -154,6 +156,9 @@ def run_recipe(dataset: str) -> None:
     check_output_dir(output_dir)
     hold_folder(output_dir, strategy=strategy)  # one run per folder: the chief holds it, workers check
     teacher_config = _teacher_config(config, os.path.join(output_dir, TEACHER_DIR))
+    checked(check_student, config, info, output_dir)  # a model that cannot train on this data stops the run now
+    if teacher_config is not None:
+        checked(check_student, teacher_config, info, os.path.join(output_dir, TEACHER_DIR), "teacher_arch")
     settings = _recorded_settings(dataset, info, teacher_config)
     # Before any work: the directories must hold these runs with these settings (or nothing).
     check_run_directory(output_dir, config.identity(info), FLAGS.resume, run_settings(config, info, settings),
@@ -201,15 +206,18 @@ def _probe(held_out: tf.data.Dataset, count: int):
 
 
 def _teacher_config(config, teacher_dir: str):
-    """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not
-    given: the student's settings, method standard, --teacher_epochs epochs (default: --epochs;
-    with --extend_epochs, the epochs the teacher in `teacher_dir` was trained for: only the
-    student is extended); else None."""
-    if teacher_requirement(config.method, config.method_options) is None or FLAGS.teacher:
+    """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not given:
+    the student's settings (and model, unless --teacher_arch), method standard, --teacher_epochs epochs
+    (default: --epochs; with --extend_epochs, the epochs the teacher in `teacher_dir` was trained
+    for: only the student is extended); else None."""
+    trained = teacher_requirement(config.method, config.method_options) is not None and not FLAGS.teacher
+    model = teacher_model_settings(FLAGS, trained) or {}  # --teacher_arch, else the student's model
+    if not trained:
         return None
     record = read_run_file(teacher_dir) if FLAGS.extend_epochs else None
     epochs = FLAGS.teacher_epochs or (record and recorded_epochs(record)) or config.epochs
-    return dataclasses.replace(config, method="standard", method_options=None, eval_attack=None, epochs=epochs)
+    return dataclasses.replace(config, method="standard", method_options=None, eval_attack=None, epochs=epochs,
+                               **model)
 
 
 def _recorded_settings(dataset: str, info: DatasetInfo, teacher_config) -> dict:
@@ -249,13 +257,14 @@ def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strat
 
 def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
     """The best checkpoint of a run (or its final model) outside any strategy, and what it is:
-    {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records}.
+    {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records,
+    "started_from": the init record of a run started from another model (--init_from)}.
     UnreadableFileError naming a file that cannot be read (training.run_dir.load_classifier)."""
-    segments = {"segments": (read_run_file(run_dir) or {}).get("segments", [])}
+    recorded = {"segments": (read_run_file(run_dir) or {}).get("segments", []), **started_from(run_dir)}
     loaded = load_classifier(run_dir, best=True)
     if loaded.best is not None:
-        return loaded.model, {"checkpoint": "best", **loaded.best, **segments}
-    return loaded.model, {"checkpoint": "final", **segments}
+        return loaded.model, {"checkpoint": "best", **loaded.best, **recorded}
+    return loaded.model, {"checkpoint": "final", **recorded}
 
 
 def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, evaluation: _Evaluation) -> None:

@@ -8,12 +8,11 @@ from absl import flags
 
 from igdtf.attacks import PGD, VERSIONS
 from igdtf.distribute import STRATEGIES
-from igdtf.errors import ConfigError
 from igdtf.evaluation import INA_FRACTIONS
 from igdtf.methods import METHODS, method_class
-from igdtf.models import ARCHITECTURES
-from igdtf.recipes import method_flags
+from igdtf.recipes import method_flags, model_flags
 from igdtf.recipes.method_flags import define_method_flags, method_options_from_flags
+from igdtf.recipes.model_flags import define_model_flags, model_settings_from_flags
 from igdtf.recipes.pixel_flags import pixel_distance
 from igdtf.cli import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
@@ -24,6 +23,8 @@ def define_training_flags(defaults: dict) -> None:
     """Defines the shared flags; `defaults` gives each recipe's paper values (by flag name)."""
     define_method_flags(defaults)
     flags.adopt_module_key_flags(method_flags)  # recipes adopting this module's flags list them in --help
+    define_model_flags(defaults)
+    flags.adopt_module_key_flags(model_flags)
     _define_optimisation_flags(defaults)
     _define_attack_flags(defaults)
     _define_teacher_flags()
@@ -32,7 +33,6 @@ def define_training_flags(defaults: dict) -> None:
 
 
 def _define_optimisation_flags(defaults: dict) -> None:
-    flags.DEFINE_enum("arch", defaults.get("arch", "resnet18"), sorted(ARCHITECTURES), "Architecture.")
     flags.DEFINE_integer("epochs", defaults["epochs"], "Training epochs.")
     flags.DEFINE_integer("batch_size", defaults["batch_size"], "Global batch size (split over replicas).")
     flags.DEFINE_enum("optimizer", defaults.get("optimizer", "sgd"), OPTIMIZERS, "Optimizer.")
@@ -68,7 +68,7 @@ def _define_teacher_flags() -> None:
 def _define_scale_flags() -> None:
     """Scale and reproducibility."""
     flags.DEFINE_enum("strategy", "auto", STRATEGIES, "tf.distribute strategy (multi_worker reads TF_CONFIG).")
-    flags.DEFINE_bool("synchronized_bn", False, "BatchNorm statistics over all replicas (resnet18).")
+    flags.DEFINE_bool("synchronized_bn", False, "BatchNorm statistics over all replicas (BatchNorm architectures).")
     flags.DEFINE_bool("mixed_precision", False, "float16 compute for the training forward pass "
                       "(mixed_float16 policy, loss scaling); attacks and gradient terms stay float32.")
     flags.DEFINE_bool("deterministic", False, "Deterministic tf.data order and TensorFlow ops: the same "
@@ -106,15 +106,11 @@ def config_from_flags(values, given: set | None = None) -> TrainConfig:
     ConfigError (exit 2) if invalid."""
     attack = checked(PGD, epsilon=pixel_distance("epsilon", values.epsilon),
                      step_size=pixel_distance("step_size", values.step_size), steps=values.pgd_steps)
-    arch_options = {}
-    if values.synchronized_bn:
-        if values.arch != "resnet18":
-            raise ConfigError(f"--synchronized_bn applies to resnet18 (BatchNorm); --arch is {values.arch}.")
-        arch_options["synchronized_bn"] = True
+    model = model_settings_from_flags(values)
     options = checked(method_options_from_flags, values, given)
     return checked(
-        TrainConfig,
-        method=values.method, arch=values.arch, arch_options=arch_options, epochs=values.epochs,
+        TrainConfig, **model,
+        method=values.method, epochs=values.epochs,
         batch_size=values.batch_size, optimizer=values.optimizer, learning_rate=values.learning_rate,
         momentum=values.momentum, weight_decay=values.weight_decay,
         plateau_patience=values.plateau_patience, attack=attack,

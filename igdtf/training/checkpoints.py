@@ -46,7 +46,7 @@ def restore_latest(checkpoint: tf.train.Checkpoint, directory: str) -> str | Non
     UnreadableFileError if none can be read; ConfigError if they belong to another configuration."""
     state = tf.train.get_checkpoint_state(directory)  # None (with a warning) for a corrupt state file
     if state is not None:
-        paths = [p if os.path.isabs(p) else os.path.join(directory, p) for p in state.all_model_checkpoint_paths]
+        paths = list(state.all_model_checkpoint_paths)  # already joined to `directory` (relative or not)
     else:
         paths = sorted((name[:-len(".index")] for name in tf.io.gfile.glob(os.path.join(directory, "ckpt-*.index"))),
                        key=lambda prefix: int(prefix.rsplit("-", 1)[1]))

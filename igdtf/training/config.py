@@ -8,9 +8,9 @@ from igdtf.attacks import PGD
 from igdtf.data.registry import DatasetInfo
 from igdtf.methods import METHODS, MethodOptions, method_class, method_options
 from igdtf.methods.options import split_options
-from igdtf.models import ARCHITECTURES
+from igdtf.models.spec import check_student_arch
 from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
-from igdtf.validation import check_choice, check_non_negative, check_positive_int
+from igdtf.validation import check_choice, check_non_negative, check_non_negative_int, check_positive_int
 
 OPTIMIZERS = ("sgd", "adam")
 IDENTITY_FIELDS = ("method", "arch", "arch_options", "batch_size", "seed", "mixed_precision")
@@ -30,6 +30,12 @@ class TrainConfig:
     the catastrophic-overfitting guard does, which runs whenever validation PGD accuracy is
     measured (overfitting_guard.py).
 
+    arch is any form of models/arch.py (a built-in name, keras.applications.NAME,
+    module:function) with its arch_options; or "init_from", when init_from (a .keras file,
+    SavedModel or run directory) gives the architecture and first weights: replace_head puts a
+    new logit layer on it for these classes. For the first freeze_backbone_epochs epochs only
+    the head (the student's last layer) trains.
+
     method_options holds the method's own settings: an instance of its options class
     (igdtf.methods; default its defaults), or a dict of them. `TrainConfig.create` takes both
     kinds of settings by name.
@@ -38,6 +44,9 @@ class TrainConfig:
     method: str = "standard"
     arch: str = "resnet18"
     arch_options: dict = dataclasses.field(default_factory=dict)
+    init_from: str | None = None
+    replace_head: bool = False
+    freeze_backbone_epochs: int = 0
     epochs: int = 150
     batch_size: int = 128
     optimizer: str = "sgd"
@@ -63,7 +72,10 @@ class TrainConfig:
 
     def __post_init__(self):
         check_choice("method", self.method, METHODS)
-        check_choice("architecture", self.arch, ARCHITECTURES)
+        check_student_arch(self.arch, self.init_from)
+        if self.replace_head and self.init_from is None:
+            raise ValueError("replace_head replaces the head of the init_from model; set init_from.")
+        check_non_negative_int("freeze_backbone_epochs", self.freeze_backbone_epochs)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_positive_int("epochs", self.epochs)
         check_positive_int("batch_size", self.batch_size)

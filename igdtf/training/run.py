@@ -12,12 +12,13 @@ import tensorflow as tf
 
 from igdtf.artefacts import load_keras_file
 from igdtf.atomic import save_model
+from igdtf.cli import checked
 from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
 from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation.tensorboard import Probe
 from igdtf.methods import MethodContext, build_trainer
-from igdtf.models import ModelSpec
+from igdtf.models.heads import head_layer
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
 from igdtf.stop_signals import deferring_stops
 from igdtf.training.batches import TrainingBatches
@@ -28,7 +29,10 @@ from igdtf.training.callbacks import (
 from igdtf.training.checkpoints import RunState, restore_latest
 from igdtf.training.history import HistoryFile
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
-from igdtf.training.run_dir import CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR
+from igdtf.training.init_from import student_model
+from igdtf.training.run_dir import (
+    CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR, has_checkpoint,
+)
 from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 from igdtf.training.stops import DivergenceStop, StopCheck
 from igdtf.write_errors import writing
@@ -118,7 +122,7 @@ def train_model(
     run.build(teacher, method_inputs)
     if is_chief(strategy):
         write_run_file(output_dir, identity, all_settings)
-        run.model_spec().save(os.path.join(output_dir, MODEL_SPEC_FILE))
+        run.spec.save(os.path.join(output_dir, MODEL_SPEC_FILE))
     return run.train()
 
 
@@ -154,6 +158,13 @@ def _remove_on_chief(path: str, strategy) -> None:
             os.remove(path)
 
 
+def _random_states(model: keras.Model) -> list:
+    """The states of the SeedGenerators of `model`'s layers (Keras Dropout, GaussianNoise, ...),
+    which Keras keeps outside the model's weights, so tf.train.Checkpoint(model) misses them."""
+    generators = [getattr(layer, "seed_generator", None) for layer in model._flatten_layers()]
+    return [generator.state for generator in generators if isinstance(generator, keras.random.SeedGenerator)]
+
+
 class _Run:
     """One training run: builds the trainer and checkpoint, restores, fits, saves."""
 
@@ -167,29 +178,36 @@ class _Run:
         self.files = worker_path(output_dir, strategy)  # where this worker writes (output_dir on the chief)
         self.state = RunState()
 
-    def model_spec(self) -> ModelSpec:
-        info = self.info
-        return ModelSpec(self.config.arch, info.image_shape, info.num_classes, info.mean, info.std,
-                         self.config.arch_options, info.name)
-
     def build(self, teacher, method_inputs: dict) -> None:
-        """Builds student, trainer (with `method_inputs` from prepare_method), checkpoint."""
+        """Builds student (and its spec), trainer (with `method_inputs` from prepare_method), checkpoint."""
         config = self.config
         policy = MIXED_FLOAT16 if config.mixed_precision else keras.config.dtype_policy().name
+        resuming = has_checkpoint(self.output_dir)
         with dtype_policy(policy), self.strategy.scope():
             keras.utils.set_random_seed(config.seed)
-            self.student = self.model_spec().build()
+            os.makedirs(self.files, exist_ok=True)
+            self.spec, self.student = checked(student_model, config, self.info, self.output_dir, self.files, resuming)
             self.trainer = build_trainer(config.method, self.student, teacher=teacher, options=config.method_options,
                                          **config.trainer_options(), **method_inputs)
+            if config.freeze_backbone_epochs:
+                head = checked(head_layer, self.student)
+                self.trainer.train_only(head.trainable_variables, self._freeze_steps(config.freeze_backbone_epochs))
             self.trainer.compile(optimizer=config.make_optimizer(), jit_compile=False)
             self.trainer.optimizer.build(self.student.trainable_variables)
         self.metric_variables = [v for metric in self.trainer.metrics for v in metric.variables]
+        randomness = _random_states(self.student)  # e.g. wide_resnet's dropout: an exact resume needs it
         self.checkpoint = tf.train.Checkpoint(student=self.student, optimizer=self.trainer.optimizer,
                                               state=self.state, metrics=self.metric_variables,
+                                              **({"random_states": randomness} if randomness else {}),
                                               **self.trainer.checkpoint_items())
-        os.makedirs(self.files, exist_ok=True)
         self.manager = tf.train.CheckpointManager(self.checkpoint, os.path.join(self.files, CHECKPOINTS_DIR),
                                                   max_to_keep=2)
+
+    def _freeze_steps(self, epochs: int) -> int:
+        """The optimizer steps of the first `epochs` epochs (ConfigError if epochs have no known length)."""
+        if not self.batches.steps_per_epoch:
+            raise ConfigError("freeze_backbone_epochs needs training data of known length.")
+        return epochs * self.batches.steps_per_epoch
 
     def train(self) -> keras.Model:
         latest = restore_latest(self.checkpoint, os.path.join(self.output_dir, CHECKPOINTS_DIR))

@@ -11,7 +11,10 @@ A run directory holds:
   history.csv    one row of metrics per epoch
   collapse.json  the collapse check of every epoch (collapse.py)
   model_spec.json  architecture, input shape, classes, normalisation, dataset (igdtf.models.ModelSpec),
-                 to rebuild the model around a checkpoint (igdtf.export)
+                 to rebuild the model around a checkpoint (igdtf.export); the modules a factory's
+                 model needs imported; for --init_from the source and a hash of its weights
+  initial.keras  with --init_from: the model training started from (its head replaced), so the
+                 run never needs the source file again (init_from.py)
   best.keras     with validation data: the student at its best validation metric
   best.json      (val_pgd_acc for adversarial methods, val_acc otherwise) and that epoch
   overfitting.json  catastrophic-overfitting events, if any (overfitting_guard.py)
@@ -50,6 +53,7 @@ CHECKPOINTS_DIR = "checkpoints"
 HISTORY_FILE = "history.csv"
 COLLAPSE_FILE = "collapse.json"
 MODEL_SPEC_FILE = "model_spec.json"
+INITIAL_MODEL_FILE = "initial.keras"
 BEST_MODEL_FILE = "best.keras"
 BEST_FILE = "best.json"
 OVERFITTING_FILE = "overfitting.json"
@@ -89,7 +93,7 @@ def load_classifier(path: str, best: bool = False) -> LoadedClassifier:
     if os.path.isfile(path):
         if not path.endswith(".keras"):
             raise FileNotFoundError(f"{path} is a file but not a .keras model; {EXPECTED}.")
-        return LoadedClassifier(load_keras_file(path), path, _recorded_dataset(os.path.dirname(path)))
+        return LoadedClassifier(_load_run_file(path), path, _recorded_dataset(os.path.dirname(path)))
     if not os.path.isdir(path):
         raise FileNotFoundError(f"{path} does not exist; {EXPECTED}.")
     if os.path.isfile(os.path.join(path, SAVED_MODEL_FILE)):
@@ -104,7 +108,7 @@ def _load_best(run_dir: str) -> LoadedClassifier:
               "again into a new --output_dir.")
     selected = read_json(os.path.join(run_dir, BEST_FILE), remedy)
     path = os.path.join(run_dir, BEST_MODEL_FILE)
-    return LoadedClassifier(load_keras_file(path, remedy), path, _recorded_dataset(run_dir), selected)
+    return LoadedClassifier(_load_run_file(path, remedy), path, _recorded_dataset(run_dir), selected)
 
 
 def _load_run(run_dir: str) -> LoadedClassifier:
@@ -113,7 +117,7 @@ def _load_run(run_dir: str) -> LoadedClassifier:
     checkpoint = tf.train.latest_checkpoint(os.path.join(run_dir, CHECKPOINTS_DIR))
     if os.path.isfile(final):
         try:
-            return LoadedClassifier(load_keras_file(final), final, _recorded_dataset(run_dir))
+            return LoadedClassifier(_load_run_file(final), final, _recorded_dataset(run_dir))
         except UnreadableFileError as error:
             if checkpoint is None:
                 raise
@@ -127,7 +131,7 @@ def _load_run(run_dir: str) -> LoadedClassifier:
                                 "architecture they belong to; resume the run with igdtf.training to "
                                 f"finish it (it writes {MODEL_FILE}) and use that.")
     spec = ModelSpec.load(spec_file)
-    model = spec.build()
+    model = spec.build(run_dir, initial_weights=False)
     # Training saves tf.train.Checkpoint(student=…, optimizer=…, state=…); read the student only.
     try:
         status = tf.train.Checkpoint(student=model).restore(checkpoint)
@@ -144,9 +148,46 @@ def is_run_directory(path: str) -> bool:
     return os.path.isdir(path) and (any(models) or os.path.isdir(os.path.join(path, CHECKPOINTS_DIR)))
 
 
-def _recorded_dataset(run_dir: str) -> str | None:
+def has_checkpoint(run_dir: str) -> bool:
+    """Whether run_dir/checkpoints names a checkpoint (the run has started)."""
+    return tf.train.latest_checkpoint(os.path.join(run_dir, CHECKPOINTS_DIR)) is not None
+
+
+def recorded_spec(run_dir: str) -> ModelSpec | None:
+    """The ModelSpec of run_dir/model_spec.json, or None if there is none."""
     spec_file = os.path.join(run_dir, MODEL_SPEC_FILE)
-    return ModelSpec.load(spec_file).dataset if os.path.isfile(spec_file) else None
+    return ModelSpec.load(spec_file) if os.path.isfile(spec_file) else None
+
+
+def started_from(run_dir: str) -> dict:
+    """{"started_from": the init record} of a run started from another model (--init_from: its
+    source, the file loaded, the SHA-256 of its weights, whether its head was replaced); else {}."""
+    spec = recorded_spec(run_dir)
+    return {"started_from": spec.init} if spec is not None and spec.init else {}
+
+
+def _recorded_dataset(run_dir: str) -> str | None:
+    spec = recorded_spec(run_dir)
+    return spec.dataset if spec is not None else None
+
+
+def _load_run_file(path: str, remedy: str = "") -> keras.Model:
+    """The .keras file at `path`, after importing the modules the model_spec.json beside it names
+    (a factory's custom layers); ValueError naming a module that cannot be imported."""
+    _import_recorded_modules(os.path.dirname(path), path)
+    return load_keras_file(path, remedy)
+
+
+def _import_recorded_modules(run_dir: str, what: str) -> ModelSpec | None:
+    """Imports the modules run_dir/model_spec.json names and returns that spec (None if none)."""
+    spec = recorded_spec(run_dir)
+    try:
+        if spec is not None:
+            spec.import_modules()
+    except ValueError as error:
+        raise ValueError(f"{what} needs the module(s) {', '.join(spec.modules())} its {MODEL_SPEC_FILE} names, but "
+                         f"{error}") from None
+    return spec
 
 
 def _load_saved_model(path: str) -> keras.Model:

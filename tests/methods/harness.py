@@ -59,14 +59,17 @@ def reported_metrics(trainer) -> set:
     return {"loss", "ce", *trainer.penalty_metrics, *trainer.regularizer_metrics(), "acc"}
 
 
-def check_method_trains(method, batch, tmp_path):
+def check_method_trains(method, batch, tmp_path, make_model=tiny_cnn, **options):
     """The harness: two steps move the student, leave the teacher frozen, report the declared
-    metrics (finite); evaluation reports loss, ce, acc; the student saves and reloads."""
+    metrics (finite); evaluation reports loss, ce, acc; the student saves and reloads.
+    `make_model(seed)`: the student (seed 0) and teacher (seed 1) architecture, for 8×8×3 images
+    and 3 classes; `options`: the method's option fields (e.g. pag_source)."""
     x, y = batch
-    student, teacher = tiny_cnn(0), tiny_cnn(1)
+    student, teacher = make_model(0), make_model(1)
     teacher_before = [w.copy() for w in teacher.get_weights()]
     student_before = [w.copy() for w in student.get_weights()]
-    trainer = harness_trainer(method, student, teacher, x, y, str(tmp_path), weight_decay=5e-4)
+    trainer = harness_trainer(method, student, teacher, x, y, str(tmp_path), weight_decay=5e-4,
+                               **options)
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
     history = trainer.fit(data, epochs=1, verbose=0).history
     assert set(history) == reported_metrics(trainer)

@@ -49,9 +49,10 @@ def test_saved_model_file_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    ({"arch": "vgg"}, "Unknown architecture 'vgg'. Allowed: mlp, resnet18, small_cnn"),
+    ({"arch": "vgg"}, "Unknown architecture 'vgg'. Allowed: mlp, preact_resnet18, resnet18, resnet50, small_cnn, wide_resnet, wrn28_10, wrn34_10"),
     ({"num_classes": 1}, "num_classes must be >= 2"),
     ({"std": [0.0, 1.0, 1.0]}, "std values must be > 0"),
+    ({"mean": (), "std": ()}, "small_cnn normalises its inputs with the data's per-channel mean and std: pass both"),
     ({"arch": "resnet18", "stem": "5x5"}, "Unknown ResNet stem '5x5'"),
 ])
 def test_bad_model_arguments_are_refused(kwargs, message):

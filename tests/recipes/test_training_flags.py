@@ -57,7 +57,7 @@ def test_a_deprecated_flag_name_still_works_and_cannot_be_combined_with_its_new_
 
 
 def test_synchronized_bn_needs_a_batchnorm_architecture():
-    with pytest.raises(ConfigError, match="--synchronized_bn applies to resnet18 .* --arch is small_cnn"):
+    with pytest.raises(ConfigError, match="--synchronized_bn applies to BatchNorm architectures .* --arch is small_cnn"):
         config_from_flags(_values(arch="small_cnn", synchronized_bn=True))
 
 
