@@ -32,24 +32,23 @@ from igdtf.data.specs import FORMS
 from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError
 from igdtf.evaluation import AttributionGini
-from igdtf.methods import load_teacher, teacher_requirement
-from igdtf.methods.teacher import check_teacher_shape
 from igdtf.models import ModelSpec
 from igdtf.recipes import training_flags
 from igdtf.recipes.final_report import ReportSettings, write_final_report
 from igdtf.recipes.method_flags import given_flags
 from igdtf.recipes.recipe_data import RecipeData, define_validation_flag, recipe_data
 from igdtf.recipes.recipe_seeds import define_seeds_flag, seed_runs, write_summary
+from igdtf.recipes.recipe_teacher import (
+    check_teacher_flags, recipe_teacher, standard_teacher_config, teacher_path, teacher_settings,
+)
 from igdtf.training import TensorBoardOptions, run_settings, train_model
 from igdtf.training.fitted_defaults import FITTED, fit_config, has_batchnorm
 from igdtf.training.run_dir import TEACHER_DIR
-from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs
+from igdtf.training.run_record import check_run_directory
 from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.recipes")
-
-TRAIN_TEACHER = "train"  # --teacher=train: train the standard teacher first
 
 # Loader options beyond manual_dir and data_dir, per dataset (None: the general entry, any spec).
 _EXTRA_DATA_FLAGS = {"cifar10": ("download",), "cifar100": ("download",), "stl10": ("download",),
@@ -131,28 +130,6 @@ def _data_options(dataset: str) -> dict:
     return dataset_options(dataset, FLAGS["dataset_option"].value if "dataset_option" in FLAGS else [], **values)
 
 
-def _check_teacher_flags(config) -> None:
-    """--teacher against the method: a path that exists, or "train" for a standard teacher
-    trained first (an explicit choice: nothing is trained that was not asked for)."""
-    needs = teacher_requirement(config.method, config.method_options)
-    if FLAGS.teacher and FLAGS.teacher != TRAIN_TEACHER and not os.path.exists(FLAGS.teacher):
-        raise ConfigError(f"--teacher={FLAGS.teacher} does not exist.")
-    if needs == "robust" and _teacher_path() is None:
-        raise ConfigError(f"--method={config.method} needs a robust --teacher (.keras or SavedModel); only standard "
-                          "teachers are trained here.")
-    if needs == "standard" and not FLAGS.teacher:
-        raise ConfigError(f"--method={config.method} distils a standard teacher: give --teacher=PATH (a trained "
-                          "standard model: .keras, SavedModel or run directory) or --teacher=train to train one "
-                          "first into OUTPUT_DIR/teacher (--teacher_epochs; default --epochs).")
-    if FLAGS.teacher_epochs is not None:
-        checked(check_positive_int, "teacher_epochs", FLAGS.teacher_epochs)
-
-
-def _teacher_path() -> str | None:
-    """The --teacher model's path (None when there is none, or with --teacher=train)."""
-    return None if FLAGS.teacher in (None, "", TRAIN_TEACHER) else FLAGS.teacher
-
-
 def run_recipe(dataset: str, fit_defaults: bool = False) -> None:
     """One run per seed of --seeds (or of --seed) of the recipe; `fit_defaults` (the general entry)
     fits the optimisation settings not given on the command line to the data and architecture."""
@@ -162,7 +139,7 @@ def run_recipe(dataset: str, fit_defaults: bool = False) -> None:
     choice = checked(parse_validation, FLAGS.validation)
     options = _data_options(dataset)
     info = checked(checked(dataset_info, dataset, **options).with_image_size, FLAGS.image_size)
-    _check_teacher_flags(config)
+    check_teacher_flags(config)
     output_dir = FLAGS.output_dir
     check_output_dir(output_dir)
     seeds = seed_runs(FLAGS, output_dir)
@@ -213,13 +190,13 @@ class _SeedRun:
 
 def _seed_run(config, info: DatasetInfo, data: RecipeData, run_dir: str) -> _SeedRun:
     """The run of one seed, its directories checked (ConfigError before any work)."""
-    teacher_config = _teacher_config(config, os.path.join(run_dir, TEACHER_DIR))
+    teacher_config = standard_teacher_config(config, os.path.join(run_dir, TEACHER_DIR))
     settings = _recorded_settings(info, teacher_config, data.record)
     check_run_directory(run_dir, config.identity(info), FLAGS.resume, run_settings(config, info, settings),
                         FLAGS.extend_epochs)
     if teacher_config is not None:
         check_run_directory(os.path.join(run_dir, TEACHER_DIR), teacher_config.identity(info), FLAGS.resume,
-                            run_settings(teacher_config, info, _teacher_settings(settings)))
+                            run_settings(teacher_config, info, teacher_settings(settings)))
     return _SeedRun(config, teacher_config, run_dir, settings)
 
 
@@ -238,13 +215,14 @@ def _train_and_report(dataset: str, run: _SeedRun, info: DatasetInfo, data: Reci
         hparams={**dataclasses.asdict(config), "dataset": info.name, "image_size": size, "strategy": FLAGS.strategy,
                  "replicas": strategy.num_replicas_in_sync},
     )
-    teacher = _teacher(run, info, train, validation, strategy, tensorboard)
+    teacher = recipe_teacher(config, run.teacher_config, run.run_dir, teacher_settings(run.settings), info, train,
+                             validation, strategy, tensorboard)
     train_model(config, info, train, run.run_dir, validation_data=validation, teacher=teacher,
                 strategy=strategy, resume=FLAGS.resume, tensorboard=tensorboard, settings=run.settings,
                 extend_epochs=FLAGS.extend_epochs)
     if is_chief(strategy):
         test = evaluation_pipeline(data.test, report_settings.batch_size)
-        write_final_report(dataset, config, info, run.run_dir, test, report_settings, _teacher_path(), **protocol)
+        write_final_report(dataset, config, info, run.run_dir, test, report_settings, teacher_path(), **protocol)
 
 
 def _probe(held_out: tf.data.Dataset, count: int):
@@ -252,17 +230,6 @@ def _probe(held_out: tf.data.Dataset, count: int):
         return None
     images, labels = next(iter(held_out.batch(count)))
     return images.numpy(), labels.numpy()
-
-
-def _teacher_config(config, teacher_dir: str):
-    """The standard teacher's TrainConfig with --teacher=train: the student's settings, method
-    standard, --teacher_epochs epochs (default: --epochs; with --extend_epochs, the epochs the
-    teacher in `teacher_dir` was trained for: only the student is extended); else None."""
-    if teacher_requirement(config.method, config.method_options) != "standard" or FLAGS.teacher != TRAIN_TEACHER:
-        return None
-    record = read_run_file(teacher_dir) if FLAGS.extend_epochs else None
-    epochs = FLAGS.teacher_epochs or (record and recorded_epochs(record)) or config.epochs
-    return dataclasses.replace(config, method="standard", method_options=None, eval_attack=None, epochs=epochs)
 
 
 def _recorded_settings(info: DatasetInfo, teacher_config, validation: dict) -> dict:
@@ -275,31 +242,7 @@ def _recorded_settings(info: DatasetInfo, teacher_config, validation: dict) -> d
         data["class_list"] = FLAGS.class_list
     if "dataset_option" in FLAGS:  # the general entry's --dataset_option values
         data["dataset_options"] = sorted(FLAGS.dataset_option)
-    teacher = _teacher_path()
+    teacher = teacher_path()
     if teacher_config is not None:
         teacher = f"standard, {teacher_config.epochs} epochs, in teacher/"
     return {"data": data, "validation": validation, "teacher": teacher}
-
-
-def _teacher_settings(settings: dict) -> dict:
-    """What the trained teacher's run.json records beside its config: the student's data and validation."""
-    return {"data": settings["data"], "validation": settings["validation"]}
-
-
-def _teacher(run: _SeedRun, info: DatasetInfo, train, validation, strategy, tensorboard):
-    """The frozen teacher of a distillation method: --teacher, or a standard model trained into
-    RUN_DIR/teacher with the run's teacher config (--teacher=train)."""
-    config = run.config
-    if teacher_requirement(config.method, config.method_options) is None:
-        return None
-    if run.teacher_config is None:
-        with strategy.scope():
-            teacher = load_teacher(_teacher_path())
-    else:
-        log.info("Training the standard teacher first (--teacher=train) into %s.", os.path.join(run.run_dir, TEACHER_DIR))
-        teacher = train_model(run.teacher_config, info, train, os.path.join(run.run_dir, TEACHER_DIR),
-                              validation_data=validation, strategy=strategy, name="teacher", resume=FLAGS.resume,
-                              tensorboard=tensorboard, settings=_teacher_settings(run.settings))
-    teacher.trainable = False
-    checked(check_teacher_shape, teacher, info.image_shape, info.num_classes)
-    return teacher
