@@ -33,10 +33,10 @@ from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError
 from igdtf.evaluation import AttributionGini
 from igdtf.models import ModelSpec
-from igdtf.recipes import training_flags
+from igdtf.recipes import recipe_data, recipe_seeds, training_flags
 from igdtf.recipes.final_report import ReportSettings, write_final_report
 from igdtf.recipes.method_flags import given_flags
-from igdtf.recipes.recipe_data import RecipeData, define_validation_flag, recipe_data
+from igdtf.recipes.recipe_data import RecipeData, define_validation_flag, load_recipe_data
 from igdtf.recipes.recipe_seeds import define_seeds_flag, seed_runs, write_summary
 from igdtf.recipes.recipe_teacher import (
     check_teacher_flags, recipe_teacher, standard_teacher_config, teacher_path, teacher_settings,
@@ -62,6 +62,8 @@ def define_flags(dataset: str | None, defaults: dict) -> None:
     training_flags.define_training_flags(defaults)
     define_validation_flag()
     define_seeds_flag()
+    flags.adopt_module_key_flags(recipe_data)  # recipes adopting this module's flags list them in --help
+    flags.adopt_module_key_flags(recipe_seeds)
     if dataset is None:
         for name in FITTED:  # igdtf.recipes.train fits these to the data (fitted_defaults.py)
             flags.FLAGS[name].help += (" igdtf.recipes.train: unless given, fitted to the data size and the "
@@ -150,7 +152,7 @@ def run_recipe(dataset: str, fit_defaults: bool = False) -> None:
     if FLAGS.prepare_only:
         log.info("%s: records ready (%d training examples).", dataset, int(examples.cardinality()))
         return
-    data = recipe_data(dataset, info, options, examples, choice, report_settings.examples)
+    data = load_recipe_data(dataset, info, options, examples, choice, report_settings.examples)
     protocol = {"validation": data.report_entry()}
     if fit_defaults:
         config, protocol["fitted_settings"] = _fitted(config, info, data)

@@ -48,7 +48,7 @@ class RecipeData:
         return {**self.record, "description": self.description}
 
 
-def recipe_data(dataset: str, info: DatasetInfo, options: dict, examples: tf.data.Dataset, choice,
+def load_recipe_data(dataset: str, info: DatasetInfo, options: dict, examples: tf.data.Dataset, choice,
                 eval_examples: int | None) -> RecipeData:
     """The data of one recipe run: `examples` are the stored training examples (info.loader("train")),
     `choice` the parsed --validation; --eval_examples limits the test split and a validation split

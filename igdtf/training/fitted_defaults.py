@@ -4,7 +4,8 @@ settings for (`python -m igdtf.recipes.train`): the ones not given on the comman
 The dataset recipes keep the IGD paper's ResNet-18 settings (SGD, lr 0.1, batch 128, weight decay
 5e-4, plateau patience 10). Those diverge on small data with small models: on 1 400 Fashion-MNIST
 images with small_cnn (no BatchNorm), 6 epochs of SGD at lr 0.1 left one seed of four at chance
-(val_ce up to 170) and the others at 36-62 % (tests/training/test_fitted_defaults.py reproduces it).
+(val_ce up to 170) and the others at 36-62 % validation accuracy (README, "Your own data");
+tests/recipes/test_real_data_defaults.py trains every seed of three with these settings.
 The rule (fitted_settings):
   batch_size        the largest power of two <= N / 20, within [16, 128] (and <= N): about 20 or
                     more steps per epoch on small data; 128 from N = 2 560 on
