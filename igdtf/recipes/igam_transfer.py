@@ -29,15 +29,18 @@ import os
 from absl import flags
 
 from igdtf.attacks import PGD
-from igdtf.cli import run
+from igdtf.cli import checked, run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import PGDAccuracy, build_report, compare_models
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.training import TrainConfig, train_model
+from igdtf.training.overrides import with_epsilon_warmup
 
 flags.DEFINE_string("output_dir", "runs/igam_transfer", "Where models and the report go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
+flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
+                   "first W epochs (default: the recipe's own: 3 for the PGDAT teacher).")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.igam_transfer")
 
@@ -113,6 +116,7 @@ def markdown(results: dict, cfg: IgamTransferConfig) -> str:
 def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
+    cfg = checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     out = FLAGS.output_dir
     info = dataset_info("shapes")
     train = training_pipeline(load_split("shapes", "train", num_samples=cfg.num_train), cfg.teacher.batch_size, seed=0)

@@ -59,3 +59,18 @@ def test_the_warm_up_rises_linearly_then_holds_and_resumes_where_it_was():
     Trainer.optimizer = keras.optimizers.SGD(0.1)
     Trainer.optimizer.iterations.assign(2)  # a run resumed at step 2
     assert rates(LearningRateWarmup(0.1, 4), 3) == [0.075, 0.1, 0.1]
+
+
+def test_the_epsilon_warm_up_flag_reaches_every_adversarial_config_of_a_recipe():
+    from igdtf.quickstart_config import config
+    from igdtf.training.overrides import with_epsilon_warmup
+
+    quick = config(smoke=True)
+    assert with_epsilon_warmup(quick, None) is quick
+    warmed = with_epsilon_warmup(quick, 2.0)
+    assert (warmed.pgdat.epsilon_warmup_epochs, warmed.igd.epsilon_warmup_epochs) == (2.0, 2.0)
+    assert warmed.standard == quick.standard and warmed.num_train == quick.num_train  # not adversarial: unchanged
+    models = with_epsilon_warmup({"a": quick.pgdat, "b": quick.standard}, 0.0)
+    assert (models["a"].epsilon_warmup_epochs, models["b"]) == (0.0, quick.standard)
+    with pytest.raises(ValueError, match="epsilon_warmup_epochs must be a number >= 0"):
+        with_epsilon_warmup(quick, -1.0)
