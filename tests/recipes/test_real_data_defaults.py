@@ -2,39 +2,25 @@
 1 400 Fashion-MNIST training images (as in the issue, where SGD at lr 0.1 left seeds at chance or
 NaN), `igdtf.recipes.train --method=standard` with only --arch and --epochs (plus flags that
 shrink the final evaluation only), then `igdtf.evaluate --seed_runs` over the seed runs.
-Skipped where the Fashion-MNIST idx files are not installed (Debian: dataset-fashion-mnist)."""
+Skipped where the Fashion-MNIST idx files are not installed (Debian: dataset-fashion-mnist).
+scripts/real_data_defaults.py runs the same on 500 test images and prints the table README quotes."""
 
-import gzip
 import json
 import os
 
-import numpy as np
 import pytest
 
+from scripts.real_data_defaults import FASHION, FILES, fashion_npz
 from tests.recipes.test_recipes import _run
 
-FASHION = "/usr/share/datasets/fashion-mnist"
-FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-         "t10k-labels-idx1-ubyte.gz")
 pytestmark = pytest.mark.skipif(not all(os.path.isfile(os.path.join(FASHION, f)) for f in FILES),
                                 reason=f"Fashion-MNIST idx files not in {FASHION} (apt-get install dataset-fashion-mnist)")
 EVALUATION_ONLY = ["--eval_examples=200", "--noeval_sanity_checks", "--eval_pgd_steps=2", "--ina_fractions=0.01",
                    "--probe_examples=4"]
 
 
-def _idx(name: str, count: int) -> np.ndarray:
-    """The first `count` items of an idx file (big-endian header: magic 2051 images, 2049 labels)."""
-    with gzip.open(os.path.join(FASHION, name)) as f:
-        data = f.read()
-    magic = int.from_bytes(data[:4], "big")
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range({2051: 3, 2049: 1}[magic])]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * len(dims)).reshape(dims)[:count]
-
-
 def test_standard_training_with_the_defaults_learns_on_every_seed_and_evaluate_aggregates_them(tmp_path):
-    data = tmp_path / "fashion.npz"
-    np.savez(data, x_train=_idx(FILES[0], 1_400), y_train=_idx(FILES[1], 1_400), x_test=_idx(FILES[2], 200),
-             y_test=_idx(FILES[3], 200))
+    data = fashion_npz(str(tmp_path / "fashion.npz"), train=1_400, test=200)
     out = tmp_path / "runs"
     done = _run("igdtf.recipes.train", f"--dataset=npz:{data}", "--method=standard", "--arch=small_cnn",
                 "--epochs=6", "--seeds=0,1,2", *EVALUATION_ONLY, f"--output_dir={out}")
