@@ -24,10 +24,10 @@ def define_validation_flag(default: str = holdout.HOLDOUT) -> None:
     flags.DEFINE_string(
         "validation", default, "Validation data (best checkpoint, plateau schedule, overfitting guard, TensorBoard "
         "probes): holdout (default: a fixed, class-stratified holdout of the training split, the same for every "
-        "--seed and excluded from training: 10 %% of N <= 10 000 training images, 1 000 up to 100 000, 10 000 "
-        "above), holdout:N images, holdout:0.1 or holdout:10%% of the training split, test (the papers' protocol: "
+        "--seed and excluded from training: 10 % of N <= 10 000 training images, 1 000 up to 100 000, 10 000 "
+        "above), holdout:N images, holdout:0.1 or holdout:10% of the training split, test (the papers' protocol: "
         "validate on the test split the report uses; the report says so) or a split name. The final report is "
-        "always on the test split.".replace("%%", "%"))
+        "always on the test split.")
 
 
 @dataclasses.dataclass(frozen=True)
