@@ -4,6 +4,7 @@ updates before the checkpoint that records them).
   PlateauSchedule, BestModel, RunCheckpoint  keep the RunState (checkpoints.py) and save
   TensorBoardLogger  TensorBoard logs and probes (tags: evaluation/tensorboard.py)
   ProgressLogger     log lines with steps/s and ETA
+  HistoryLogger      history.csv, epochs numbered from 1 like everything else
   CollapseDetector, OverfittingGuard  apply collapse.py's and overfitting_guard.py's rules
 """
 
@@ -248,3 +249,11 @@ class OverfittingGuard(keras.callbacks.Callback):
             self.trainer.stop_training = True
         elif self.rule.action == "pgd":
             fall_back_to_pgd(self.trainer)
+
+
+class HistoryLogger(keras.callbacks.CSVLogger):
+    """history.csv: Keras' CSVLogger with the epochs numbered from 1, as the log lines, best.json,
+    TensorBoard's epoch/* steps and the collapse and overfitting records number them."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch + 1, logs)

@@ -21,7 +21,8 @@ from igdtf.models import ModelSpec
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
 from igdtf.training.batches import TrainingBatches
 from igdtf.training.callbacks import (
-    BestModel, CollapseDetector, OverfittingGuard, PlateauSchedule, ProgressLogger, RunCheckpoint, TensorBoardLogger,
+    BestModel, CollapseDetector, HistoryLogger, OverfittingGuard, PlateauSchedule, ProgressLogger, RunCheckpoint,
+    TensorBoardLogger,
 )
 from igdtf.training.checkpoints import RunState, restore_latest
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
@@ -247,7 +248,7 @@ class _Run:
             callbacks.append(TensorBoardLogger(os.path.join(self.files, TENSORBOARD_DIR),
                                                {**options.hparams, "method": config.method}, options.every_steps, probes))
         return callbacks + [
-            keras.callbacks.CSVLogger(os.path.join(self.files, HISTORY_FILE), append=True),
+            HistoryLogger(os.path.join(self.files, HISTORY_FILE), append=True),
             ProgressLogger(self.name, config.epochs, self.batches.steps_per_epoch),
             CollapseDetector(self.files, self.name, self.info.num_classes, math.ceil(config.epsilon_warmup_epochs)),
             *self.extra_callbacks,
