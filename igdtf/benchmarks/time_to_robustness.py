@@ -26,9 +26,11 @@ from igdtf.benchmarks.wall_time import EpochClock, markdown_table, plot, read_ep
 from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError
+from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
 from igdtf.quickstart_config import EPSILON, config
 from igdtf.run_lock import hold_folder
 from igdtf.training import train_model
+from igdtf.training.overrides import with_epsilon_warmup
 from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.training.run_dir import HISTORY_FILE
 from igdtf.validation import check_choice, check_positive_int
@@ -36,13 +38,16 @@ from igdtf.validation import check_choice, check_positive_int
 flags.DEFINE_string("output_dir", "runs/time_to_robustness", "Where the runs, table and plot go.")
 flags.DEFINE_list("method", ["pgdat", "igd"], "Methods among pgdat, igd.")
 flags.DEFINE_list("train_attack", list(TRAIN_ATTACKS), f"Training attacks among {', '.join(TRAIN_ATTACKS)}.")
-flags.DEFINE_enum("attack_precision", "float32", list(ATTACK_PRECISIONS), "Compute precision of the training attacks.")
+flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute precision of the training attacks "
+                  "(auto: bfloat16 where the hardware has it natively, else float32; the resolved value is recorded).")
 flags.DEFINE_integer("epochs", None, "Epochs of every adversarial run (default: the quickstart's).")
 flags.DEFINE_integer("single_step_epochs", None, "Epochs of the fgsm_rs and n_fgsm runs (default: --epochs). A "
                      "single-step epoch costs about a third of a PGD-10 one: 3x --epochs gives them its wall time.")
 flags.DEFINE_integer("num_train", None, "Training images (default: the quickstart's).")
 flags.DEFINE_integer("num_validation", 250, "Held-out images of the per-epoch PGD-20 validation.")
 flags.DEFINE_bool("smoke", False, "Tiny data, models and epochs (seconds; numbers meaningless).")
+flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
+                   "first W epochs (default: the recipe's own: the quickstart's, 6 epochs).")
 FLAGS = flags.FLAGS
 
 METHODS = ("pgdat", "igd")
@@ -79,7 +84,9 @@ def main(argv):
         if FLAGS[name].value is not None:
             checked(check_positive_int, name, FLAGS[name].value)
     checked(check_positive_int, "num_validation", FLAGS.num_validation)
+    FLAGS.attack_precision = resolve_attack_precision(FLAGS.attack_precision)  # recorded and printed resolved
     cfg = config(FLAGS.smoke)
+    cfg = checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     if FLAGS.num_train is not None:
         cfg = dataclasses.replace(cfg, num_train=checked(check_positive_int, "num_train", FLAGS.num_train))
     out = FLAGS.output_dir

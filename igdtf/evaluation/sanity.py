@@ -9,7 +9,10 @@ Two parts:
                      pass/fail verdicts, written into the report and logged loudly on failure.
 
 The checks (after Carlini et al. 2019, "On evaluating adversarial robustness", and AutoAttack's
-own flags): ε = 0 gives the clean accuracy; accuracy never rises along the ε grid; black-box
+own flags): the attack run at ε = 0 (random start, one step, projection and clipping to the
+input range) gives the clean accuracy, which fails when the attack moves points it may not move
+(e.g. data outside the attack's input bounds, which clipping changes) or the model is not a
+function of its input; accuracy never rises along the ε grid; black-box
 Square breaks (almost) nothing the white-box attacks could not; an undefended model is near 0%
 under PGD-20 at 8/255; the model outputs logits; input gradients are not all zero; the model is
 deterministic; evaluation leaves BatchNorm statistics unchanged; AutoAttack ≤ PGD accuracy.
@@ -51,7 +54,7 @@ class RobustnessChecks:
     """Per-sample measurements for the sanity checks.
 
     Outputs: pgd_acc_at_eps@<ε> (correct under `attack` with ε and step scaled by each grid
-    factor), sanity@deterministic, sanity@logits, sanity@zero_gradient (input gradient of the
+    factor; at ε = 0 one step of it, which must change nothing), sanity@deterministic, sanity@logits, sanity@zero_gradient (input gradient of the
     CE loss entirely zero), sanity@zero_gradient_fraction (fraction of its elements that are
     zero), sanity@weights_unchanged (the same for every sample: a model-level fact).
     """
@@ -61,6 +64,7 @@ class RobustnessChecks:
         if 0.0 not in grid or any(g < 0 for g in grid) or list(grid) != sorted(grid):
             raise ValueError(f"grid must be increasing multiples of ε >= 0 that include 0, received {grid}.")
         self.attack, self.grid, self.seed = attack, grid, seed
+        self._zero_attack = dataclasses.replace(attack, steps=1)  # random start, one step, projection, clipping
 
     def _grid_key(self, factor: float) -> str:
         return f"{GRID_NAME}@{factor * self.attack.epsilon:.6g}"
@@ -85,8 +89,9 @@ class RobustnessChecks:
                 f"{_PREFIX}@zero_gradient": tf.reduce_all(zero > 0, axis=1),
                 f"{_PREFIX}@zero_gradient_fraction": tf.reduce_mean(zero, axis=1),
             }
-            for factor in self.grid:  # ε = 0 leaves x as it is: no attack to run
-                x_adv = x if factor == 0 else self.attack(model, x, y, batch_seed(self.seed, index), scale=factor)
+            for factor in self.grid:  # at ε = 0 one step of the attack's own path: it must leave x alone
+                attack = self._zero_attack if factor == 0 else self.attack
+                x_adv = attack(model, x, y, batch_seed(self.seed, index), scale=factor)
                 results[self._grid_key(factor)] = correct(model, x_adv, y)
             return results
 

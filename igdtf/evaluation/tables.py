@@ -115,6 +115,16 @@ def markdown_report(report: dict) -> str:
         lines.append(f"Dataset: {protocol['dataset']}" + (f", split {protocol['split']}" if protocol.get("split") else "") + ".")
     lines.append(f"{protocol['num_samples']} test samples; robustness errors on the "
                  f"{protocol['num_correct_by_all']} that every model classifies correctly.")
+    if protocol.get("validation"):
+        lines.append(f"Validation (best checkpoint, learning-rate schedule, overfitting guard): "
+                     f"{protocol['validation']['description']}.")
+    if protocol.get("fitted_settings"):
+        fitted = protocol["fitted_settings"]
+        lines.append(f"Settings fitted to {fitted['training_examples']} training images and an architecture "
+                     f"{'with' if fitted['architecture_has_batchnorm'] else 'without'} BatchNorm: "
+                     + (", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                                  for k, v in fitted["fitted"].items()) or "none")
+                     + f" (given: {', '.join(fitted['given']) or 'none'}).")
     if protocol["num_correct_by_all"] == 0:
         lines.append("**No sample is classified correctly by every model**, so robustness error rates "
                      "are not defined and show as n/a.")

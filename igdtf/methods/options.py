@@ -19,7 +19,7 @@ FLAG_TYPES = (float, int, str, bool)
 
 
 def option(default, help: str, check=None, choices: tuple | None = None, deprecated_names: tuple = (),
-           symbol: str | None = None):
+           symbol: str | None = None, auto=None):
     """A dataclass field of a MethodOptions class.
 
     Args:
@@ -30,9 +30,12 @@ def option(default, help: str, check=None, choices: tuple | None = None, depreca
       choices: the allowed values of a str setting (the flag becomes an enum).
       deprecated_names: earlier flag names, still accepted with a warning for one release.
       symbol: the paper's symbol (λ, β...), shown after the name in error messages.
+      auto: for a str setting with choices, fn() → one of them: the flag then also takes "auto",
+        its default, resolved by calling fn when the flags are read (the resolved value is what
+        the options, run.json and report.json hold).
     """
     metadata = {"help": help, "check": check, "choices": choices, "deprecated_names": tuple(deprecated_names),
-                "symbol": symbol}
+                "symbol": symbol, "auto": auto}
     return dataclasses.field(default=default, metadata=metadata)
 
 

@@ -1,6 +1,7 @@
 """PGD adversarial training (Madry et al. 2018) and its CutOut variant."""
 
 import dataclasses
+import functools
 
 import tensorflow as tf
 
@@ -9,6 +10,7 @@ from igdtf.data.augment import cutout
 from igdtf.methods.base import Trainer
 from igdtf.methods.gradalign import gradalign_cosine
 from igdtf.methods.options import MethodOptions, option
+from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
 from igdtf.seeding import fold_seed
 from igdtf.validation import check_non_negative, check_positive_int, check_unit_interval
 
@@ -23,7 +25,10 @@ class AdversarialOptions(MethodOptions):
         choices=TRAIN_ATTACKS)
     attack_precision: str = option(
         "float32", "Compute precision of the training attack's forward and backward passes; evaluation stays "
-        "float32.", choices=ATTACK_PRECISIONS)
+        "float32. auto (the default of the command-line entry points): bfloat16 where the training hardware "
+        "computes it natively (CPU avx512_bf16 or amx_bf16, GPUs of compute capability >= 8.0), else float32; "
+        "the resolved value is recorded.", choices=ATTACK_PRECISIONS,
+        auto=functools.partial(resolve_attack_precision, AUTO))
     gradalign_lambda: float = option(
         0.0, "GradAlign's lambda (Andriushchenko & Flammarion: 0.2 at eps 8/255); 0 = off.",
         check=check_non_negative, symbol="λ")

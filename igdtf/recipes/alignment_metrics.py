@@ -26,6 +26,7 @@ from absl import flags
 
 from igdtf.atomic import atomic_path
 from igdtf.attacks import PGD
+from igdtf import cli
 from igdtf.cli import check_output_dir, run
 from igdtf.data.registry import load_split
 from igdtf.errors import UnreadableFileError
@@ -39,10 +40,13 @@ from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, paper_table, spheres_batches
 from igdtf.run_lock import hold_folder
 from igdtf.training import TrainConfig, train_model
+from igdtf.training.overrides import with_epsilon_warmup
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics", "Where models and the report go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
 flags.DEFINE_bool("estimate_delta_x", True, "Also train a direct Δx generator and report ᾱ_Δx with its estimate.")
+flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
+                   "first W epochs (default: the recipe's own: 1 for PGDAT).")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.alignment_metrics")
 
@@ -135,6 +139,7 @@ def markdown(table: dict, pearson: dict, checked: dict, cosine: float | None, cf
 def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
+    cfg = cli.checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     out = FLAGS.output_dir
     check_output_dir(out)
     hold_folder(out)  # one run per folder

@@ -35,6 +35,7 @@ from absl import flags
 from igdtf.artefacts import load_keras_file
 from igdtf.atomic import save_model
 from igdtf.attacks import PGD
+from igdtf import cli
 from igdtf.cli import check_output_dir, run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
@@ -45,9 +46,12 @@ from igdtf.generative.conditional_gan import conditional_samples, train_conditio
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.run_lock import hold_folder
 from igdtf.training import TrainConfig, train_model
+from igdtf.training.overrides import with_epsilon_warmup
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics_shapes", "Where the generator, models and report go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
+flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
+                   "first W epochs (default: the recipe's own: 3 for PGDAT).")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.alignment_metrics_shapes")
 
@@ -158,6 +162,7 @@ def markdown(table: dict, projections: dict, samples_correct: float, checked: di
 def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
+    cfg = cli.checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     out = FLAGS.output_dir
     check_output_dir(out)
     hold_folder(out)  # one run per folder

@@ -11,7 +11,9 @@ Expected numbers: the IGD paper reports no CIFAR-10 table; published PGD-AT ResN
   range from the adversarial-training literature, e.g. Rice et al. 2020, for sanity checks).
   Expect IGD within 1-2 points of PGDAT's PGD accuracy and a lower Gini, as on CIFAR-100.
 Defaults: as cifar100 (ResNet-18 3x3 stem, SGD 0.1, wd 5e-4, plateau 10, 150 epochs, PGD-10
-  8/255, lambda=2, pad-4 crop + flip, best checkpoint by test PGD-10 accuracy).
+  8/255, lambda=2, pad-4 crop + flip); the best checkpoint by PGD-10 accuracy on 1 000 training
+  images held out for validation (--validation, Rice et al. 2020), reported on the 10 000 test
+  images; --seeds=0,1,2 for one run per seed and a summary.
 
 Data: cifar-10-binary.tar.gz (https://www.cs.toronto.edu/~kriz/) in --manual_dir, or
 --download on a machine with network.

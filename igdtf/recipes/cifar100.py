@@ -13,7 +13,9 @@ Expected numbers (IGD paper): on CIFAR-100 the inequality phenomenon is mild, Gi
   from the adversarial-training literature, for sanity checks only).
 Defaults: ResNet-18 (3x3 stem), SGD momentum 0.9, weight decay 5e-4, lr 0.1 x0.1 on a 10-epoch
   plateau of validation PGD-10 accuracy, 150 epochs, PGD-10 eps=8/255 step 2/255, lambda=2;
-  pad-4 random crop + flip; best checkpoint by test PGD-10 accuracy.
+  pad-4 random crop + flip; best checkpoint by PGD-10 accuracy on 1 000 training images held out
+  for validation (--validation; --validation=test is the paper's protocol), reported on the
+  10 000 test images.
 
 Data: cifar-100-binary.tar.gz (https://www.cs.toronto.edu/~kriz/) in --manual_dir, or
 --download on a machine with network.

@@ -1,57 +1,55 @@
 """The recipe every dataset shares: flags → data → teacher → training → evaluation → report →
 SavedModel. A dataset's recipe module only states its defaults and docstring.
 
-Run directory (--output_dir):
+Run directory (--output_dir; with --seeds one per seed, OUTPUT_DIR/seed_<s>/, plus
+OUTPUT_DIR/summary.json and summary.md over the seeds):
   run.json, checkpoints/, history.csv, best.keras, best.json, model.keras, tensorboard/
-                 the student's run (igdtf/training/)
-  teacher/       the standard teacher's run, when a distillation method trains its own
-  report.json, report.md, outcomes.npz
-                 the final evaluation of the best checkpoint (and of the teacher) on the
-                 held-out split: clean and PGD accuracy, Gini of saliency maps, inductive noise,
-                 the robustness sanity checks (--eval_sanity_checks) and, with --eval_autoattack,
-                 AutoAttack
+                 the student's run (igdtf/training/), validated on --validation (default: a
+                 holdout of the training split; recipe_data.py)
+  teacher/       the standard teacher's run, with --teacher=train
+  report.json, report.md, outcomes.npz, error_curves.png, attributions_saliency.png
+                 the final evaluation of the best checkpoint (and of the teacher) on the test
+                 split: clean and PGD accuracy, Gini of saliency maps, inductive noise, the
+                 robustness sanity checks (--eval_sanity_checks) and, with --eval_autoattack,
+                 AutoAttack; the figures (final_report.py)
   export/<method>/1/   the best checkpoint as a SavedModel for TF Serving
 """
 
-import contextlib
 import dataclasses
 import logging
 import os
 
-import keras
 import tensorflow as tf
 from absl import flags
 
-from igdtf.attacks import PGD, AutoAttack
+from igdtf.attacks import AutoAttack
+from igdtf.cli import check_output_dir, checked
+from igdtf.data.dataset_options import dataset_options
+from igdtf.data.holdout import parse_validation
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
-from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info, load_split
+from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info
 from igdtf.data.specs import FORMS
 from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError
-from igdtf.evaluation import (
-    AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks, add_robustness_checks,
-    build_report, compare_models, markdown_report, write_report,
+from igdtf.evaluation import AttributionGini
+from igdtf.recipes import recipe_data, recipe_seeds, training_flags
+from igdtf.recipes.final_report import ReportSettings, write_final_report
+from igdtf.recipes.method_flags import given_flags
+from igdtf.recipes.recipe_data import RecipeData, define_validation_flag, load_recipe_data
+from igdtf.recipes.recipe_seeds import define_seeds_flag, seed_runs, write_summary
+from igdtf.recipes.recipe_teacher import (
+    check_teacher_flags, recipe_teacher, standard_teacher_config, teacher_path, teacher_settings,
 )
-from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.methods import load_teacher, teacher_requirement
-from igdtf.methods.teacher import check_teacher_shape
-from igdtf.precision import float32_compute
-from igdtf.recipes import training_flags
-from igdtf.recipes.model_flags import teacher_model_settings
-from igdtf.data.dataset_options import dataset_options
-from igdtf.cli import check_output_dir, checked
 from igdtf.run_lock import hold_folder
 from igdtf.training import TensorBoardOptions, run_settings, train_model
-from igdtf.training.init_from import check_student
-from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import TEACHER_DIR, load_classifier, started_from
-from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs
+from igdtf.training.fitted_defaults import FITTED, fit_config, has_batchnorm
+from igdtf.training.init_from import check_student, untrained_student
+from igdtf.training.run_dir import TEACHER_DIR
+from igdtf.training.run_record import check_run_directory
 from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.recipes")
-
-SANITY_GRID = (0.0, 0.5, 1.0)  # multiples of the evaluation ε for the sanity checks' PGD runs
 
 # Loader options beyond manual_dir and data_dir, per dataset (None: the general entry, any spec).
 _EXTRA_DATA_FLAGS = {"cifar10": ("download",), "cifar100": ("download",), "stl10": ("download",),
@@ -63,7 +61,14 @@ def define_flags(dataset: str | None, defaults: dict) -> None:
     """Defines the shared training flags (with this dataset's `defaults`) and the data flags;
     dataset None (igdtf.recipes.train) adds --dataset=SPEC and --dataset_option."""
     training_flags.define_training_flags(defaults)
+    define_validation_flag()
+    define_seeds_flag()
+    flags.adopt_module_key_flags(recipe_data)  # recipes adopting this module's flags list them in --help
+    flags.adopt_module_key_flags(recipe_seeds)
     if dataset is None:
+        for name in FITTED:  # igdtf.recipes.train fits these to the data (fitted_defaults.py)
+            flags.FLAGS[name].help += (" igdtf.recipes.train: unless given, fitted to the data size and the "
+                                       "architecture (README, 'Your own data'); the flag's default is not used.")
         flags.DEFINE_string("dataset", None, f"Dataset spec: a built-in name ({', '.join(sorted(DATASETS))}), "
                             f"{FORMS} (README: Your own data).")
         flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE option of the dataset (Python literal values), "
@@ -96,24 +101,12 @@ def recipe_main(dataset: str | None):
 
     def main(argv):
         del argv
-        run_recipe(dataset or FLAGS.dataset)
+        run_recipe(dataset or FLAGS.dataset, fit_defaults=dataset is None)
 
     return main
 
 
-@dataclasses.dataclass(frozen=True)
-class _Evaluation:
-    """The settings of validation and the final report, checked before any work."""
-
-    batch_size: int
-    examples: int | None
-    attack: PGD
-    ina_fractions: tuple
-    sanity_checks: bool
-    autoattack: AutoAttack | None
-
-
-def _evaluation_settings(config) -> _Evaluation:
+def _report_settings(config) -> ReportSettings:
     examples = FLAGS.eval_examples
     if examples is not None:
         checked(check_positive_int, "eval_examples", examples)
@@ -122,6 +115,8 @@ def _evaluation_settings(config) -> _Evaluation:
     except ValueError as error:
         raise ConfigError(f"--ina_fractions: {error}") from None
     steps = checked(check_positive_int, "eval_pgd_steps", FLAGS.eval_pgd_steps)
+    step_size = config.attack.epsilon / 4 if FLAGS.eval_step_size is None else FLAGS.eval_step_size / 255
+    attack = checked(dataclasses.replace, config.attack, steps=steps, step_size=step_size)
     batch_size = checked(check_positive_int, "eval_batch_size", FLAGS.eval_batch_size)
     autoattack = None
     if FLAGS.eval_autoattack:
@@ -129,8 +124,7 @@ def _evaluation_settings(config) -> _Evaluation:
             raise ConfigError(f"--eval_autoattack needs --epsilon > 0, received {FLAGS.epsilon}.")
         autoattack = checked(AutoAttack, norm="linf", epsilon=config.attack.epsilon,
                              version=FLAGS.eval_autoattack_version)
-    return _Evaluation(batch_size, examples, dataclasses.replace(config.attack, steps=steps), fractions,
-                       FLAGS.eval_sanity_checks, autoattack)
+    return ReportSettings(batch_size, examples, attack, fractions, FLAGS.eval_sanity_checks, autoattack)
 
 
 def _data_options(dataset: str) -> dict:
@@ -139,63 +133,103 @@ def _data_options(dataset: str) -> dict:
     return dataset_options(dataset, FLAGS["dataset_option"].value if "dataset_option" in FLAGS else [], **values)
 
 
-def run_recipe(dataset: str) -> None:
+def run_recipe(dataset: str, fit_defaults: bool = False) -> None:
+    """One run per seed of --seeds (or of --seed) of the recipe; `fit_defaults` (the general entry)
+    fits the optimisation settings not given on the command line to the data and architecture."""
     strategy = checked(make_strategy, FLAGS.strategy)  # first: multi_worker must precede other TF ops
     config = training_flags.config_from_flags(FLAGS)
-    evaluation = _evaluation_settings(config)
+    report_settings = _report_settings(config)
+    choice = checked(parse_validation, FLAGS.validation)
     options = _data_options(dataset)
     info = checked(checked(dataset_info, dataset, **options).with_image_size, FLAGS.image_size)
-    if FLAGS.teacher and not os.path.exists(FLAGS.teacher):
-        raise ConfigError(f"--teacher={FLAGS.teacher} does not exist.")
-    if teacher_requirement(config.method, config.method_options) == "robust" and not FLAGS.teacher:
-        raise ConfigError(f"--method={config.method} needs a robust --teacher (.keras or SavedModel); only standard "
-                          "teachers are trained here.")
-    if FLAGS.teacher_epochs is not None:
-        checked(check_positive_int, "teacher_epochs", FLAGS.teacher_epochs)
+    check_teacher_flags(config)
     output_dir = FLAGS.output_dir
     check_output_dir(output_dir)
     hold_folder(output_dir, strategy=strategy)  # one run per folder: the chief holds it, workers check
-    teacher_config = _teacher_config(config, os.path.join(output_dir, TEACHER_DIR))
-    checked(check_student, config, info, output_dir)  # a model that cannot train on this data stops the run now
-    if teacher_config is not None:
-        checked(check_student, teacher_config, info, os.path.join(output_dir, TEACHER_DIR), "teacher_arch")
-    settings = _recorded_settings(dataset, info, teacher_config)
-    # Before any work: the directories must hold these runs with these settings (or nothing).
-    check_run_directory(output_dir, config.identity(info), FLAGS.resume, run_settings(config, info, settings),
-                        FLAGS.extend_epochs)
-    if teacher_config is not None:
-        check_run_directory(os.path.join(output_dir, TEACHER_DIR), teacher_config.identity(info), FLAGS.resume,
-                            run_settings(teacher_config, info, {"data": settings["data"]}))
+    seeds = seed_runs(FLAGS, output_dir)
     if FLAGS.deterministic:
         tf.config.experimental.enable_op_determinism()
     examples = info.loader("train", **options)  # builds the records if needed; fails fast on bad data
     info = info.with_recorded_class_names(**options)
-    held_out = load_split(dataset, info.evaluation_split, image_size=info.image_shape[0], **options)
     if FLAGS.prepare_only:
         log.info("%s: records ready (%d training examples).", dataset, int(examples.cardinality()))
         return
-    if evaluation.examples is not None:
-        held_out = held_out.take(evaluation.examples)
-    held_out_batches = evaluation_pipeline(held_out, evaluation.batch_size)
-    size = info.image_shape[0]
+    data = load_recipe_data(dataset, info, options, examples, choice, report_settings.examples)
+    protocol = {"validation": data.report_entry()}
+    if fit_defaults:
+        config, protocol["fitted_settings"] = _fitted(config, info, data)
+    # Before any training: every run directory must hold its run with these settings (or nothing).
+    runs = [_seed_run(dataclasses.replace(config, seed=seed), info, data, run_dir) for seed, run_dir in seeds]
+    for run in runs:
+        _train_and_report(dataset, run, info, data, report_settings, strategy, protocol)
+    if FLAGS.seeds is not None and is_chief(strategy):
+        path = write_summary(output_dir, [seed for seed, _ in seeds], f"{dataset}: {config.method} over seeds")
+        print(f"Summary over seeds: {path} (and summary.json); per seed: {output_dir}/seed_<s>/report.md\n"
+              f"Training curves and probes of every seed: tensorboard --logdir {output_dir}")
+
+
+def _fitted(config, info: DatasetInfo, data: RecipeData) -> tuple:
+    """(config, record): the optimisation settings not given on the command line fitted to the
+    number of training examples and to whether the architecture has BatchNorm (fitted_defaults.py)."""
+    num_examples = int(data.training.cardinality())
+    batchnorm = has_batchnorm(checked(untrained_student, config, info))
+    config, record = checked(fit_config, config, num_examples, batchnorm, given_flags(FLAGS))
+    log.info("Settings fitted to %d training images and %s (architecture %s BatchNorm): %s; given on the command "
+             "line: %s.", num_examples, config.arch, "with" if record["architecture_has_batchnorm"] else "without",
+             ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in record["fitted"].items()),
+             ", ".join(record["given"]) or "none")
+    return config, record
+
+
+@dataclasses.dataclass(frozen=True)
+class _SeedRun:
+    """One seed's run: its config, its teacher's (None unless --teacher=train), its directory
+    and the settings run.json records beside the config."""
+
+    config: object
+    teacher_config: object
+    run_dir: str
+    settings: dict
+
+
+def _seed_run(config, info: DatasetInfo, data: RecipeData, run_dir: str) -> _SeedRun:
+    """The run of one seed, its directories checked (ConfigError before any work)."""
+    teacher_config = standard_teacher_config(config, os.path.join(run_dir, TEACHER_DIR))
+    checked(check_student, config, info, run_dir)  # a model that cannot train on this data stops the run now
+    if teacher_config is not None:
+        checked(check_student, teacher_config, info, os.path.join(run_dir, TEACHER_DIR), "teacher_arch")
+    settings = _recorded_settings(info, teacher_config, data.record)
+    check_run_directory(run_dir, config.identity(info), FLAGS.resume, run_settings(config, info, settings),
+                        FLAGS.extend_epochs)
+    if teacher_config is not None:
+        check_run_directory(os.path.join(run_dir, TEACHER_DIR), teacher_config.identity(info), FLAGS.resume,
+                            run_settings(teacher_config, info, teacher_settings(settings)))
+    return _SeedRun(config, teacher_config, run_dir, settings)
+
+
+def _train_and_report(dataset: str, run: _SeedRun, info: DatasetInfo, data: RecipeData, report_settings,
+                      strategy, protocol: dict) -> None:
+    config, size = run.config, info.image_shape[0]
+    validation = evaluation_pipeline(data.validation, report_settings.batch_size)
     train = checked(
-        EpochBatches, examples, lambda image, seed: info.preprocess.train(image, seed, size), config.batch_size,
+        EpochBatches, data.training, lambda image, seed: info.preprocess.train(image, seed, size), config.batch_size,
         seed=config.seed, shuffle_buffer=FLAGS.shuffle_buffer or info.shuffle_buffer,
         deterministic=FLAGS.deterministic, cutout_size=FLAGS.pipeline_cutout,
     )
     tensorboard = TensorBoardOptions(
-        probe=_probe(held_out, FLAGS.probe_examples), evaluators=(AttributionGini(block=info.gini_block),),
+        probe=_probe(data.validation, FLAGS.probe_examples), evaluators=(AttributionGini(block=info.gini_block),),
         every_steps=FLAGS.tensorboard_every_steps,
         hparams={**dataclasses.asdict(config), "dataset": info.name, "image_size": size, "strategy": FLAGS.strategy,
                  "replicas": strategy.num_replicas_in_sync},
     )
-    teacher = _teacher(config, teacher_config, info, train, held_out_batches, strategy, tensorboard, output_dir,
-                       settings)
-    train_model(config, info, train, output_dir, validation_data=held_out_batches, teacher=teacher,
-                strategy=strategy, resume=FLAGS.resume, tensorboard=tensorboard, settings=settings,
+    teacher = recipe_teacher(config, run.teacher_config, run.run_dir, teacher_settings(run.settings), info, train,
+                             validation, strategy, tensorboard)
+    train_model(config, info, train, run.run_dir, validation_data=validation, teacher=teacher,
+                strategy=strategy, resume=FLAGS.resume, tensorboard=tensorboard, settings=run.settings,
                 extend_epochs=FLAGS.extend_epochs)
     if is_chief(strategy):
-        _report(dataset, config, info, output_dir, held_out_batches, evaluation)
+        test = evaluation_pipeline(data.test, report_settings.batch_size)
+        write_final_report(dataset, config, info, run.run_dir, test, report_settings, teacher_path(), **protocol)
 
 
 def _probe(held_out: tf.data.Dataset, count: int):
@@ -205,97 +239,17 @@ def _probe(held_out: tf.data.Dataset, count: int):
     return images.numpy(), labels.numpy()
 
 
-def _teacher_config(config, teacher_dir: str):
-    """The standard teacher's TrainConfig when the method needs a teacher and --teacher is not given:
-    the student's settings (and model, unless --teacher_arch), method standard, --teacher_epochs epochs
-    (default: --epochs; with --extend_epochs, the epochs the teacher in `teacher_dir` was trained
-    for: only the student is extended); else None."""
-    trained = teacher_requirement(config.method, config.method_options) is not None and not FLAGS.teacher
-    model = teacher_model_settings(FLAGS, trained) or {}  # --teacher_arch, else the student's model
-    if not trained:
-        return None
-    record = read_run_file(teacher_dir) if FLAGS.extend_epochs else None
-    epochs = FLAGS.teacher_epochs or (record and recorded_epochs(record)) or config.epochs
-    return dataclasses.replace(config, method="standard", method_options=None, eval_attack=None, epochs=epochs,
-                               **model)
-
-
-def _recorded_settings(dataset: str, info: DatasetInfo, teacher_config) -> dict:
+def _recorded_settings(info: DatasetInfo, teacher_config, validation: dict) -> dict:
     """The recipe's settings that change the training result besides the TrainConfig, for run.json:
-    data options (augmentation, shuffling, class list, validation examples) and the teacher."""
+    data options (augmentation, shuffling, class list, evaluation examples), the validation data
+    (which images are held out of training) and the teacher."""
     data = {"pipeline_cutout": FLAGS.pipeline_cutout, "shuffle_buffer": FLAGS.shuffle_buffer or info.shuffle_buffer,
             "validation_examples": FLAGS.eval_examples, "validation_batch_size": FLAGS.eval_batch_size}
     if "class_list" in FLAGS:  # the recipes whose data takes a class list (imagenet100, the general entry)
         data["class_list"] = FLAGS.class_list
     if "dataset_option" in FLAGS:  # the general entry's --dataset_option values
         data["dataset_options"] = sorted(FLAGS.dataset_option)
-    teacher = None
-    if FLAGS.teacher:
-        teacher = FLAGS.teacher
-    elif teacher_config is not None:
+    teacher = teacher_path()
+    if teacher_config is not None:
         teacher = f"standard, {teacher_config.epochs} epochs, in teacher/"
-    return {"data": data, "teacher": teacher}
-
-
-def _teacher(config, teacher_config, info: DatasetInfo, train, validation, strategy, tensorboard, output_dir,
-             settings: dict):
-    """The frozen teacher of a distillation method: --teacher, or a standard model trained into
-    OUTPUT_DIR/teacher with `teacher_config`."""
-    if teacher_requirement(config.method, config.method_options) is None:
-        return None
-    if FLAGS.teacher:
-        with strategy.scope():
-            teacher = load_teacher(FLAGS.teacher)
-    else:
-        teacher = train_model(teacher_config, info, train, os.path.join(output_dir, TEACHER_DIR),
-                              validation_data=validation, strategy=strategy, name="teacher",
-                              resume=FLAGS.resume, tensorboard=tensorboard, settings={"data": settings["data"]})
-    teacher.trainable = False
-    checked(check_teacher_shape, teacher, info.image_shape, info.num_classes)
-    return teacher
-
-
-def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
-    """The best checkpoint of a run (or its final model) outside any strategy, and what it is:
-    {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records,
-    "started_from": the init record of a run started from another model (--init_from)}.
-    UnreadableFileError naming a file that cannot be read (training.run_dir.load_classifier)."""
-    recorded = {"segments": (read_run_file(run_dir) or {}).get("segments", []), **started_from(run_dir)}
-    loaded = load_classifier(run_dir, best=True)
-    if loaded.best is not None:
-        return loaded.model, {"checkpoint": "best", **loaded.best, **recorded}
-    return loaded.model, {"checkpoint": "final", **recorded}
-
-
-def _report(dataset: str, config, info: DatasetInfo, output_dir: str, held_out, evaluation: _Evaluation) -> None:
-    """Evaluates the best checkpoint (and the teacher) on the held-out split with the
-    correct-by-all protocol; writes report.json/.md and outcomes.npz, and the SavedModel."""
-    student, selected = _load_for_evaluation(output_dir)
-    models, checkpoints = {config.method: student}, {config.method: selected}
-    if teacher_requirement(config.method, config.method_options) is not None:
-        if FLAGS.teacher:
-            models["teacher"], checkpoints["teacher"] = load_teacher(FLAGS.teacher), {"checkpoint": FLAGS.teacher}
-        else:
-            models["teacher"], checkpoints["teacher"] = _load_for_evaluation(os.path.join(output_dir, TEACHER_DIR))
-    evaluators = [PGDAccuracy(evaluation.attack, seed=config.seed), AttributionGini(block=info.gini_block),
-                  InductiveNoise(fractions=evaluation.ina_fractions, seed=config.seed)]
-    if evaluation.sanity_checks:
-        evaluators.append(RobustnessChecks(evaluation.attack, grid=SANITY_GRID, seed=config.seed))
-    if evaluation.autoattack is not None:
-        evaluators.append(AutoAttackAccuracy(evaluation.autoattack, seed=config.seed))
-    with contextlib.ExitStack() as stack:  # evaluate mixed-precision models in float32
-        for model in models.values():
-            stack.enter_context(float32_compute(model))
-        comparison = compare_models(models, held_out, evaluators)
-    report = build_report(comparison, evaluators, dataset=dataset, split=info.evaluation_split,
-                          image_size=info.image_shape[0], data=info.describe(), checkpoints=checkpoints,
-                          training=dataclasses.asdict(config),
-                          catastrophic_overfitting={config.method: read_overfitting(output_dir)})
-    if evaluation.sanity_checks:  # a standard student, and a teacher this run trained, are undefended
-        undefended = [name for name in models if name == "standard" or (name == "teacher" and not FLAGS.teacher)]
-        add_robustness_checks(report, undefended=undefended)  # logs every failed check loudly
-    write_report(report, comparison, output_dir)
-    print(markdown_report(report))
-    path = export_saved_model(student, os.path.join(output_dir, "export", config.method), overwrite=True,
-                              class_names=info.class_names, preprocessing=ImagePreprocessing.for_dataset(info))
-    print(f"Report: {os.path.join(output_dir, 'report.md')}\nSavedModel for TF Serving: {path}")
+    return {"data": data, "validation": validation, "teacher": teacher}

@@ -18,18 +18,24 @@ evaluate_delta_x.py (the Δx generator), evaluate_models.py (models against the 
 evaluate_report.py (report files and figures).
 """
 
+import dataclasses
+import logging
+
 from absl import flags
 
 from igdtf.cli import checked, run
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
+from igdtf.errors import ConfigError
 from igdtf.evaluation import compare_models
 from igdtf.evaluation.protocol import check_comparable
+from igdtf.evaluation.seed_summary import seed_run_dir
 from igdtf.recipes import evaluate_flags
 from igdtf.recipes.evaluate_delta_x import estimated_alignment
 from igdtf.recipes.evaluate_models import check_models_fit, fit_image_size, load_model_to_evaluate
 from igdtf.recipes.evaluate_plan import plan_at, plan_from_flags
 from igdtf.recipes.evaluate_report import write_evaluation_report
+from igdtf.recipes.recipe_seeds import write_summary
 from igdtf.run_lock import hold_folder
 
 flags.adopt_module_key_flags(evaluate_flags)  # list its flags in --help
@@ -40,8 +46,21 @@ def main(argv):
     del argv  # cli.run refuses positional arguments
     plan = plan_from_flags()  # everything is checked before the first model is loaded
     hold_folder(FLAGS.output_dir)  # refused while a run holds it (or a folder around it)
+    logging.info("PGD at ε = %g/255 (from %s).", plan.epsilon, plan.epsilon_source)
+    if plan.seed_models is None:
+        _evaluate(plan, FLAGS.output_dir)
+        return
+    for seed, paths in plan.seed_models.items():  # one comparison per seed, each its own report
+        logging.info("Seed %d: %s", seed, ", ".join(f"{name}={path}" for name, path in paths.items()))
+        _evaluate(dataclasses.replace(plan, model_paths=paths), seed_run_dir(FLAGS.output_dir, seed))
+    path = write_summary(FLAGS.output_dir, list(plan.seed_models), "Evaluation over seeds")
+    print(f"Summary over seeds: {path} (and summary.json); per seed: {FLAGS.output_dir}/seed_<s>/report.md")
+
+
+def _evaluate(plan, output_dir: str) -> None:
+    """Compares the plan's models (a run directory: its best.keras, else its final model) into output_dir."""
     samples = _samples(plan)  # fails fast
-    models = {name: checked(load_model_to_evaluate, name, path) for name, path in plan.model_paths.items()}
+    models = {name: _load(name, path) for name, path in plan.model_paths.items()}
     checked(check_comparable, models)
     sized = fit_image_size(models, plan.info)
     if sized is not plan.info:  # the settings and Δx generator of the models' size
@@ -51,11 +70,20 @@ def main(argv):
     if plan.max_samples:
         samples = samples.take(plan.max_samples)
     data = evaluation_pipeline(samples, FLAGS.batch_size)
-    evaluators = plan.evaluators
+    evaluators = list(plan.evaluators)  # one list per comparison (seeds)
     if plan.generator is not None:  # after the models fit: the projections take a while
         evaluators.append(estimated_alignment(plan.generator, plan.projection, data, plan.info))
     comparison = compare_models(models, data, evaluators, progress=FLAGS.progress)
-    write_evaluation_report(plan, evaluators, comparison, models, data)
+    write_evaluation_report(plan, evaluators, comparison, models, data, output_dir)
+
+
+def _load(name: str, path: str):
+    """The classifier --model NAME=PATH names (evaluate_models.load_model_to_evaluate); ConfigError
+    when it cannot be loaded."""
+    try:
+        return checked(load_model_to_evaluate, name, path)
+    except FileNotFoundError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _samples(plan):

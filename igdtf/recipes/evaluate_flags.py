@@ -16,7 +16,11 @@ data_flags.define_data_flags()
 flags.adopt_module_key_flags(data_flags)
 flags.DEFINE_multi_string("model", None, "NAME=PATH of a model to compare: a .keras file, a SavedModel "
                           "folder, or a run folder of igdtf.training (its best.keras, else its final model; the "
-                          "log says which); repeat for every model.")
+                          "log says which); with --seed_runs a folder of seed runs. Repeat for every model.")
+flags.DEFINE_bool("seed_runs", False, "Every --model PATH is a folder of seed runs, PATH/seed_<s>/ (a recipe's "
+                  "--seeds output): the models are compared once per seed (each run's best.keras, else its final "
+                  "model) into OUTPUT_DIR/seed_<s>/, then OUTPUT_DIR/summary.json and summary.md give every metric "
+                  "as mean ± std and min-max over the seeds. Every model needs the same seeds.")
 flags.DEFINE_string("dataset", None, f"Dataset spec: a built-in name ({', '.join(DATASETS)}), {FORMS} "
                     "(README: Your own data).")
 flags.DEFINE_integer("image_size", None, "Resize the images to this side with the dataset's evaluation "
@@ -35,8 +39,10 @@ flags.DEFINE_list("suite", list(DEFAULT_SUITES), f"Suites to run, comma-separate
 flags.DEFINE_list("attribution", [DEFAULT_ATTRIBUTION], "Attribution methods of the gini, ina and ioa "
                   f"suites and the figures: {', '.join(ATTRIBUTIONS)}.")
 flags.DEFINE_integer("seed", 0, "Seed of every random draw (PGD starts, noise, random baselines).")
-flags.DEFINE_float("epsilon", 8.0, "L-inf radius of the PGD evaluation, in 1/255 units.")
-flags.DEFINE_float("step_size", 2.0, "PGD step size, in 1/255 units.")
+flags.DEFINE_float("epsilon", None, "L-inf radius of the PGD evaluation, in 1/255 units (default: the ε the models "
+                   "were trained at, from the run.json beside each model; models trained at different ε are refused "
+                   "without this flag; 8 when no model records one).")
+flags.DEFINE_float("step_size", None, "PGD step size, in 1/255 units (default: ε / 4).")
 flags.DEFINE_integer("pgd_steps", 20, "PGD steps.")
 flags.DEFINE_integer("alignment_steps", 40, "alignment suite: PGD steps per ε of its L∞/L2 robustness curves "
                      "(ε50%); ᾱ_Δx is measured where the dataset has a closed-form Δx (spheres, squares) or "

@@ -19,18 +19,17 @@ from igdtf.evaluation.suites import ROBUSTNESS_SUITES, VECTOR_SUITES, check_suit
 from igdtf.generative import ConditionalGenerator, ProjectionSettings
 from igdtf.recipes.evaluate_delta_x import delta_x_generator_from_flags
 from igdtf.recipes.pixel_flags import pixel_distance
-from igdtf.training.run_dir import (
-    BEST_MODEL_FILE, CHECKPOINTS_DIR, MODEL_FILE, SAVED_MODEL_FILE, is_run_directory,
-)
+from igdtf.recipes.evaluate_runs import DEFAULT_EPSILON, evaluation_epsilon, seed_models
+from igdtf.training.run_dir import BEST_MODEL_FILE, CHECKPOINTS_DIR, MODEL_FILE, SAVED_MODEL_FILE, is_run_directory
 from igdtf.validation import check_choice
 
 FLAGS = flags.FLAGS
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 
-def parse_models(specs) -> dict[str, str]:
-    """{name: path} from NAME=PATH specs (PATH: a .keras file, a SavedModel or a run folder);
-    ConfigError on a malformed, duplicate or missing one."""
+def parse_models(specs, seed_runs: bool = False) -> dict[str, str]:
+    """{name: path} from NAME=PATH specs (PATH: a .keras file, a SavedModel or a run folder; with
+    `seed_runs`, folders of seed runs); ConfigError on a malformed, duplicate or missing one."""
     if not specs:
         raise ConfigError("Give at least one --model NAME=PATH.")
     models = {}
@@ -41,7 +40,10 @@ def parse_models(specs) -> dict[str, str]:
                               f"received {spec!r}.")
         if name in models:
             raise ConfigError(f"--model name {name!r} is given twice.")
-        if not (os.path.isfile(path) or os.path.isfile(os.path.join(path, SAVED_MODEL_FILE)) or is_run_directory(path)):
+        if seed_runs and not os.path.isdir(path):
+            raise ConfigError(f"--model {name}={path}: no such folder of seed runs (--seed_runs).")
+        if not seed_runs and not (os.path.isfile(path) or os.path.isfile(os.path.join(path, SAVED_MODEL_FILE))
+                                  or is_run_directory(path)):
             raise ConfigError(f"--model {name}={path}: no such .keras file, SavedModel folder or run folder of "
                               f"igdtf.training (one holding {MODEL_FILE}, {BEST_MODEL_FILE} or {CHECKPOINTS_DIR}/).")
         models[name] = path
@@ -60,8 +62,8 @@ def _numbers(name, values, kind):
         raise ConfigError(f"--{name} takes comma-separated numbers, received {','.join(values)!r}.") from None
 
 
-def settings_from_flags(info) -> SuiteSettings:
-    """The suites' settings described by the flags (ConfigError if invalid)."""
+def settings_from_flags(info, epsilon: float) -> SuiteSettings:
+    """The suites' settings described by the flags at `epsilon` (1/255 units; ConfigError if invalid)."""
     class_folders = None
     if FLAGS.corruption_class_folders:
         if not os.path.isfile(FLAGS.corruption_class_folders):
@@ -71,8 +73,9 @@ def settings_from_flags(info) -> SuiteSettings:
     overrides = dict(
         attributions=tuple(FLAGS.attribution), seed=FLAGS.seed,
         gini_channels=(FLAGS.gini_global_channels, FLAGS.gini_regional_channels),
-        pgd=checked(PGD, epsilon=pixel_distance("epsilon", FLAGS.epsilon),
-                    step_size=pixel_distance("step_size", FLAGS.step_size), steps=FLAGS.pgd_steps),
+        pgd=checked(PGD, epsilon=pixel_distance("epsilon", epsilon),
+                    step_size=epsilon / 4 / 255 if FLAGS.step_size is None else pixel_distance("step_size", FLAGS.step_size),
+                    steps=FLAGS.pgd_steps),
         ina_fractions=_numbers("ina_fractions", FLAGS.ina_fractions, float),
         rn_fractions=_numbers("rn_fractions", FLAGS.rn_fractions, float),
         ioa_centres=FLAGS.ioa_centres, corruptions=tuple(FLAGS.corruptions),
@@ -81,9 +84,10 @@ def settings_from_flags(info) -> SuiteSettings:
         alignment_steps=FLAGS.alignment_steps,
     )
     if "autoattack" in FLAGS.suite:
-        name = "epsilon" if FLAGS.autoattack_epsilon is None else "autoattack_epsilon"
+        name, radius = ("epsilon", epsilon) if FLAGS.autoattack_epsilon is None else \
+            ("autoattack_epsilon", FLAGS.autoattack_epsilon)
         overrides["autoattack"] = checked(AutoAttack, norm=FLAGS.autoattack_norm, version=FLAGS.autoattack_version,
-                                          epsilon=pixel_distance(name, FLAGS[name].value, zero_allowed=False))
+                                          epsilon=pixel_distance(name, radius, zero_allowed=False))
     if FLAGS.gini_block is not None:
         overrides["gini_block"] = FLAGS.gini_block
     if FLAGS.ioa_radius is not None:
@@ -94,7 +98,8 @@ def settings_from_flags(info) -> SuiteSettings:
 @dataclasses.dataclass(frozen=True)
 class Plan:
     """What one evaluation runs. generator/projection: the --delta_x_generator and its
-    ProjectionSettings, or None."""
+    ProjectionSettings, or None. epsilon: the PGD ε in 1/255 units, and where it comes from
+    (evaluate_runs.evaluation_epsilon). seed_models: with --seed_runs, {seed: {name: run dir}}."""
 
     info: DatasetInfo
     options: dict
@@ -106,23 +111,31 @@ class Plan:
     projection: ProjectionSettings | None
     model_paths: dict
     max_samples: int | None
+    epsilon: float = DEFAULT_EPSILON
+    epsilon_source: str = "default"
+    seed_models: dict | None = None
 
 
 def plan_from_flags() -> Plan:
     """The plan the flags describe, every setting checked (ConfigError naming the first bad one);
     also checks that --output_dir can be written."""
     options, info, suites, split = _dataset_from_flags()
-    settings = settings_from_flags(info)
     model_paths, max_samples = _run_options_from_flags(info, suites)
+    seeds = seed_models(model_paths) if FLAGS.seed_runs else None
+    runs = {f"{name} (seed {seed})": path for seed, paths in seeds.items() for name, path in paths.items()} \
+        if seeds else model_paths
+    epsilon, source = evaluation_epsilon(runs, FLAGS.epsilon)
+    settings = settings_from_flags(info, epsilon)
     evaluators, generator, projection = _evaluators(info, suites, settings)
     check_output_dir(FLAGS.output_dir, overwrite=FLAGS.overwrite)
-    return Plan(info, options, split, suites, settings, evaluators, generator, projection, model_paths, max_samples)
+    return Plan(info, options, split, suites, settings, evaluators, generator, projection, model_paths, max_samples,
+                epsilon, source, seeds)
 
 
 def plan_at(plan: Plan, info: DatasetInfo) -> Plan:
     """`plan` for `info` (the dataset at the models' image size): its settings, evaluators and
     Δx generator made anew."""
-    settings = settings_from_flags(info)
+    settings = settings_from_flags(info, plan.epsilon)
     evaluators, generator, projection = _evaluators(info, plan.suites, settings)
     return dataclasses.replace(plan, info=info, settings=settings, evaluators=evaluators, generator=generator,
                                projection=projection)
@@ -157,7 +170,7 @@ def _dataset_from_flags() -> tuple:
 
 def _run_options_from_flags(info, suites) -> tuple:
     """({model name: path}, the number of samples to evaluate or None), checked."""
-    model_paths = parse_models(FLAGS.model)
+    model_paths = parse_models(FLAGS.model, FLAGS.seed_runs)
     unknown = [name for name in FLAGS.undefended if name not in model_paths]
     if unknown:
         raise ConfigError(f"--undefended names {', '.join(unknown)}, not among the --model names "

@@ -53,6 +53,7 @@ from igdtf.recipes.igam_seeds import write_igam_summary
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.run_lock import hold_folder
 from igdtf.training import TrainConfig, train_model
+from igdtf.training.overrides import with_epsilon_warmup
 
 flags.DEFINE_string("output_dir", "runs/igam_transfer", "Where models and the report go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
@@ -61,6 +62,8 @@ flags.DEFINE_list("seeds", None, "Seeds, e.g. 0,1,2: one run of the three models
                                  "Default: seed 0, in OUTPUT_DIR itself.")
 flags.DEFINE_bool("deterministic", False, "Deterministic TensorFlow ops (tf.config.experimental."
                                           "enable_op_determinism): the same flags give the same numbers.")
+flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
+                   "first W epochs (default: the recipe's own: 6 for the PGDAT teacher).")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.igam_transfer")
 
@@ -191,7 +194,7 @@ def main(argv):
     hold_folder(FLAGS.output_dir)  # one run per folder
     if FLAGS.deterministic:
         tf.config.experimental.enable_op_determinism()
-    cfg = config(FLAGS.smoke)
+    cfg = checked(with_epsilon_warmup, config(FLAGS.smoke), FLAGS.epsilon_warmup_epochs)
     if seeds is None:
         run_seed(cfg, 0, FLAGS.output_dir, FLAGS.deterministic)
         return

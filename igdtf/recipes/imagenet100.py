@@ -7,7 +7,7 @@ Command:
 Hardware: GPUs; with several, MirroredStrategy is picked automatically (--batch_size is the
   global batch); several machines: --strategy=multi_worker with TF_CONFIG (igdtf/distribute.py).
 Expected time: the paper reports 18 min/epoch for IGD and 13 min/epoch for PGDAT on one A100;
-  150 epochs, plus a standard teacher first when --teacher is not given. Building the records
+  150 epochs, plus a standard teacher first with --teacher=train (igd.flags). Building the records
   once reads the 100 classes' tars (~14 GB of the 138 GB training archive; the others are
   skipped by seeking) and the 6.3 GB validation archive, and decodes every JPEG once to check
   it (not timed on the full data here; expect tens of minutes on a local disk).
@@ -17,7 +17,8 @@ Expected numbers (IGD paper, ResNet-18): Gini of saliency 0.544 standard, 0.933 
 Defaults: ResNet-18 (7x7 stem at 224 px), SGD momentum 0.9, weight decay 5e-4, lr 0.1 x0.1 when
   validation PGD-10 accuracy plateaus for 10 epochs, 150 epochs, PGD-10 eps=8/255 step 2/255,
   lambda=2; random-resized crop + flip; evaluation on the 5 000 validation images (resize 256,
-  centre crop 224); the best checkpoint by validation PGD-10 accuracy is reported and exported.
+  centre crop 224); the best checkpoint by PGD-10 accuracy on 10 000 training images held out for
+  validation (100 per class; --validation) is reported and exported.
 
 Data: ILSVRC2012_img_train.tar and ILSVRC2012_img_val.tar in --manual_dir; only the 100 classes
 of the CMC list (or --class_list) are written. Without them the recipe exits at once with code 2

@@ -15,6 +15,7 @@ from absl import flags
 from igdtf.errors import ConfigError
 from igdtf.methods import METHODS, method_class
 from igdtf.methods.options import field_type
+from igdtf.native_bfloat16 import AUTO
 
 log = logging.getLogger("igdtf.recipes")
 
@@ -48,9 +49,10 @@ def define_method_flags(defaults: dict) -> None:
     flags.DEFINE_enum("method", defaults.get("method", "igd"), sorted(METHODS), method_help())
     for name, (field, users) in option_fields().items():
         text = f"{', '.join(users)}: {field.metadata['help']}"
-        default = defaults.get(name, field.default)
+        auto = field.metadata.get("auto")
+        default = defaults.get(name, AUTO if auto else field.default)
         if field.metadata.get("choices"):
-            flags.DEFINE_enum(name, default, list(field.metadata["choices"]), text)
+            flags.DEFINE_enum(name, default, [*([AUTO] if auto else []), *field.metadata["choices"]], text)
         else:
             _DEFINE[field_type(field)](name, default, text)
         for old in field.metadata.get("deprecated_names", ()):
@@ -82,7 +84,16 @@ def method_options_from_flags(values, given: set | None = None):
                 log.warning("--%s is deprecated and will be removed in the next release; use --%s.", old, name)
                 given, value = given | {name}, getattr(values, old)
         if name in own:
-            settings[name] = value
+            settings[name] = _resolved(name, field, value)
         elif name in given:
             raise ConfigError(f"--{name} applies to {', '.join(users)}, not to --method={method}.")
     return options_class(**settings)
+
+
+def _resolved(name: str, field, value):
+    """`value`, or for "auto" of a setting that resolves it (option(auto=...)) the resolved value (logged)."""
+    if value != AUTO or not field.metadata.get("auto"):
+        return value
+    resolved = field.metadata["auto"]()
+    log.info("--%s=%s: %s on this hardware.", name, AUTO, resolved)
+    return resolved

@@ -35,6 +35,7 @@ from igdtf.native_bfloat16 import AUTO
 from igdtf.quickstart_config import EPSILON, config
 from igdtf.run_lock import hold_folder
 from igdtf.training import train_model
+from igdtf.training.overrides import with_epsilon_warmup
 from igdtf.training.overfitting_guard import read_overfitting
 
 flags.DEFINE_string("output_dir", "runs/quickstart", "Where models, report and export go.")
@@ -47,12 +48,15 @@ flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute
                   "attack; auto: bfloat16 where the training hardware has it natively (CPU avx512_bf16 or "
                   "amx_bf16, GPU compute capability >= 8.0), else float32. Evaluation stays float32.")
 flags.DEFINE_float("igd_lambda", None, "IGD's lambda (default: the quickstart's, see config()).")
+flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
+                   "first W epochs (default: the recipe's own: 6 epochs of 10).")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.quickstart")
 
 def main(argv):
     del argv
     cfg = checked(config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda)
+    cfg = checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     out = FLAGS.output_dir
     check_output_dir(out)
     hold_folder(out)  # one run per folder

@@ -33,7 +33,7 @@ import keras
 from absl import flags
 
 from igdtf.attacks import PGD
-from igdtf.cli import check_output_dir, run
+from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
 from igdtf.data.spheres import fresh_spheres_batches
@@ -43,12 +43,15 @@ from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, RHO_OVER_ALPHA, paper_table, spheres_batches
 from igdtf.run_lock import hold_folder
 from igdtf.training import TrainConfig, train_model
+from igdtf.training.overrides import with_epsilon_warmup
 from igdtf.training.run_dir import load_classifier
 
 flags.DEFINE_string("output_dir", "runs/spheres_alignment", "Where models and the report go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
 flags.DEFINE_bool("paper_scale", False, "The paper's own configuration (appendix, Table S1): 500→1000→1000→1 MLP, "
                                         "80 epochs of 10 million fresh samples, PGD-40; GPU-scale (see module doc).")
+flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
+                   "first W epochs (default: the recipe's own: none, as the paper).")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.spheres_alignment")
 
@@ -140,6 +143,7 @@ def _train_and_load(name: str, train_config: TrainConfig, info, train, out: str,
 def main(argv):
     del argv
     cfg = paper_config(FLAGS.smoke) if FLAGS.paper_scale else config(FLAGS.smoke)
+    cfg = checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     out = FLAGS.output_dir
     check_output_dir(out)
     hold_folder(out)  # one run per folder

@@ -11,8 +11,9 @@ Expected numbers: the IGD paper reports no STL-10 table; with only 5 000 labelle
   PGD-AT ResNet-18 reaches far lower accuracy than on CIFAR-10 (roughly 50-65 % clean and
   30-40 % PGD in the literature; approximate, for sanity checks only).
 Defaults: ResNet-18 (3x3 stem), SGD 0.1, wd 5e-4, plateau 10, 150 epochs, PGD-10 8/255,
-  lambda=2, pad-12 random crop + flip; evaluation on the 8 000 test images; regional Gini over
-  12x12 blocks.
+  lambda=2, pad-12 random crop + flip; best checkpoint by PGD-10 accuracy on 500 training images
+  held out for validation (--validation), evaluation on the 8 000 test images; regional Gini
+  over 12x12 blocks.
 
 Data: stl10_binary.tar.gz (http://ai.stanford.edu/~acoates/stl10/) in --manual_dir, or
 --download on a machine with network.

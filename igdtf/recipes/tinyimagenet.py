@@ -11,7 +11,8 @@ Expected numbers: the IGD paper reports no TinyImageNet table; published PGD-AT 
   sanity checks only). The inequality phenomenon grows with resolution (IGD paper), so expect
   a Gini gap between PGDAT and IGD between CIFAR's and ImageNet-100's.
 Defaults: ResNet-18 (3x3 stem), SGD 0.1, wd 5e-4, plateau 10, 150 epochs, PGD-10 8/255,
-  lambda=2, pad-4 random crop + flip; evaluation on the 10 000 labelled validation images;
+  lambda=2, pad-4 random crop + flip; best checkpoint by PGD-10 accuracy on 1 000 training images
+  held out for validation (--validation), evaluation on the 10 000 labelled validation images;
   regional Gini over 8x8 blocks.
 
 Data: tiny-imagenet-200.zip (http://cs231n.stanford.edu/tiny-imagenet-200.zip) in --manual_dir.

@@ -43,6 +43,8 @@ def _define_optimisation_flags(defaults: dict) -> None:
     flags.DEFINE_integer("plateau_patience", defaults.get("plateau_patience", 10),
                          "Epochs without improvement of the validation metric (PGD accuracy for "
                          "adversarial methods, clean accuracy otherwise) before lr *= 0.1.")
+    flags.DEFINE_float("lr_warmup_epochs", defaults.get("lr_warmup_epochs", 0.0), "Grow the learning rate "
+                       "linearly from lr/W to lr over the first W epochs (fractions allowed; 0: none).")
     flags.DEFINE_integer("seed", 0, "Seed of weights, data order and every random draw.")
 
 
@@ -50,6 +52,9 @@ def _define_attack_flags(defaults: dict) -> None:
     flags.DEFINE_float("epsilon", defaults.get("epsilon", 8.0), "L-inf radius of PGD, in 1/255 units.")
     flags.DEFINE_float("step_size", defaults.get("step_size", 2.0), "PGD step size, in 1/255 units.")
     flags.DEFINE_integer("pgd_steps", defaults.get("pgd_steps", 10), "PGD steps in training and validation.")
+    flags.DEFINE_float("epsilon_warmup_epochs", defaults.get("epsilon_warmup_epochs", 0.0), "Grow the training "
+                       "attack's ε (and step) linearly over the first W epochs (adversarial methods; 0: none, the "
+                       "papers' setting; small models without BatchNorm may need it, see the quickstart).")
     flags.DEFINE_enum("overfitting_action", "log", OVERFITTING_ACTIONS, "What the catastrophic-overfitting guard "
                       "does when validation PGD accuracy drops by > 0.2 while training accuracy rises: log (and "
                       "record in overfitting.json and the report), stop training, or fall back to pgd.")
@@ -58,11 +63,12 @@ def _define_attack_flags(defaults: dict) -> None:
 def _define_teacher_flags() -> None:
     standard = [name for name, cls in sorted(METHODS.items()) if cls.teacher_kind == "standard"]
     robust = [name for name, cls in sorted(METHODS.items()) if cls.teacher_kind == "robust"]
-    flags.DEFINE_string("teacher", None, f"Frozen teacher (.keras or SavedModel): a standard model for "
-                        f"{', '.join(standard)} (default: train one first into OUTPUT_DIR/teacher); a robust model "
+    flags.DEFINE_string("teacher", None, f"Frozen teacher (.keras, SavedModel or run directory): a standard model for "
+                        f"{', '.join(standard)} (required: a path, or 'train' to train one first into "
+                        "OUTPUT_DIR/teacher with the student's settings); a robust model "
                         f"(required) for {', '.join(robust)} (igam: any task and resolution; .keras) and for the "
                         "options that ask for one (--pag_source=rigd).")
-    flags.DEFINE_integer("teacher_epochs", None, "Epochs of that standard teacher (default: --epochs).")
+    flags.DEFINE_integer("teacher_epochs", None, "Epochs of the standard teacher of --teacher=train (default: --epochs).")
 
 
 def _define_scale_flags() -> None:
@@ -89,6 +95,9 @@ def _define_evaluation_flags() -> None:
     flags.DEFINE_integer("eval_examples", None, "Evaluate on the first N held-out examples (default: all).")
     flags.DEFINE_integer("eval_batch_size", 250, "Batch size of validation and evaluation.")
     flags.DEFINE_integer("eval_pgd_steps", 20, "PGD steps of the final report's adversarial accuracy.")
+    flags.DEFINE_float("eval_step_size", None, "PGD step size of the final report, in 1/255 units (default: "
+                       "--epsilon / 4, i.e. 2 at ε = 8). --pgd_steps and --step_size set the training attack "
+                       "and validation.")
     flags.DEFINE_bool("eval_sanity_checks", True, "Run the robustness sanity checks in the final report (PGD "
                       "on an ε grid, logits, determinism, zero input gradients, BatchNorm statistics).")
     flags.DEFINE_bool("eval_autoattack", False, "Also report AutoAttack (L∞ at --epsilon) in the final report: "
@@ -113,7 +122,8 @@ def config_from_flags(values, given: set | None = None) -> TrainConfig:
         method=values.method, epochs=values.epochs,
         batch_size=values.batch_size, optimizer=values.optimizer, learning_rate=values.learning_rate,
         momentum=values.momentum, weight_decay=values.weight_decay,
-        plateau_patience=values.plateau_patience, attack=attack,
+        plateau_patience=values.plateau_patience, lr_warmup_epochs=values.lr_warmup_epochs, attack=attack,
+        epsilon_warmup_epochs=values.epsilon_warmup_epochs,
         eval_attack=attack if method_class(values.method).adversarial else None,
         checkpoint_every_steps=values.checkpoint_every_steps, mixed_precision=values.mixed_precision,
         overfitting_action=values.overfitting_action, method_options=options, seed=values.seed,

@@ -4,6 +4,7 @@ updates before the checkpoint that records them).
   PlateauSchedule, BestModel, RunCheckpoint  keep the RunState (checkpoints.py) and save
   TensorBoardLogger  TensorBoard logs and probes (tags: evaluation/tensorboard.py)
   ProgressLogger     log lines with steps/s and ETA
+  (history.csv: history.py's HistoryFile, epochs numbered from 1 like everything else)
   CollapseDetector, OverfittingGuard  apply collapse.py's and overfitting_guard.py's rules
 """
 
@@ -297,3 +298,4 @@ class OverfittingGuard(keras.callbacks.Callback):
             self.trainer.stop_training = True
         elif self.rule.action == "pgd":
             fall_back_to_pgd(self.trainer)
+

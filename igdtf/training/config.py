@@ -22,7 +22,8 @@ class TrainConfig:
 
     learning_rate is the initial rate; with plateau_patience set, it is multiplied by 0.1
     whenever the monitored validation metric (pgd_acc for adversarial methods, acc otherwise)
-    has not improved for that many epochs. batch_size is the global batch (distribute.py).
+    has not improved for that many epochs; lr_warmup_epochs grows it linearly from lr/W to lr over
+    the first W epochs (lr_warmup.py). batch_size is the global batch (distribute.py).
     checkpoint_every_steps adds checkpoints within epochs. mixed_precision builds the student
     under Keras' mixed_float16 policy (attacks and input-gradient terms stay float32).
     attack is the PGD of adversarial training (ε, steps, step size); epsilon_warmup_epochs
@@ -54,6 +55,7 @@ class TrainConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     plateau_patience: int | None = None
+    lr_warmup_epochs: float = 0.0
     attack: PGD = PGD()
     eval_attack: PGD | None = None
     epsilon_warmup_epochs: float = 0.0
@@ -87,6 +89,7 @@ class TrainConfig:
         if self.checkpoint_every_steps is not None:
             check_positive_int("checkpoint_every_steps", self.checkpoint_every_steps)
         check_non_negative("epsilon_warmup_epochs", self.epsilon_warmup_epochs)
+        check_non_negative("lr_warmup_epochs", self.lr_warmup_epochs)
         check_choice("overfitting action", self.overfitting_action, OVERFITTING_ACTIONS)
         options, options_class = self.method_options, method_class(self.method).options_class
         if options is None or isinstance(options, dict):

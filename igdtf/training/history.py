@@ -3,8 +3,9 @@
 The file is rewritten whole and atomically after every epoch (it is small: one row per epoch),
 from the rows of the epochs before the one training resumes at plus the new ones. So a run
 resumed after a kill, a stop signal or a full disk never repeats a row, even when the row of an
-epoch was written but its checkpoint was not. Columns: "epoch" (0-based, as Keras' CSVLogger
-wrote it) and the logged metrics, sorted.
+epoch was written but its checkpoint was not. Columns: "epoch" (numbered from 1, as the log
+lines, best.json, TensorBoard's epoch/* steps and the collapse and overfitting records number
+them) and the logged metrics, sorted.
 """
 
 import csv
@@ -20,18 +21,18 @@ from igdtf.atomic import write_text
 log = logging.getLogger("igdtf.training")
 
 
-def read_history(path: str, before_epoch: int) -> list[dict]:
-    """The rows of history.csv at `path` for epochs < `before_epoch` ([] if there is no such file;
-    a warning if it cannot be read)."""
+def read_history(path: str, kept_epochs: int) -> list[dict]:
+    """The rows of history.csv at `path` for epochs 1 to `kept_epochs` ([] if there is no such
+    file; a warning if it cannot be read)."""
     try:
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
-        return [row for row in rows if int(row["epoch"]) < before_epoch]
+        return [row for row in rows if int(row["epoch"]) <= kept_epochs]
     except FileNotFoundError:
         return []
     except (OSError, ValueError, KeyError, TypeError, csv.Error) as error:
         log.warning("%s cannot be read (%s); it is written anew from epoch %d.", path, error_summary(error),
-                    before_epoch + 1)
+                    kept_epochs + 1)
         return []
 
 
@@ -51,9 +52,10 @@ class HistoryFile(keras.callbacks.Callback):
     def __init__(self, path: str, first_epoch: int):
         super().__init__()
         self.path = path
-        self.rows = read_history(path, first_epoch)
+        self.rows = read_history(path, first_epoch)  # the epochs before it, numbered 1 to first_epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        row = {"epoch": epoch, **{key: float(np.mean(value)) for key, value in (logs or {}).items()}}
-        self.rows = [r for r in self.rows if int(r["epoch"]) < epoch] + [row]
+        number = epoch + 1  # Keras' 0-based epoch, numbered from 1
+        row = {"epoch": number, **{key: float(np.mean(value)) for key, value in (logs or {}).items()}}
+        self.rows = [r for r in self.rows if int(r["epoch"]) < number] + [row]
         write_text(self.path, history_text(self.rows))

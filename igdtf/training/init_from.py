@@ -122,6 +122,15 @@ def check_student(config: TrainConfig, info: DatasetInfo, output_dir: str, flag:
                          else f"--{flag}={config.arch}: {message}") from None
 
 
+def untrained_student(config: TrainConfig, info: DatasetInfo) -> keras.Model:
+    """The student of `config` before training, outside any strategy: the init_from model (head
+    replaced if asked), or the architecture without pretrained weights (nothing is loaded or
+    downloaded); ValueError as check_student."""
+    if config.init_from is not None:
+        return _initial_model(config, info)[0]
+    return _arch_spec(config, info).build(initial_weights=False)
+
+
 def _arch_spec(config: TrainConfig, info: DatasetInfo, init: dict | None = None) -> ModelSpec:
     """The ModelSpec of the student of `config` on the data of `info`; with `init` (the init record),
     of a student started from config.init_from."""

@@ -30,6 +30,7 @@ from igdtf.training.checkpoints import RunState, restore_latest
 from igdtf.training.history import HistoryFile
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
 from igdtf.training.init_from import student_model
+from igdtf.training.lr_warmup import LearningRateWarmup, warmup_steps
 from igdtf.training.run_dir import (
     CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR, has_checkpoint,
 )
@@ -115,8 +116,9 @@ def train_model(
         raise ConfigError("A plateau schedule (plateau_patience) needs validation data.")
     check_attack_bounds(config, info)
     batches = TrainingBatches(train_data, strategy)
-    if config.checkpoint_every_steps and not batches.steps_per_epoch:
-        raise ConfigError("checkpoint_every_steps needs training data of known length.")
+    for setting in ("checkpoint_every_steps", "lr_warmup_epochs"):
+        if getattr(config, setting) and not batches.steps_per_epoch:
+            raise ConfigError(f"{setting} needs training data of known length.")
     teacher, method_inputs = prepare_method(config, info, batches, output_dir, teacher, strategy)
     run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard, callbacks)
     run.build(teacher, method_inputs)
@@ -261,6 +263,9 @@ class _Run:
         best-model updates before the checkpoint that records them, the divergence check before
         any checkpoint (`first_epoch`: the 0-based epoch training starts or resumes at)."""
         config, callbacks = self.config, []
+        if config.lr_warmup_epochs:
+            steps = warmup_steps(config.lr_warmup_epochs, self.batches.steps_per_epoch)
+            callbacks.append(LearningRateWarmup(config.learning_rate, steps))
         if config.plateau_patience is not None:
             callbacks.append(PlateauSchedule(self.state, config.monitor, config.plateau_patience))
         if self.validation_data is not None:

@@ -8,7 +8,7 @@ A run directory holds:
                  checkpoint_every_steps, within epochs: weights, optimizer slots, learning rate,
                  loss scale, step counter, partial-epoch metric sums and the RunState (data
                  position, reduce-on-plateau state, best value; see checkpoints.py)
-  history.csv    one row of metrics per epoch
+  history.csv    one row of metrics per epoch (epochs numbered from 1)
   collapse.json  the collapse check of every epoch (collapse.py)
   model_spec.json  architecture, input shape, classes, normalisation, dataset (igdtf.models.ModelSpec),
                  to rebuild the model around a checkpoint (igdtf.export); the modules a factory's

@@ -70,11 +70,25 @@ def test_sound_model_passes_every_check():
 
 
 def test_pgd_at_zero_epsilon_leaves_the_inputs_as_they_are():
-    """RobustnessChecks measures its ε = 0 grid point without attacking, which relies on this."""
     model = linear_model()
     x, y = data(model, n=8)
     x_adv = PGD20(model, tf.constant(x), tf.constant(y), tf.constant([1, 2], tf.int64), scale=0.0)
     np.testing.assert_array_equal(x_adv.numpy(), x)
+
+
+def test_eps0_check_fails_when_the_attack_moves_points_it_may_not():
+    """Images outside the attack's [0, 1] range (e.g. data scaled wrongly): clipping alone changes
+    them, so the attack at ε = 0 changes predictions and the check must fail; on in-range images
+    of the same model it passes."""
+    model = linear_model()
+    checks = RobustnessChecks(PGD20, grid=(0, 1))
+    verdicts = {}
+    for name, (low, high) in {"in_range": (0.0, 1.0), "out_of_range": (-1.0, 2.0)}.items():
+        x, y = data(model, n=48, low=low, high=high)  # clean accuracy 100 %: labelled by the model
+        outcomes = checks.run(model, _dataset(x, y))
+        summary = {"clean_acc": 1.0, "pgd_acc_at_eps": {"0": float(outcomes["pgd_acc_at_eps@0"].values.mean())}}
+        verdicts[name] = _verdicts(judge(summary))["eps0_gives_clean_accuracy"]
+    assert verdicts == {"in_range": True, "out_of_range": False}
 
 
 def test_gradient_masked_model_is_flagged_and_broken_by_square(caplog):

@@ -16,7 +16,7 @@ from igdtf.recipes import evaluate
 
 FLAGS = flags.FLAGS
 record = {}
-real_load = evaluate.load_model_to_evaluate
+real_load = evaluate._load
 
 
 def counting_load(name, path):
@@ -29,7 +29,7 @@ def refuse_evaluation(*args, **kwargs):
     raise RuntimeError("evaluation started")
 
 
-evaluate.load_model_to_evaluate = counting_load
+evaluate._load = counting_load
 evaluate.compare_models = refuse_evaluation
 results = []
 for argv in json.loads(sys.argv[1]):

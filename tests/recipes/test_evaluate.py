@@ -2,7 +2,6 @@ import json
 import os
 
 import numpy as np
-import pytest
 
 from igdtf.data.corruptions import CORRUPTIONS
 from igdtf.models import build_model
@@ -208,8 +207,8 @@ def _run_script(argument):
                            argument], capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
 
 
-@pytest.mark.slow
 def test_cli_reproduces_the_quickstart_report_on_its_models(tmp_path):
+    """On the quickstart's --smoke configuration (about 35 s of CPU time for both commands)."""
     quick = tmp_path / "quick"
     done = _run("igdtf.recipes.quickstart", "--smoke", f"--output_dir={quick}")
     assert done.returncode == 0, done.stderr[-3000:]

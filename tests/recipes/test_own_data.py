@@ -24,7 +24,8 @@ def _run(*args):
 def test_train_evaluate_and_export_a_folder_of_images(tmp_path):
     root = image_folder(str(tmp_path / "colours"), per_class=8, split_layout=True)
     out = tmp_path / "run"
-    done = _run("-m", "igdtf.recipes.train", f"--dataset=folder:{root}", "--method=igd", *TINY, f"--output_dir={out}")
+    done = _run("-m", "igdtf.recipes.train", f"--dataset=folder:{root}", "--method=igd", "--teacher=train", *TINY,
+                f"--output_dir={out}")
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((out / "report.json").read_text())
     data = report["protocol"]["data"]

@@ -162,7 +162,7 @@ def test_the_shared_flags_accept_every_method_and_refuse_bad_method_settings():
 
 
 def test_imagenet100_without_data_fails_fast_naming_the_files(tmp_path):
-    done = _run("igdtf.recipes.imagenet100", "--method=igd", f"--manual_dir={tmp_path}", timeout=120)
+    done = _run("igdtf.recipes.imagenet100", "--method=igd", "--teacher=train", f"--manual_dir={tmp_path}", timeout=120)
     assert done.returncode == 2
     for name in ("ILSVRC2012_img_train.tar", "ILSVRC2012_img_val.tar", "--manual_dir", str(tmp_path)):
         assert name in done.stderr
@@ -216,7 +216,7 @@ def _events(directory) -> list[str]:
 def test_imagenet100_smoke_epoch_end_to_end_on_fake_archives(tmp_path, fake_ilsvrc):
     out = tmp_path / "run"
     data = [f"--manual_dir={fake_ilsvrc}", f"--data_dir={tmp_path / 'data'}", f"--output_dir={out}"]
-    done = _run("igdtf.recipes.imagenet100", "--method=igd", *SMOKE, *data, "--eval_autoattack")
+    done = _run("igdtf.recipes.imagenet100", "--method=igd", "--teacher=train", *SMOKE, *data, "--eval_autoattack")
     assert done.returncode == 0, done.stderr[-3000:]
     for run_dir in (out, out / "teacher"):  # the standard teacher is trained first
         assert any(name.startswith("ckpt-") for name in os.listdir(run_dir / "checkpoints"))
@@ -266,8 +266,8 @@ def test_every_dataset_recipe_lists_the_shared_flags_and_registered_methods(reci
 @pytest.mark.parametrize("recipe,archive", [("cifar10", "cifar-10-binary.tar.gz"),
                                             ("tinyimagenet", "tiny-imagenet-200.zip")])
 def test_dataset_recipes_without_data_fail_fast_naming_the_archive(tmp_path, recipe, archive):
-    done = _run(f"igdtf.recipes.{recipe}", f"--manual_dir={tmp_path}", f"--data_dir={tmp_path / 'data'}",
-                f"--output_dir={tmp_path / 'out'}", timeout=120)
+    done = _run(f"igdtf.recipes.{recipe}", "--teacher=train", f"--manual_dir={tmp_path}",
+                f"--data_dir={tmp_path / 'data'}", f"--output_dir={tmp_path / 'out'}", timeout=120)
     assert done.returncode == 2
     assert archive in done.stderr and str(tmp_path) in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()

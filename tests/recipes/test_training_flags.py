@@ -17,7 +17,7 @@ def _values(**overrides):
     values = dict(method="igd", arch="resnet18", epochs=2, batch_size=8, optimizer="sgd", learning_rate=0.1,
                   momentum=0.9, weight_decay=5e-4, plateau_patience=10, epsilon=8.0, step_size=2.0,
                   pgd_steps=10, seed=0, synchronized_bn=False, checkpoint_every_steps=None, mixed_precision=False,
-                  overfitting_action="log", **options, **deprecated)
+                  overfitting_action="log", lr_warmup_epochs=0.0, epsilon_warmup_epochs=0.0, **options, **deprecated)
     return types.SimpleNamespace(**{**values, **overrides})
 
 
@@ -40,6 +40,18 @@ def test_fast_training_flags_reach_the_method_options_and_apply_only_to_adversar
         config_from_flags(_values(method="standard", train_attack="fgsm_rs"), given={"train_attack"})
     with pytest.raises(ConfigError, match="gradalign_lambda \(λ\) must be a number >= 0"):
         config_from_flags(_values(gradalign_lambda=-1.0))
+
+
+def test_warm_up_flags_reach_the_config_and_auto_precision_is_resolved(monkeypatch):
+    config = config_from_flags(_values(method="pgdat", lr_warmup_epochs=1.5, epsilon_warmup_epochs=3.0))
+    assert (config.lr_warmup_epochs, config.epsilon_warmup_epochs) == (1.5, 3.0)
+    monkeypatch.setattr("igdtf.native_bfloat16.gpu_capabilities", lambda: [])
+    for cpu, expected in (({"avx512_bf16"}, "bfloat16"), ({"avx2"}, "float32")):
+        monkeypatch.setattr("igdtf.native_bfloat16.cpu_flags", lambda cpu=cpu: cpu)
+        options = config_from_flags(_values(method="pgdat", attack_precision="auto")).method_options
+        assert options.attack_precision == expected  # what run.json and report.json record
+    with pytest.raises(ConfigError, match="lr_warmup_epochs must be a number >= 0"):
+        config_from_flags(_values(lr_warmup_epochs=-1.0))
 
 
 def test_one_name_per_setting_from_flag_to_config():

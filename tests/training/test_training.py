@@ -99,8 +99,9 @@ def test_best_checkpoint_follows_the_validation_metric(tmp_path):
     history = (tmp_path / "history.csv").read_text().splitlines()
     header = history[0].split(",")
     values = [float(row.split(",")[header.index("val_pgd_acc")]) for row in history[1:]]
+    epochs = [int(row.split(",")[header.index("epoch")]) for row in history[1:]]
     assert best["metric"] == "val_pgd_acc" and best["value"] == pytest.approx(max(values))
-    assert best["epoch"] == values.index(max(values)) + 1
+    assert epochs == [1, 2, 3] and best["epoch"] == epochs[values.index(max(values))]  # one numbering, from 1
     reloaded = keras.models.load_model(tmp_path / "best.keras", compile=False)
     assert reloaded.count_params() > 0
     with pytest.raises(ConfigError, match="plateau schedule .* needs validation data"):
