@@ -1,6 +1,6 @@
 """Quickstart: the inequality phenomenon end to end on the embedded Shapes data.
 
-Trains a standard teacher, PGDAT and IGD (small CNN, 32x32 Shapes with a faint class texture,
+Trains a standard teacher, PGDAT and IGD (λ = 6; small CNN, 32x32 Shapes with a faint class texture,
 10 adversarial epochs, ε grown over the first 6, PGD-5 training attacks in bfloat16 where the
 hardware has it natively, validated with PGD-10 for the overfitting guard), evaluates all three
 on one test set in float32, checks the quickstart's claims (igdtf/quickstart_config.py: CLAIMS)
