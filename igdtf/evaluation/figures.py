@@ -105,10 +105,10 @@ def write_attribution_grid(models: dict, images: np.ndarray, labels: np.ndarray,
     """One row of images, then one row of maps per model (columns: the images), labelled with
     row_labels[model] (default: the model's name). Returns False (and logs why) when a model
     cannot be drawn this way, e.g. GradCAM without conv layers."""
-    rows = [("image", np.clip(images, 0.0, 1.0))]
+    rows, row_labels = [("image", np.clip(images, 0.0, 1.0))], row_labels or {}
     for name, model in models.items():
         try:
-            rows.append(((row_labels or {}).get(name, name), attribution_maps(model, images, labels, attribution, seed)))
+            rows.append((row_labels.get(name, name), attribution_maps(model, images, labels, attribution, seed)))
         except ValueError as error:
             log.warning("No %s grid: %s: %s", attribution, name, error)
             return False
