@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from igdtf.atomic import save_figure  # noqa: E402
-from igdtf.attributions import ATTRIBUTIONS  # noqa: E402
+from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION  # noqa: E402
 from igdtf.data.corruptions import CORRUPTIONS  # noqa: E402
 from igdtf.evaluation.outcomes import parse_name  # noqa: E402
 
@@ -101,13 +101,14 @@ def attribution_maps(model, images: np.ndarray, labels: np.ndarray, attribution:
 
 
 def write_attribution_grid(models: dict, images: np.ndarray, labels: np.ndarray, attribution: str, path: str,
-                           class_names=None, seed: int = 0) -> bool:
-    """One row of images, then one row of maps per model (columns: the images). Returns False
-    (and logs why) when a model cannot be drawn this way, e.g. GradCAM without conv layers."""
-    rows = [("image", np.clip(images, 0.0, 1.0))]
+                           class_names=None, seed: int = 0, row_labels: dict | None = None) -> bool:
+    """One row of images, then one row of maps per model (columns: the images), labelled with
+    row_labels[model] (default: the model's name). Returns False (and logs why) when a model
+    cannot be drawn this way, e.g. GradCAM without conv layers."""
+    rows, row_labels = [("image", np.clip(images, 0.0, 1.0))], row_labels or {}
     for name, model in models.items():
         try:
-            rows.append((name, attribution_maps(model, images, labels, attribution, seed)))
+            rows.append((row_labels.get(name, name), attribution_maps(model, images, labels, attribution, seed)))
         except ValueError as error:
             log.warning("No %s grid: %s: %s", attribution, name, error)
             return False
@@ -158,7 +159,8 @@ def write_comparison_figures(report: dict, comparison, models: dict, data, outpu
     """Every figure of a comparison of `models` on `data` (batches of (x, y)): the curve figures
     the report's numbers allow, then, for image data, one attribution grid per name in
     `attributions` ("gradcam" included) of the first `count` test images every model gets right
-    (count 0, as for vector data: none). Returns the file names written in output_dir."""
+    (count 0, as for vector data: none); a row is labelled with the model's global Gini of that
+    attribution when the report has it. Returns the file names written in output_dir."""
     written = write_curve_figures(report, output_dir)
     images, labels = example_images(data, comparison.correct_by_all, count) if count else (None, None)
     if images is None:
@@ -166,6 +168,13 @@ def write_comparison_figures(report: dict, comparison, models: dict, data, outpu
     for attribution in attributions:
         file_name = f"attributions_{attribution}.png"
         if write_attribution_grid(models, images, labels, attribution, os.path.join(output_dir, file_name),
-                                  class_names, seed):
+                                  class_names, seed, _gini_labels(report, attribution)):
             written.append(file_name)
     return written
+
+
+def _gini_labels(report: dict, attribution: str) -> dict:
+    """{model: "name\nGini 0.688"} for the models whose report has the attribution's global Gini."""
+    key = "gini_global" if attribution == DEFAULT_ATTRIBUTION else f"gini_global[{attribution}]"
+    return {name: f"{name}\nGini {summary[key]:.3f}" for name, summary in report["models"].items()
+            if isinstance(summary.get(key), float)}

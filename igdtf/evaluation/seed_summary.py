@@ -7,12 +7,14 @@ summary.md:
   {"seeds": [0, 1, 2],
    "std": "sample standard deviation (n - 1)",
    "models": {model: {metric: {"mean", "std", "min", "max", "n", "per_seed": {"0": value, ...}}}},
-   "claims": {claim: {"statement", "holds_in", "of", "per_seed": {"0": true, ...}}}}   (when reports have claims)
+   "claims": {claim: {"statement", "holds_in", "of", "per_seed": {"0": true, ...},
+                      "values": {name: statistics as for metrics}}}}   (when reports have claims)
 
 Metrics are the numeric entries of each report's "models" section; nested ones (curves such as
 {"ina1": {"0.002": v}}) are named with "@" like outcome names ("ina1@0.002"). A report may carry
 "claims": {name: {"statement": text, "holds": bool, ...}}, the verdicts a recipe computes from its
-own numbers; the summary counts the seeds in which each holds.
+own numbers (evaluation/claims.py); the summary counts the seeds in which each holds and
+summarises the numbers each verdict was judged on ("values").
 """
 
 import math
@@ -94,13 +96,17 @@ def summarize_seeds(reports: dict[int, dict]) -> dict:
 
 
 def _claims(reports: dict[int, dict], seeds: list[int]) -> dict:
-    claims = {}
+    claims, values = {}, {}
     for seed in seeds:
         for name, claim in reports[seed].get("claims", {}).items():
             entry = claims.setdefault(name, {"statement": claim.get("statement", name), "per_seed": {}})
             entry["per_seed"][str(seed)] = bool(claim["holds"])
-    for entry in claims.values():
+            entry["percent"] = bool(claim.get("percent", False))
+            for key, value in flatten_metrics(claim).items():
+                values.setdefault(name, {}).setdefault(key, {})[str(seed)] = value
+    for name, entry in claims.items():
         entry["holds_in"], entry["of"] = sum(entry["per_seed"].values()), len(entry["per_seed"])
+        entry["values"] = {key: _statistics(per_seed) for key, per_seed in values.get(name, {}).items()}
     return claims
 
 
@@ -110,22 +116,43 @@ def _cell(stats: dict) -> str:
     return f"{stats['mean']:.4g} ± {stats['std']:.2g} ({stats['min']:.4g}–{stats['max']:.4g})"
 
 
+def _claim_values(claim: dict) -> str:
+    """The numbers a claim was judged on that vary over seeds: "name mean (min–max)"."""
+    scale, unit = (100.0, " %") if claim.get("percent") else (1.0, "")
+    cells = []
+    for key, stats in claim.get("values", {}).items():
+        if stats["n"] and stats["min"] != stats["max"]:
+            mean, low, high = (scale * stats[k] for k in ("mean", "min", "max"))
+            cells.append(f"{key} {mean:.3g} ({low:.3g} to {high:.3g}){unit}")
+    return "; ".join(cells)
+
+
 def summary_markdown(summary: dict, metrics: tuple[str, ...] | None = None, title: str = "Summary over seeds") -> str:
-    """Markdown: the claims (holds in k of n seeds), then one table, a row per metric (all, or
-    those named in `metrics` in that order) and a column per model: mean ± std (min–max)."""
+    """Markdown: the claims (holds in k of n seeds, and the numbers judged), then one table, a
+    row per metric (all, or those named in `metrics` in that order) and a column per model:
+    mean ± std (min–max); then the per-seed values, one table per model."""
     seeds, models = summary["seeds"], summary["models"]
     lines = [f"# {title}", "", f"Seeds {', '.join(map(str, seeds))} ({len(seeds)} runs); ± is the {summary['std']}; "
              "(min–max) over the seeds.", ""]
     if summary.get("claims"):
-        lines += ["| claim | holds in |", "|---|---|"]
+        lines += ["| claim | holds in | measured: mean (min to max) |", "|---|---|---|"]
         lines += [f"| {c['statement']} | {c['holds_in']} of {c['of']} seeds"
-                  f"{'' if c['holds_in'] == c['of'] else ' (NOT in every seed)'} |" for c in summary["claims"].values()]
+                  f"{'' if c['holds_in'] == c['of'] else ' (NOT in every seed)'} | {_claim_values(c)} |"
+                  for c in summary["claims"].values()]
         lines.append("")
     names = list(metrics) if metrics is not None else sorted({m for per_model in models.values() for m in per_model})
     lines += ["| metric | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
     for metric in names:
         cells = [_cell(models[model][metric]) if metric in models[model] else "—" for model in models]
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    lines += ["", "## Per seed"]
+    for model, per_model in models.items():
+        lines += ["", f"{model}:", "", "| metric | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+                  "|---|" + "---|" * len(seeds)]
+        for metric in (m for m in names if m in per_model):
+            values = per_model[metric]["per_seed"]
+            lines.append(f"| {metric} | " + " | ".join(f"{values[str(s)]:.4g}" if str(s) in values else "—"
+                                                      for s in seeds) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,7 @@ end, so that nothing computed is left out of the report.
 from igdtf.attributions import DEFAULT_ATTRIBUTION
 from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS, CORRUPTIONS, NOISE_CORRUPTIONS
 from igdtf.evaluation.alignment_suite import alignment_markdown
+from igdtf.evaluation.claims import claims_markdown
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, parse_name
 from igdtf.evaluation.sanity import robustness_keys, robustness_markdown
 from igdtf.training.collapse import collapse_markdown
@@ -133,6 +134,7 @@ def markdown_report(report: dict) -> str:
     for a in b.attributions:
         table1 += [(_key("gini_global", a), f"Gini global{b.suffix('gini_global', a)}"),
                    (_key("gini_regional", a), f"Gini regional{b.suffix('gini_regional', a)}")]
+    lines += claims_markdown(report.get("claims", {}))
     lines += b.scalar_table("Table 1: accuracy (%) and Gini of attribution maps", table1)
     table2 = [("grad_l1", "‖∂f_y/∂x‖₁")] + [(_key("attribution_l1", a), f"‖A‖₁ ({a})") for a in b.attributions]
     lines += b.scalar_table("Table 2: L1 norms of the true-class input gradient and attribution maps", table2)

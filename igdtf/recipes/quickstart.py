@@ -1,20 +1,25 @@
 """Quickstart: the inequality phenomenon end to end on the embedded Shapes data.
 
-Trains a standard teacher, PGDAT and IGD(lambda=2) (small CNN, 32x32 Shapes with a faint class
-texture, 10 adversarial epochs, ε grown over the first 6, PGD-5 training attacks in bfloat16
-where the hardware has it natively, validated with PGD-10 for the overfitting guard), evaluates
-all three on one test set in float32, prints Table 1 and the INA error curves, writes
-OUTPUT_DIR/report.json and report.md, and exports the IGD model for TF Serving. Settings:
+Trains a standard teacher, PGDAT and IGD (λ = 6; small CNN, 32x32 Shapes with a faint class texture,
+10 adversarial epochs, ε grown over the first 6, PGD-5 training attacks in bfloat16 where the
+hardware has it natively, validated with PGD-10 for the overfitting guard), evaluates all three
+on one test set in float32, checks the quickstart's claims (igdtf/quickstart_config.py: CLAIMS)
+against this run's own numbers, and writes OUTPUT_DIR/report.json ("claims": the verdicts),
+report.md, the figures (error_curves.png, attributions_saliency.png), TensorBoard logs
+(OUTPUT_DIR/<model>/tensorboard) and the IGD model for TF Serving. Settings:
 igdtf/quickstart_config.py.
 
 Command:       python -m igdtf.recipes.quickstart --output_dir=runs/quickstart
-               (--train_attack=n_fgsm: the same with single-step training attacks)
+               --seed=S: another seed (weights, data order, every random draw; same images);
+               --seeds=0,1,2: one run per seed in OUTPUT_DIR/seed_<s>/, then OUTPUT_DIR/summary.md
+               and summary.json (mean ± std, min–max, and in how many seeds each claim holds);
+               --train_attack=n_fgsm: the same with single-step training attacks.
 Hardware:      a 2-core CPU is enough.
-Expected time: 7 minutes on 2 idle cores with avx512_bf16 (412 s; --train_attack=n_fgsm:
-               354 s); about 12 minutes with the cores shared; --smoke: under a minute.
-Expected numbers: see README.md ("What the quickstart shows").
-Re-running on the same OUTPUT_DIR resumes: finished models are reloaded, and an interrupted
-model continues from its last epoch.
+Expected time: EXPECTED_TIME
+Expected numbers: README.md ("What the quickstart shows"), from
+               `python -m igdtf.recipes.quickstart --seeds=0,1,2` (its summary.md).
+Re-running on the same OUTPUT_DIR resumes: finished models are reloaded (and evaluated again),
+and an interrupted model continues from its last epoch.
 """
 
 import dataclasses
@@ -26,17 +31,22 @@ from absl import flags
 from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS, AutoAttack
 from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.registry import dataset_info
+from igdtf.errors import ConfigError
 from igdtf.evaluation import (
     AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks,
     add_robustness_checks, build_report, compare_models, markdown_report, write_report,
 )
+from igdtf.evaluation.claims import check_claims, verdict_line
+from igdtf.evaluation.figures import write_comparison_figures
+from igdtf.evaluation.seed_summary import SUMMARY_MD, parse_seeds, seed_run_dir, write_seed_summary
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.native_bfloat16 import AUTO
-from igdtf.quickstart_config import EPSILON, config
+from igdtf.quickstart_config import CLAIMS, EPSILON, MODELS, SUMMARY_METRICS, config
 from igdtf.run_lock import hold_folder
-from igdtf.training import train_model
+from igdtf.training import TensorBoardOptions, train_model
 from igdtf.training.overrides import with_epsilon_warmup
 from igdtf.training.overfitting_guard import read_overfitting
+from igdtf.validation import check_non_negative_int
 
 flags.DEFINE_string("output_dir", "runs/quickstart", "Where models, report and export go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
@@ -50,8 +60,15 @@ flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute
 flags.DEFINE_float("igd_lambda", None, "IGD's lambda (default: the quickstart's, see config()).")
 flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
                    "first W epochs (default: the recipe's own: 6 epochs of 10).")
+flags.DEFINE_integer("seed", 0, "Seed of the run: the models' weights, the training data order and every random "
+                     "draw of training and evaluation (the Shapes images stay the same).")
+flags.DEFINE_list("seeds", None, "Several seeds, e.g. 0,1,2: one run per seed in OUTPUT_DIR/seed_<s>/ (each "
+                  "resumable), then OUTPUT_DIR/summary.md and summary.json over the seeds. Excludes --seed.")
+flags.DEFINE_integer("probe_examples", 8, "Validation images logged to TensorBoard every epoch (saliency maps, "
+                     "Gini); 0: none.")
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.quickstart")
+
 
 def main(argv):
     del argv
@@ -60,40 +77,96 @@ def main(argv):
     out = FLAGS.output_dir
     check_output_dir(out)
     hold_folder(out)  # one run per folder
+    out = FLAGS.output_dir
+    check_output_dir(out)
+    checked(check_non_negative_int, "probe_examples", FLAGS.probe_examples)
+    if FLAGS.seeds is None:
+        seed = checked(check_non_negative_int, "seed", FLAGS.seed)
+        run_quickstart(_config(seed), out)
+        print(f"TensorBoard: tensorboard --logdir {out}")
+        return
+    if FLAGS["seed"].present:
+        raise ConfigError("--seed and --seeds exclude each other: give one seed with --seed, or several with --seeds.")
+    seeds = checked(parse_seeds, FLAGS.seeds)
+    configs = {seed: _config(seed) for seed in seeds}  # every setting checked before any training
+    reports = {seed: run_quickstart(cfg, seed_run_dir(out, seed)) for seed, cfg in configs.items()}
+    summary = write_seed_summary(out, reports, SUMMARY_METRICS, title="Quickstart over seeds")
+    for claim in summary["claims"].values():
+        print(f"Claim in {claim['holds_in']} of {claim['of']} seeds: {claim['statement']}")
+    print(f"Summary over seeds {', '.join(map(str, seeds))}: {os.path.join(out, SUMMARY_MD)}\n"
+          f"Per seed: {seed_run_dir(out, '<s>')}/report.md and its figures\n"
+          f"TensorBoard: tensorboard --logdir {out}")
+
+
+def _config(seed: int):
+    return checked(config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda, seed)
+
+
+def run_quickstart(cfg, out: str) -> dict:
+    """Trains (or resumes, or reloads) the three models of `cfg` in OUT/<model>/, evaluates them,
+    writes the export, the figures and the report (report.json last) to OUT; returns the report."""
     attack = cfg.pgdat.method_options
-    log.info("Training attack of pgdat and igd: %s in %s (--attack_precision=%s); evaluation in float32.",
-             attack.train_attack, attack.attack_precision, FLAGS.attack_precision)
+    log.info("Seed %d in %s. Training attack of pgdat and igd: %s in %s (--attack_precision=%s); evaluation in "
+             "float32.", cfg.seed, out, attack.train_attack, attack.attack_precision, FLAGS.attack_precision)
     info = dataset_info("shapes")
     train = cfg.training_data()
     validation = cfg.evaluation_data("validation", cfg.num_validation)
     test = cfg.evaluation_data("test", cfg.num_test)
+    options = _tensorboard(cfg, validation)
+    teacher = train_model(cfg.standard, info, train, os.path.join(out, "standard"), tensorboard=options["standard"])
+    pgdat = train_model(cfg.pgdat, info, train, os.path.join(out, "pgdat"), validation_data=validation,
+                        tensorboard=options["pgdat"])
+    igd = train_model(cfg.igd, info, train, os.path.join(out, "igd"), teacher=teacher, validation_data=validation,
+                      tensorboard=options["igd"])
+    models = {"standard": teacher, "pgdat": pgdat, "igd": igd}
+    export = export_saved_model(igd, os.path.join(out, "export", "igd"), overwrite=True,
+                                class_names=info.class_names, preprocessing=ImagePreprocessing.for_dataset(info))
+    report = _evaluate(cfg, info, models, test, out)
+    print(markdown_report(report))
+    for verdict in report["claims"].values():
+        print(verdict_line(verdict))
+    print(f"Report: {os.path.join(out, 'report.md')} (report.json)\n"
+          f"Figures: {', '.join(os.path.join(out, name) for name in report['figures'])}\n"
+          f"IGD SavedModel for TF Serving: {export}")
+    return report
 
-    teacher = train_model(cfg.standard, info, train, os.path.join(out, "standard"))
-    pgdat = train_model(cfg.pgdat, info, train, os.path.join(out, "pgdat"), validation_data=validation)
-    igd = train_model(cfg.igd, info, train, os.path.join(out, "igd"), teacher=teacher, validation_data=validation)
 
+def _tensorboard(cfg, validation) -> dict:
+    """{model: TensorBoardOptions}: training curves every 10 steps, the saliency maps and Gini of
+    the first --probe_examples validation images every epoch, the model's settings as hparams."""
+    probe = None
+    if FLAGS.probe_examples:
+        images, labels = next(iter(validation.unbatch().batch(FLAGS.probe_examples)))
+        probe = (images.numpy(), labels.numpy())
+    evaluators = (AttributionGini(block=dataset_info("shapes").gini_block),)
+    return {name: TensorBoardOptions(probe=probe, evaluators=evaluators, every_steps=10,
+                                     hparams={**dataclasses.asdict(getattr(cfg, name)), "dataset": "shapes"})
+            for name in MODELS}
+
+
+def _evaluate(cfg, info, models: dict, test, out: str) -> dict:
+    """Evaluates `models` on `test`, checks the claims, draws the figures, writes the report."""
     evaluators = [
-        PGDAccuracy(cfg.eval_attack),
-        AttributionGini(block=info.gini_block),
-        InductiveNoise(fractions=cfg.ina_fractions),
-        RobustnessChecks(cfg.eval_attack, grid=(0.0, 0.5, 1.0)),
+        PGDAccuracy(cfg.eval_attack, seed=cfg.seed),
+        AttributionGini(block=info.gini_block, seed=cfg.seed),
+        InductiveNoise(fractions=cfg.ina_fractions, seed=cfg.seed),
+        RobustnessChecks(cfg.eval_attack, grid=(0.0, 0.5, 1.0), seed=cfg.seed),
     ]
     if FLAGS.autoattack:
-        evaluators.append(AutoAttackAccuracy(AutoAttack(epsilon=EPSILON)))
+        evaluators.append(AutoAttackAccuracy(AutoAttack(epsilon=EPSILON), seed=cfg.seed))
     log.info("Evaluating standard, pgdat and igd on %d test images.", cfg.num_test)
-    comparison = compare_models({"standard": teacher, "pgdat": pgdat, "igd": igd}, test, evaluators)
+    comparison = compare_models(models, test, evaluators)
     report = build_report(
-        comparison, evaluators, dataset="shapes", texture_amplitude=cfg.texture_amplitude,
-        training={name: dataclasses.asdict(c) for name, c in
-                  (("standard", cfg.standard), ("pgdat", cfg.pgdat), ("igd", cfg.igd))},
+        comparison, evaluators, dataset="shapes", texture_amplitude=cfg.texture_amplitude, seed=cfg.seed,
+        training={name: dataclasses.asdict(getattr(cfg, name)) for name in MODELS},
         catastrophic_overfitting={name: read_overfitting(os.path.join(out, name)) for name in ("pgdat", "igd")},
     )
     add_robustness_checks(report, undefended=("standard",))  # logs every failed check loudly
+    report["claims"] = check_claims(CLAIMS, report["models"])
+    report["figures"] = write_comparison_figures(report, comparison, models, test, out, class_names=info.class_names,
+                                                 seed=cfg.seed)
     write_report(report, comparison, out)
-    print(markdown_report(report))
-    path = export_saved_model(igd, os.path.join(out, "export", "igd"), overwrite=True,
-                              class_names=info.class_names, preprocessing=ImagePreprocessing.for_dataset(info))
-    print(f"Report: {os.path.join(out, 'report.md')}\nIGD SavedModel for TF Serving: {path}")
+    return report
 
 
 if __name__ == "__main__":

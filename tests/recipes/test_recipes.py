@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from igdtf.data import shapes
+from igdtf.quickstart_config import CLAIMS
 
 from tests.export.contract import check_serving_contract
 from tests.export.rest import read_golden, serve_rest
@@ -46,6 +47,10 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
         assert set(summary["ina1"]) == set(summary["ina2"]) == {"0.01", "0.02"}
     check_quickstart_export(out, tmp_path)
     assert "Table 1" in done.stdout
+    assert set(report["claims"]) == set(CLAIMS) and report["protocol"]["seed"] == 0
+    assert done.stdout.strip().splitlines()[-4:] == [
+        f"Report: {out}/report.md (report.json)", f"Figures: {out}/error_curves.png, {out}/attributions_saliency.png",
+        f"IGD SavedModel for TF Serving: {out}/export/igd/1", f"TensorBoard: tensorboard --logdir {out}"]
     checks = {c["name"]: c["passed"] for c in report["robustness_checks"]["pgdat"]}
     assert checks["eps0_gives_clean_accuracy"] is True and checks["outputs_are_logits"] is True
     assert "## Robustness sanity checks" in done.stdout
