@@ -9,6 +9,7 @@ end, so that nothing computed is left out of the report.
 from igdtf.attributions import DEFAULT_ATTRIBUTION
 from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS, CORRUPTIONS, NOISE_CORRUPTIONS
 from igdtf.evaluation.alignment_suite import alignment_markdown
+from igdtf.evaluation.claims import claims_markdown
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, parse_name
 from igdtf.evaluation.sanity import robustness_keys, robustness_markdown
 from igdtf.training.collapse import collapse_markdown
@@ -136,6 +137,7 @@ def markdown_report(report: dict) -> str:
     lines += _mce_section(report)
     lines += _alignment_section(report)
     lines += robustness_markdown(report)
+    lines += claims_markdown(report.get("claims", {}))
     if "collapse" in report:
         lines += collapse_markdown(report["collapse"]["runs"])
     b.used |= robustness_keys(b.keys)
