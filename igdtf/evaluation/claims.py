@@ -1,99 +1,89 @@
-"""The IGD paper's claims (Chen et al.), checked on a report's own numbers.
+"""Claims a recipe makes about its results, checked against each run's own numbers.
 
-Each verdict is {"statement": text, "holds": bool, "values": {model: number}} and goes in a
-report's "claims" section; evaluation/seed_summary.py counts the seeds in which each holds.
-The claims, for a comparison holding a standard, a PGDAT and an IGD model:
-  gini_pgdat_above_standard  L∞ adversarial training makes attributions more unequal: global
-                             Gini of PGDAT > standard (the inequality phenomenon, §3).
-  gini_igd_below_pgdat       IGD releases it: Gini of IGD < PGDAT.
-  ina_igd_below_pgdat        IGD's inductive-noise error (mean over the INA1 and INA2 curves) < PGDAT's.
-  rn_igd_below_pgdat         the same for random noise (RN1, RN2).
-  ioa_igd_below_pgdat        the same for inductive occlusion (IOA-B/G/W at the largest radius).
-  pgd_cost_of_igd            IGD keeps PGDAT's adversarial accuracy within `pgd_tolerance`
-                             (the paper: 1-2 points).
-A claim whose numbers are missing from the report (a suite not run, no correct-by-all sample)
-is left out rather than judged.
+A recipe states its claims as data (e.g. "IGD's Gini is lower than PGDAT's by at least 0.02")
+and its report carries the verdicts computed from the numbers of that run, so that the claims
+printed are the ones that hold on the machine and seed at hand, not prose measured elsewhere:
+
+  report["claims"] = {name: {"statement": text, "holds": bool, "metric": metric,
+                             "<model>": value, "<other>": value, "difference": value, "at_least": bound}}
+
+seed_summary.py counts the seeds in which each claim holds. Metric names are those of the
+report's model summaries; "NAME@POINT" is one point of a curve (e.g. "ina1@0.02") and
+"NAME@mean" the mean over all of the curve's points.
 """
+
+import dataclasses
+import math
 
 import numpy as np
 
-PGD_TOLERANCE = 0.02  # two points of accuracy, the upper end of the paper's "1-2 points"
-CURVE_FAMILIES = {"ina": ("ina1", "ina2"), "rn": ("rn1", "rn2")}
-IOA_CURVES = ("ioa_black", "ioa_gray", "ioa_white")
+MEAN_OF_CURVE = "mean"
 
 
-def _number(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else None
+@dataclasses.dataclass(frozen=True)
+class Difference:
+    """The claim `statement`: metric(model) − metric(other) ≥ at_least (a negative bound reads
+    "at most |at_least| below"). `percent` shows the values in % (accuracies, error rates)."""
+
+    statement: str
+    metric: str
+    model: str
+    other: str
+    at_least: float
+    percent: bool = False
+
+    def check(self, models: dict) -> dict:
+        """The verdict on the report's {model: summary}: a claim whose value is missing or n/a
+        (e.g. no sample correct by all) does not hold."""
+        first, second = metric_value(models, self.model, self.metric), metric_value(models, self.other, self.metric)
+        difference = None if first is None or second is None else first - second
+        return {"statement": self.statement, "holds": difference is not None and difference >= self.at_least,
+                "metric": self.metric, self.model: first, self.other: second, "difference": difference,
+                "at_least": self.at_least, "percent": self.percent}
 
 
-def mean_curve_error(summary: dict, curves) -> float | None:
-    """Mean error over every point of the named curves (saliency maps) in one model's summary;
-    None when a curve is missing or has an undefined point."""
-    points = []
-    for curve in curves:
-        values = summary.get(curve)
-        if not isinstance(values, dict) or not values:
+def metric_value(models: dict, model: str, metric: str) -> float | None:
+    """One number of a report's {model: summary}: a scalar, a curve point ("ina1@0.02") or a
+    curve's mean ("ina1@mean"); None when the model, metric or point is missing or n/a."""
+    name, _, point = metric.partition("@")
+    value = models.get(model, {}).get(name)
+    if point:
+        if not isinstance(value, dict):
             return None
-        points += [_number(v) for v in values.values()]
-    return None if any(p is None for p in points) else float(np.mean(points))
-
-
-def largest_radius_ioa(summary: dict) -> float | None:
-    """Mean IOA error over the colours at the largest radius measured (Table 3's columns)."""
-    values = []
-    for curve in IOA_CURVES:
-        points = summary.get(curve)
-        if not isinstance(points, dict) or not points:
+        points = list(value.values()) if point == MEAN_OF_CURVE else [value.get(point)]
+        if any(p is None for p in points) or not points:
             return None
-        values.append(_number(points[max(points, key=float)]))
-    return None if any(v is None for v in values) else float(np.mean(values))
+        value = float(np.mean(points))
+    if value is None or isinstance(value, dict) or not math.isfinite(float(value)):
+        return None
+    return float(value)
 
 
-def _verdict(statement: str, values: dict, holds: bool, **details) -> dict:
-    return {"statement": statement, "holds": bool(holds), "values": values, **details}
+def check_claims(claims: dict, models: dict) -> dict:
+    """{name: verdict} (module docstring) of {name: claim} on a report's {model: summary}."""
+    return {name: claim.check(models) for name, claim in claims.items()}
 
 
-def _ordering(claims: dict, name: str, statement: str, low: str, high: str, values: dict) -> None:
-    """claims[name]: values[low] < values[high], if both are known."""
-    if values.get(low) is not None and values.get(high) is not None:
-        claims[name] = _verdict(statement, {low: values[low], high: values[high]}, values[low] < values[high])
+def _number(value, percent: bool) -> str:
+    if value is None:
+        return "n/a"
+    return f"{100 * value:.2f} %" if percent else f"{value:.3f}"
 
 
-def igd_paper_claims(models: dict, standard: str = "standard", pgdat: str = "pgdat", igd: str = "igd",
-                     pgd_tolerance: float = PGD_TOLERANCE) -> dict:
-    """The verdicts (module docstring) on a report's "models" section; models named otherwise
-    are passed as `standard`, `pgdat`, `igd`. {} when PGDAT or IGD is missing."""
-    if pgdat not in models or igd not in models:
-        return {}
-    named = {standard: "standard", pgdat: "PGDAT", igd: "IGD"}
-    claims = {}
-    gini = {name: _number(models[name].get("gini_global")) for name in named if name in models}
-    _ordering(claims, "gini_pgdat_above_standard", f"Gini(saliency) of {named[pgdat]} > {named[standard]}",
-              standard, pgdat, gini)
-    _ordering(claims, "gini_igd_below_pgdat", f"Gini(saliency) of {named[igd]} < {named[pgdat]}", igd, pgdat, gini)
-    for family, curves in CURVE_FAMILIES.items():
-        errors = {name: mean_curve_error(models[name], curves) for name in (pgdat, igd)}
-        _ordering(claims, f"{family}_igd_below_pgdat", f"{family.upper()} error (mean over "
-                  f"{', '.join(c.upper() for c in curves)}) of IGD < PGDAT", igd, pgdat, errors)
-    ioa = {name: largest_radius_ioa(models[name]) for name in (pgdat, igd)}
-    _ordering(claims, "ioa_igd_below_pgdat", "IOA error (mean of B/G/W at the largest radius) of IGD < PGDAT",
-              igd, pgdat, ioa)
-    pgd = {name: _number(models[name].get("pgd_acc")) for name in (pgdat, igd)}
-    if None not in pgd.values():
-        cost = pgd[pgdat] - pgd[igd]
-        claims["pgd_cost_of_igd"] = _verdict(
-            f"PGD accuracy of IGD within {100 * pgd_tolerance:g} points of PGDAT's", pgd, cost <= pgd_tolerance,
-            cost=cost)
-    return claims
+def verdict_line(verdict: dict) -> str:
+    """One line: HOLDS / DOES NOT HOLD, the statement and the numbers it was judged on."""
+    percent = verdict.get("percent", False)
+    models = [k for k in verdict if k not in ("statement", "holds", "metric", "difference", "at_least", "percent")]
+    values = ", ".join(f"{model} {_number(verdict[model], percent)}" for model in models)
+    bound = _number(verdict["at_least"], percent)
+    return (f"{'HOLDS' if verdict['holds'] else 'DOES NOT HOLD'}: {verdict['statement']} ({verdict['metric']}: "
+            f"{values}; difference {_number(verdict['difference'], percent)}, needed ≥ {bound})")
 
 
-def claims_markdown(claims: dict) -> list[str]:
-    """Markdown lines: a table of the claims with their numbers and verdicts."""
-    if not claims:
+def claims_markdown(verdicts: dict) -> list[str]:
+    """report.md lines: every claim with its verdict and numbers."""
+    if not verdicts:
         return []
-    lines = ["", "## The IGD paper's claims on these numbers", "", "| claim | numbers | holds |", "|---|---|---|"]
-    for claim in claims.values():
-        numbers = ", ".join(f"{name} {value:.4g}" for name, value in claim["values"].items())
-        lines.append(f"| {claim['statement']} | {numbers} | {'yes' if claim['holds'] else '**no**'} |")
-    return lines
-
+    held = sum(v["holds"] for v in verdicts.values())
+    return ["", f"## Claims: {held} of {len(verdicts)} hold in this run", "",
+            *[f"- {verdict_line(v)}" for v in verdicts.values()]]

@@ -124,6 +124,7 @@ def markdown_report(report: dict) -> str:
     for a in b.attributions:
         table1 += [(_key("gini_global", a), f"Gini global{b.suffix('gini_global', a)}"),
                    (_key("gini_regional", a), f"Gini regional{b.suffix('gini_regional', a)}")]
+    lines += claims_markdown(report.get("claims", {}))
     lines += b.scalar_table("Table 1: accuracy (%) and Gini of attribution maps", table1)
     table2 = [("grad_l1", "‖∂f_y/∂x‖₁")] + [(_key("attribution_l1", a), f"‖A‖₁ ({a})") for a in b.attributions]
     lines += b.scalar_table("Table 2: L1 norms of the true-class input gradient and attribution maps", table2)
@@ -137,7 +138,6 @@ def markdown_report(report: dict) -> str:
     lines += _mce_section(report)
     lines += _alignment_section(report)
     lines += robustness_markdown(report)
-    lines += claims_markdown(report.get("claims", {}))
     if "collapse" in report:
         lines += collapse_markdown(report["collapse"]["runs"])
     b.used |= robustness_keys(b.keys)

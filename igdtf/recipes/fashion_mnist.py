@@ -38,14 +38,13 @@ from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError
 from igdtf.evaluation import markdown_report
 from igdtf.evaluation.seed_summary import (
-    SUMMARY_MD, parse_seeds, read_seed_reports, seed_run_dir, summary_markdown, write_seed_summary,
+    SUMMARY_MD, flatten_metrics, parse_seeds, read_seed_reports, seed_run_dir, summary_markdown, write_seed_summary,
 )
-from igdtf.evaluation.suites import SuiteSettings
 from igdtf.methods import METHODS, method_class
 from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
 from igdtf.recipes import method_flags
 from igdtf.recipes.fashion_mnist_settings import (
-    HOLDOUT_SEED, TEACHERS, default_settings, train_config, training_order,
+    SUMMARY_METRICS, TEACHERS, default_settings, igd_paper_claims, train_config, training_order,
 )
 from igdtf.recipes.holdout_data import HoldoutSplits
 from igdtf.recipes.method_comparison import evaluate_methods, train_methods
@@ -114,6 +113,14 @@ def _settings():
                    epochs=FLAGS.epochs, standard_epochs=FLAGS.standard_epochs)
 
 
+def _summary_metrics(reports: dict) -> tuple[str, ...]:
+    """SUMMARY_METRICS first, then every other metric of the reports in name order."""
+    names = {name for report in reports.values() for summary in report["models"].values()
+             for name in flatten_metrics(summary)}
+    first = [name for name in SUMMARY_METRICS if name in names]
+    return tuple(first + sorted(names - set(first)))
+
+
 def _finished(seed_dir: str, recipe: dict) -> bool:
     """True if seed_dir holds a report written with these recipe settings."""
     path = os.path.join(seed_dir, "report.json")
@@ -127,17 +134,17 @@ def _run_seed(seed: int, splits: HoldoutSplits, settings, methods, options: dict
     """Trains, evaluates and reports one seed into OUTPUT_DIR/seed_<seed>/ (skipped when done)."""
     seed_dir = seed_run_dir(output_dir, seed)
     configs = {method: checked(train_config, method, options[method], seed, settings) for method in methods}
-    recipe = {"settings": settings.describe(), "methods": list(methods), "seed": seed,
-              "holdout_seed": HOLDOUT_SEED, "options": options}
+    recipe = {"settings": settings.describe(), "methods": list(methods), "seed": seed, "options": options}
     if _finished(seed_dir, recipe):
         log.info("Seed %d: %s was written with these settings; not evaluated again.", seed, seed_dir)
         return
     data = splits.comparison_data(seed, configs[methods[0]].batch_size, settings.eval_batch_size,
                                   settings.probe_examples)
     trained = train_methods(configs, data, seed_dir, TEACHERS, FLAGS.tensorboard_every_steps)
-    suite_settings = SuiteSettings.for_dataset(splits.info, seed=seed, pgd=settings.eval_attack)
+    suite_settings = settings.suite_settings(splits.info, seed)
     log.info("Seed %d: evaluating %s on %d test images.", seed, ", ".join(methods), data.description["test"]["examples"])
-    report = evaluate_methods(trained, configs, data, suite_settings, seed_dir, settings.figure_images,
+    report = evaluate_methods(trained, configs, data, suite_settings, seed_dir,
+                              igd_paper_claims(suite_settings.ioa_radius), settings.figure_images,
                               dataset=splits.info.name, split=splits.info.evaluation_split, seed=seed, recipe=recipe)
     print(markdown_report(report))
 
@@ -152,13 +159,15 @@ def main(argv):
     check_output_dir(output_dir)
     info = dataset_info("fashion_mnist")
     loader_options = {"manual_dir": FLAGS.manual_dir, "data_dir": FLAGS.data_dir, "download": FLAGS.download}
+    for split in fashion_mnist.SPLITS:  # all four files, before any work
+        fashion_mnist.split_files(split, **loader_options)
     splits = checked(HoldoutSplits, info, loader_options, settings.validation_examples, settings.train_examples,
-                     settings.test_examples, HOLDOUT_SEED)  # reads the files: a missing one fails here
+                     settings.test_examples)
     for seed in seeds:
         _run_seed(seed, splits, settings, methods, options, output_dir)
-    summary = write_seed_summary(output_dir, read_seed_reports(output_dir, seeds),
-                                 title=f"Fashion-MNIST ({', '.join(methods)}), test split")
-    print(summary_markdown(summary, title=f"Fashion-MNIST ({', '.join(methods)}), test split"))
+    reports = read_seed_reports(output_dir, seeds)
+    metrics, title = _summary_metrics(reports), f"Fashion-MNIST ({', '.join(methods)}), test split"
+    print(summary_markdown(write_seed_summary(output_dir, reports, metrics, title), metrics, title))
     for seed in seeds:
         print(f"Seed {seed}: {os.path.join(seed_run_dir(output_dir, seed), 'report.md')} (figures beside it)")
     print(f"Summary over seeds: {os.path.join(output_dir, SUMMARY_MD)}")

@@ -24,13 +24,20 @@
 import dataclasses
 
 from igdtf.attacks import PGD
+from igdtf.evaluation.claims import Difference
+from igdtf.evaluation.suites import SuiteSettings
 from igdtf.methods import method_class, method_options, teacher_requirement
 from igdtf.training import TrainConfig
 from igdtf.validation import check_non_negative_int, check_positive_int
 
 EPSILON = 0.1
-HOLDOUT_SEED = 0  # the validation holdout and the training subset are the same for every --seeds
 TEACHERS = {"standard": "standard", "robust": "pgdat"}  # the run of each seed that serves as teacher
+# The first rows of summary.md (README's table); every other number follows in name order.
+SUMMARY_METRICS = ("clean_acc", "pgd_acc", "gini_global", "gini_regional", "grad_l1", "attribution_l1",
+                   "ioa_black@4", "ioa_gray@4", "ioa_white@4", "ina1@0.02", "ina2@0.02", "rn1@0.2", "rn2@0.2",
+                   "gaussian_noise@5", "shot_noise@5", "impulse_noise@5")
+_SMOKE_SUITES = dict(ina_fractions=(0.01, 0.02), rn_fractions=(0.1, 0.2), ioa_centres=2, ioa_radius=1,
+                     severities=(1, 5), sanity_grid=(0.0, 1.0))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,10 +56,15 @@ class RecipeSettings:
     eval_batch_size: int
     figure_images: int = 8
     probe_examples: int = 16
+    smoke: bool = False  # fewer curve points in the evaluation suites
 
     def __post_init__(self):
         for name in ("validation_examples", "standard_epochs", "epochs", "width", "eval_batch_size"):
             check_positive_int(name, getattr(self, name))
+
+    def suite_settings(self, info, seed: int) -> SuiteSettings:
+        """The evaluation suites' settings for `info` (the IGD paper's, PGD = eval_attack)."""
+        return SuiteSettings.for_dataset(info, seed=seed, pgd=self.eval_attack, **(_SMOKE_SUITES if self.smoke else {}))
 
     def describe(self) -> dict:
         """The settings as report.json records them (and compares on a rerun)."""
@@ -69,7 +81,7 @@ def default_settings(smoke: bool = False, **overrides) -> RecipeSettings:
                       epsilon_warmup_epochs=0.0, width=8, train_attack=PGD(epsilon=EPSILON, step_size=EPSILON / 2,
                                                                           steps=2),
                       eval_attack=PGD(epsilon=EPSILON, step_size=EPSILON / 2, steps=2), eval_batch_size=64,
-                      figure_images=4, probe_examples=4)
+                      figure_images=4, probe_examples=4, smoke=True)
     else:
         values = dict(train_examples=10_000, validation_examples=1_000, test_examples=None, standard_epochs=10,
                       epochs=10, epsilon_warmup_epochs=3.0, width=32,
@@ -105,3 +117,29 @@ def train_config(method: str, options: dict, seed: int, settings: RecipeSettings
     # every defence is selected on validation PGD accuracy with the training attack (PGD-10)
     return TrainConfig(epochs=settings.epochs, eval_attack=settings.train_attack, epsilon_warmup_epochs=warmup,
                        **common)
+
+
+def igd_paper_claims(ioa_radius: int) -> dict:
+    """The IGD paper's claims (Chen et al.: §3 the inequality phenomenon, §4-5 IGD), checked on
+    every seed's own numbers (report.json "claims"; summary.md counts the seeds in which each
+    holds). Errors are on the samples every model classifies correctly; IOA at the largest
+    radius evaluated (Table 3's)."""
+    claims = {
+        "gini_pgdat_above_standard": Difference(
+            "Adversarial training makes saliency maps more unequal: PGDAT's Gini is above standard's",
+            "gini_global", "pgdat", "standard", 0.0),
+        "gini_igd_below_pgdat": Difference(
+            "IGD makes them more equal: IGD's Gini is below PGDAT's", "gini_global", "pgdat", "igd", 0.0),
+    }
+    for curve in ("ina1", "ina2", "rn1", "rn2"):
+        claims[f"{curve}_igd_below_pgdat"] = Difference(
+            f"IGD's {curve.upper()} error (mean over its curve) is below PGDAT's", f"{curve}@mean", "pgdat", "igd",
+            0.0, percent=True)
+    for colour in ("black", "gray", "white"):
+        claims[f"ioa_{colour}_igd_below_pgdat"] = Difference(
+            f"IGD's IOA-{colour[0].upper()} error (r ≤ {ioa_radius}) is below PGDAT's", f"ioa_{colour}@{ioa_radius}",
+            "pgdat", "igd", 0.0, percent=True)
+    claims["pgd_cost_of_igd"] = Difference(
+        "IGD costs at most 2 points of PGD-20 accuracy against PGDAT (the paper: 1-2 points)", "pgd_acc", "igd",
+        "pgdat", -0.02, percent=True)
+    return claims

@@ -1,50 +1,60 @@
 """The data of a comparison recipe on a registry dataset: a class-stratified validation holdout
-of the training split (never trained on, the same for every seed), an optional class-stratified
-training subset of the rest, and the test split (or a stratified subset) for the final report."""
+of the training split (data/holdout.py: never trained on, the same for every seed), an optional
+class-stratified training subset of the rest, and the test split (or a class-stratified subset)
+for the final report."""
 
 import numpy as np
 import tensorflow as tf
 
+from igdtf.data import holdout
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DatasetInfo
-from igdtf.data.stratified_holdout import complement, labels_of, select, stratified_indices
 from igdtf.recipes.method_comparison import ComparisonData
 
 
+def _drawn(examples: tf.data.Dataset, labels: np.ndarray, count: int | None) -> tuple[tf.data.Dataset, np.ndarray]:
+    """(the class-stratified draw of `count` of `examples`, in their order; its indices), or all
+    of them for None or count == len(labels). ValueError if count exceeds what there is."""
+    if count is None or count == labels.size:
+        return examples, np.arange(labels.size)
+    if count > labels.size:
+        raise ValueError(f"{count} images asked for, {labels.size} available.")
+    chosen = holdout.stratified_holdout(labels, count)
+    return holdout.split_examples(examples, np.setdiff1d(np.arange(labels.size), chosen))[0], chosen
+
+
 class HoldoutSplits:
-    """The stored (unpreprocessed) examples of the three parts, drawn once with `draw_seed`.
+    """The stored (unpreprocessed) examples of the three parts: the validation holdout
+    (data/holdout.py: class-stratified, HOLDOUT_SEED), a class-stratified draw of the rest to
+    train on, and a class-stratified draw of the evaluation split to test on.
 
     train_examples / test_examples None: all of them (the training split minus the holdout;
-    the whole test split). ValueError if a count exceeds what the split holds.
+    the whole test split). ValueError naming the setting if a count exceeds what the split holds.
     """
 
     def __init__(self, info: DatasetInfo, loader_options: dict, validation_examples: int,
-                 train_examples: int | None, test_examples: int | None, draw_seed: int = 0):
+                 train_examples: int | None, test_examples: int | None):
         self.info = info
         train = info.loader("train", **loader_options)
-        labels = labels_of(train)
-        held = stratified_indices(labels, validation_examples, draw_seed)
-        rest = complement(held, labels.size)
-        if train_examples is not None:
-            if train_examples > rest.size:
-                raise ValueError(f"train_examples: {info.name} has {rest.size} training images outside the "
-                                 f"{held.size} held out for validation, fewer than {train_examples}.")
-            rest = rest[stratified_indices(labels[rest], train_examples, draw_seed)]
+        labels = holdout.training_labels(train)
+        held = holdout.stratified_holdout(labels, validation_examples)
+        rest, self.validation = holdout.split_examples(train, held)
+        try:
+            self.train, kept = _drawn(rest, np.delete(labels, held), train_examples)
+        except ValueError as error:
+            raise ValueError(f"train_examples: {error} ({info.name}'s training split without the "
+                             f"{held.size} held out for validation)") from None
         test = info.loader(info.evaluation_split, **loader_options)
-        if test_examples is not None:
-            test_labels = labels_of(test)
-            if test_examples > test_labels.size:
-                raise ValueError(f"test_examples: the {info.evaluation_split} split of {info.name} has "
-                                 f"{test_labels.size} images, fewer than {test_examples}.")
-            test = select(test, stratified_indices(test_labels, test_examples, draw_seed))
-        self.train, self.validation, self.test = select(train, rest), select(train, held), test
+        try:
+            self.test, _ = _drawn(test, holdout.training_labels(test), test_examples)
+        except ValueError as error:
+            raise ValueError(f"test_examples: {error} ({info.name}'s {info.evaluation_split} split)") from None
         self.description = {
-            "train": {"split": "train", "examples": int(rest.size), "of": int(labels.size - held.size),
-                      "class_stratified_subset": train_examples is not None, "draw_seed": draw_seed},
-            "validation": {"source": "holdout of the training split", "examples": int(held.size),
-                           "class_stratified": True, "draw_seed": draw_seed},
-            "test": {"split": info.evaluation_split, "examples": int(test.cardinality()),
-                     "class_stratified_subset": test_examples is not None},
+            "train": {"split": "train", "examples": int(kept.size), "of": int(labels.size - held.size),
+                      "seed": holdout.HOLDOUT_SEED, "fingerprint": holdout.fingerprint(kept)},
+            "validation": {"source": "holdout", "split": "train", "size": int(held.size),
+                           "seed": holdout.HOLDOUT_SEED, "fingerprint": holdout.fingerprint(held)},
+            "test": {"split": info.evaluation_split, "examples": int(self.test.cardinality())},
         }
 
     def _evaluation_batches(self, examples: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:

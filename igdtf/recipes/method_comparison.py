@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from igdtf.data.registry import DatasetInfo
 from igdtf.evaluation import AttributionGini, add_robustness_checks, build_report, compare_models, write_report
-from igdtf.evaluation.claims import igd_paper_claims
+from igdtf.evaluation.claims import check_claims
 from igdtf.evaluation.figures import write_comparison_figures
 from igdtf.evaluation.suites import DEFAULT_SUITES, SuiteSettings, build_evaluators
 from igdtf.methods import teacher_requirement
@@ -82,9 +82,10 @@ def train_methods(configs: dict[str, TrainConfig], data: ComparisonData, seed_di
 
 
 def evaluate_methods(trained: dict[str, TrainedModel], configs: dict[str, TrainConfig], data: ComparisonData,
-                     suite_settings: SuiteSettings, seed_dir: str, figure_images: int = 8,
+                     suite_settings: SuiteSettings, seed_dir: str, claims: dict, figure_images: int = 8,
                      suites=DEFAULT_SUITES, **context) -> dict:
-    """Evaluates the trained models on data.test with `suites`, then writes seed_dir/report.*,
+    """Evaluates the trained models on data.test with `suites`, checks the `claims`
+    (evaluation/claims.py) that compare two of these models, then writes seed_dir/report.*,
     outcomes.npz and the figures (report.json last); returns the report. `context` goes into the
     report's protocol section."""
     models = {name: entry.model for name, entry in trained.items()}
@@ -102,7 +103,8 @@ def evaluate_methods(trained: dict[str, TrainedModel], configs: dict[str, TrainC
         **context)
     if "sanity" in suites:
         add_robustness_checks(report, undefended=[name for name in models if name == "standard"])
-    report["claims"] = igd_paper_claims(report["models"])
+    report["claims"] = check_claims({name: claim for name, claim in claims.items()
+                                     if claim.model in models and claim.other in models}, report["models"])
     report["figures"] = write_comparison_figures(report, comparison, models, data.test, seed_dir, ("saliency",),
                                                  data.info.class_names, suite_settings.seed, figure_images)
     write_report(report, comparison, seed_dir)
