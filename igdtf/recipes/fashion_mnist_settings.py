@@ -11,8 +11,9 @@
 - Training attack: PGD-10, step ε/4 = 0.025, random start (the IGD paper's 10 steps and step
   ε/4, 2/255 at 8/255), in bfloat16 where the CPU/GPU has it natively (--attack_precision=auto).
   ε grows linearly over the first 3 epochs (Wong & Kolter ramp ε over the first half).
-- Validation: 1 000 training images (100 per class, a fixed draw) held out and never trained
-  on (Rice et al. 2020 hold out 1 000 CIFAR-10 images); the best checkpoint by validation
+- Validation: 1 000 training images (100 per class; data/holdout.py, the same for every
+  seed) held out and never trained on (Rice et al. 2020 hold out 1 000 CIFAR-10 images);
+  the best checkpoint by validation
   PGD-10 accuracy (clean accuracy for standard), as the IGD paper's appendix A.2.2.
 - Evaluation: PGD-20, step ε/4, random start, float32; the IGD paper's suites (Gini, INA, RN,
   IOA with N = 10 and R = 4, the noise corruptions at severities 1-5, sanity checks).
