@@ -78,32 +78,35 @@ FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.recipes")
 
 
-def _methods() -> tuple[str, ...]:
+def _listed_methods() -> tuple[str, ...]:
+    """--methods, checked, without repeats."""
     methods = tuple(dict.fromkeys(m.strip() for m in FLAGS.methods))
+    if not methods:
+        raise ConfigError("--methods must name at least one method, e.g. standard,pgdat,igd.")
     for method in methods:
         if method not in METHODS:
             raise ConfigError(f"--methods: unknown method {method!r}. Allowed: {', '.join(sorted(METHODS))}.")
-    if not methods:
-        raise ConfigError("--methods must name at least one method, e.g. standard,pgdat,igd.")
-    return training_order(methods)
+    return methods
 
 
-def _method_options(methods) -> dict[str, dict]:
-    """{method: its option values from the flags}; ConfigError for an option flag given that no
-    method of the comparison has."""
+def _methods_and_options() -> tuple[tuple[str, ...], dict[str, dict]]:
+    """(the methods to train, in order, with the teachers they need; {method: its option values
+    from the flags}). ConfigError for an option flag given that none of them has."""
+    listed = _listed_methods()
     given, fields = method_flags.given_flags(FLAGS), method_flags.option_fields()
     values = {name: FLAGS[name].value for name in FLAGS}
     values["attack_precision"] = resolve_attack_precision(FLAGS.attack_precision)
     options = {}
-    for method in methods:
+    for method in dict.fromkeys(listed + tuple(TEACHERS.values())):
         own = {field.name for field in dataclasses.fields(method_class(method).options_class)}
         namespace = types.SimpleNamespace(**values, method=method)
         options[method] = dataclasses.asdict(checked(method_flags.method_options_from_flags, namespace, given & own))
+    methods = training_order(listed, options)
     for name in sorted(given & set(fields)):
         if not any(name in options[method] for method in methods):
             raise ConfigError(f"--{name} applies to {', '.join(fields[name][1])}, none of --methods="
                               f"{','.join(methods)}.")
-    return options
+    return methods, {method: options[method] for method in methods}
 
 
 def _settings():
@@ -152,8 +155,7 @@ def _run_seed(seed: int, splits: HoldoutSplits, settings, methods, options: dict
 def main(argv):
     del argv
     seeds = checked(parse_seeds, FLAGS.seeds)
-    methods = _methods()
-    options = _method_options(methods)
+    methods, options = _methods_and_options()
     settings = _settings()
     output_dir = FLAGS.output_dir
     check_output_dir(output_dir)

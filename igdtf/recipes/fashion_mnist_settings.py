@@ -95,12 +95,13 @@ def default_settings(smoke: bool = False, **overrides) -> RecipeSettings:
     return RecipeSettings(**values)
 
 
-def training_order(methods) -> tuple[str, ...]:
-    """`methods` with the teachers they need (TEACHERS, default options) added, each teacher
-    before the methods that use it: standard first, then pgdat, then the rest as given."""
+def training_order(methods, options: dict | None = None) -> tuple[str, ...]:
+    """`methods` with the teachers they need with their `options` ({method: {option: value}},
+    default: the defaults) added, each teacher before the methods that use it: standard first,
+    then pgdat, then the rest as given."""
     names = list(dict.fromkeys(methods))
     for method in list(names):
-        kind = teacher_requirement(method)
+        kind = teacher_requirement(method, method_options(method, **(options or {}).get(method, {})))
         if kind is not None and TEACHERS[kind] not in names:
             names.append(TEACHERS[kind])
     first = [name for name in TEACHERS.values() if name in names]

@@ -33,6 +33,8 @@ def test_teachers_are_trained_first_and_added_when_missing():
     assert training_order(["igd", "pgdat", "standard"]) == ("standard", "pgdat", "igd")
     assert training_order(["kdiga"]) == ("pgdat", "kdiga")  # a robust teacher: the seed's PGDAT model
     assert training_order(["trades_igd", "trades"]) == ("standard", "trades_igd", "trades")
+    assert training_order(["pag"]) == ("pag",)  # its default source needs no teacher, RIGD a robust one
+    assert training_order(["pag"], {"pag": {"pag_source": "rigd"}}) == ("pgdat", "pag")
 
 
 def test_claims_hold_on_the_papers_pattern_and_fail_on_its_opposite():
