@@ -64,8 +64,8 @@ flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory for --
 flags.DEFINE_integer("train_examples", None, "Training images (class-stratified, outside the holdout; default "
                      "10 000; 0: all 59 000).")
 flags.DEFINE_integer("validation_examples", None, "Training images held out for validation (default 1 000).")
-flags.DEFINE_integer("test_examples", None, "Test images of the final report (class-stratified; default and 0: "
-                     "all 10 000).")
+flags.DEFINE_integer("test_examples", None, "Test images of the final report (class-stratified; default 2 000; "
+                     "0: all 10 000).")
 flags.DEFINE_integer("epochs", None, "Training epochs of every method but standard (default 10).")
 flags.DEFINE_integer("standard_epochs", None, "Training epochs of the standard model (default 10).")
 flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute precision of the adversarial "
