@@ -7,7 +7,7 @@ from collections.abc import Callable
 import tensorflow as tf
 
 from igdtf.data import (
-    downloadable, specs, imagenet100, imagenet_c, line_modes, shapes, spheres, squares, tinyimagenet,
+    downloadable, fashion_mnist, specs, imagenet100, imagenet_c, line_modes, shapes, spheres, squares, tinyimagenet,
 )
 from igdtf.data.preprocess import AsStored, LargeImages, SmallImages, Vectors
 from igdtf.validation import check_choice, check_positive_int
@@ -135,6 +135,11 @@ DATASETS = {
         "stl10", 10, (96, 96, 3), (0.4467, 0.4398, 0.4066), (0.2603, 0.2566, 0.2713), 12,
         ("train", "test"), functools.partial(downloadable.load_split, "stl10"),
         preprocess=SmallImages(pad=12), recorded_class_names=functools.partial(downloadable.class_names, "stl10"),
+    ),
+    # Fashion-MNIST from its four idx files (fashion_mnist.py); mean/std measured on the training split.
+    "fashion_mnist": DatasetInfo(
+        "fashion_mnist", len(fashion_mnist.CLASS_NAMES), (28, 28, 1), (0.2860,), (0.3530,), 4, fashion_mnist.SPLITS,
+        fashion_mnist.load_split, fashion_mnist.CLASS_NAMES, shuffle_buffer=60_000,
     ),
     "tinyimagenet": DatasetInfo(
         "tinyimagenet", tinyimagenet.NUM_CLASSES, (64, 64, 3), (0.4802, 0.4481, 0.3975),

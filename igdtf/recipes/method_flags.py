@@ -47,7 +47,14 @@ def define_method_flags(defaults: dict) -> None:
     """Defines --method and one flag per option field; `defaults` overrides a field's default
     (a recipe's paper values) by name."""
     flags.DEFINE_enum("method", defaults.get("method", "igd"), sorted(METHODS), method_help())
+    define_option_flags(defaults)
+
+
+def define_option_flags(defaults: dict, skip: tuple = ()) -> None:
+    """Defines one flag per option field except those in `skip`; `defaults` as above."""
     for name, (field, users) in option_fields().items():
+        if name in skip:
+            continue
         text = f"{', '.join(users)}: {field.metadata['help']}"
         auto = field.metadata.get("auto")
         default = defaults.get(name, AUTO if auto else field.default)
