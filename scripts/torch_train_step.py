@@ -18,7 +18,10 @@ eval mode), then CE on the adversarial batch (train mode) and, for IGD, −λ·c
 on the clean batch (λ 2, double backprop through the student's input gradient, a frozen random
 teacher of the same architecture), momentum SGD with weight decay 5e-4. Candidates are warmed
 up, then timed in round-robin rounds of one step each; it prints the parameter count and one
-line per candidate: median (min, max) ms/step and images/s, as train_step does.
+line per candidate: median (min, max) ms/step, images/s and the median CPU time of the process
+per step (all threads), as train_step does. On a shared machine compare the CPU times of
+--threads=1 runs (train_step --threads=1): two threads that wait for each other at every
+operation are slowed far more by other processes than one.
 """
 
 import argparse
@@ -194,11 +197,13 @@ def main():
         for run in candidates.values():
             run(x, y)
     seconds = {name: [] for name in candidates}
+    cpu_seconds = {name: [] for name in candidates}
     for _ in range(args.steps):
         for name, run in candidates.items():
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             run(x, y)
             seconds[name].append(time.perf_counter() - start)
+            cpu_seconds[name].append(time.process_time() - cpu_start)
     print(f"torch_train_step: torch {torch.__version__}, {args.arch} ({parameter_count(student) / 1e6:.2f} M "
           f"parameters) {args.image_size}x{args.image_size}x3, batch {args.batch}, {args.steps} timed steps each "
           f"(round-robin) after {args.warmup} warm-up, {args.threads} threads, PGD-10 float32")
@@ -207,7 +212,8 @@ def main():
     for name, values in seconds.items():
         median = statistics.median(values)
         print(f"{name:<20} {median * 1000:9.1f} ms/step (min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f})  "
-              f"{args.batch / median:8.1f} images/s  {median / reference:5.2f}x torch_pgdat")
+              f"{args.batch / median:8.1f} images/s  {median / reference:5.2f}x torch_pgdat  "
+              f"cpu {statistics.median(cpu_seconds[name]) * 1000:.0f} ms/step")
 
 
 def _load(averages=None) -> str:
