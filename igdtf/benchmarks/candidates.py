@@ -78,8 +78,8 @@ def build_candidate(name: str, arch: str, image_size: int, batch: int, xla: bool
 def report(timings: dict, batch: int) -> list[str]:
     """One line per candidate: median/min/max ms per step, images/s, ratio to the PGDAT line of
     the same setting (XLA, layers, training attack), for a non-default training attack the
-    speed-up over the same method's default (PGD-10 float32) line, peak device memory where a
-    GPU is used. A label is a method then "+setting" parts, e.g. igd+n_fgsm+bfloat16."""
+    speed-up over the same method's default (PGD-10 float32) line, the median CPU time of the
+    process per step (all threads), peak device memory where a GPU is used. A label is a method then "+setting" parts, e.g. igd+n_fgsm+bfloat16."""
     lines = []
     for name, timing in timings.items():
         method = name.split("+")[0]
@@ -93,7 +93,7 @@ def report(timings: dict, batch: int) -> list[str]:
         default = timings.get(method + _without_attack(setting))
         if default is not None and default is not timing:
             line += f"  speed-up {default.median / timing.median:.2f}x vs {method + _without_attack(setting)}"
-        line += f"  (warm-up {timing.warmup_seconds:.0f} s)"
+        line += f"  (warm-up {timing.warmup_seconds:.0f} s)  cpu {timing.cpu_median * 1000:.0f} ms/step"
         if timing.peak_device_bytes is not None:
             line += f"  peak GPU memory {timing.peak_device_bytes / 2**20:.0f} MiB"
         lines.append(line)

@@ -16,16 +16,23 @@ _LOG = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class Timing:
-    """Seconds per timed call of one candidate, seconds of its warm-up calls (tracing and
-    compilation included), and its peak accelerator memory (bytes, None on CPU)."""
+    """Seconds per timed call of one candidate (wall clock), seconds of its warm-up calls (tracing
+    and compilation included), its peak accelerator memory (bytes, None on CPU), and the CPU
+    seconds the whole process used during each timed call (all threads: on a shared machine a
+    measure of the work done that waiting for a core does not inflate)."""
 
     seconds: tuple
     warmup_seconds: float
     peak_device_bytes: int | None = None
+    cpu_seconds: tuple = ()
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_seconds)
 
 
 def gpu_device() -> str | None:
@@ -46,17 +53,20 @@ def round_robin(candidates: dict[str, Callable[[], None]], repeats: int, warmup:
         _LOG.info("%s: %d warm-up call(s) in %.1f s", name, warmup, warmup_seconds[name])
     device = gpu_device()
     seconds = {name: [] for name in candidates}
+    cpu_seconds = {name: [] for name in candidates}
     peaks = dict.fromkeys(candidates, 0)
     for _ in range(repeats):
         for name, run in candidates.items():
             if device:
                 tf.config.experimental.reset_memory_stats(device)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             run()
             seconds[name].append(time.perf_counter() - start)
+            cpu_seconds[name].append(time.process_time() - cpu_start)
             if device:
                 peaks[name] = max(peaks[name], tf.config.experimental.get_memory_info(device)["peak"])
-    return {name: Timing(tuple(seconds[name]), warmup_seconds[name], peaks[name] if device else None)
+    return {name: Timing(tuple(seconds[name]), warmup_seconds[name], peaks[name] if device else None,
+                         tuple(cpu_seconds[name]))
             for name in candidates}
 
 

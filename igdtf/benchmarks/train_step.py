@@ -9,8 +9,11 @@ and the papers' PGD-10 (ε 8/255, step 2/255); IGD's teacher is a second, random
 model of the same architecture. Candidates are warmed up (traced, compiled) once, then timed
 in round-robin rounds of one step each, so that load from other processes hits all of them
 alike; the figures are the median (min, max) over the rounds, and ratios compare medians from
-the same run. `plain_*` lines are straightforward tf.function steps (plain_steps.py) with the
-same maths, as a reference for what the Trainer machinery costs.
+the same run. Each line ends with the median CPU time of the process per step (all threads),
+which waiting for a busy core does not inflate; with --threads=1 it is one core's work, the
+figure to compare with scripts/torch_train_step.py --threads=1 on a shared machine. `plain_*`
+lines are straightforward tf.function steps (plain_steps.py) with the same maths, as a
+reference for what the Trainer machinery costs.
 """
 
 import tensorflow as tf
@@ -25,7 +28,7 @@ from igdtf.cli import checked, run
 from igdtf.models import ARCHITECTURES
 from igdtf.models.arch import FORMS, check_arch, parse_arch_options
 from igdtf.precision import MIXED_FLOAT16
-from igdtf.validation import check_choice, check_positive_int
+from igdtf.validation import check_choice, check_non_negative_int, check_positive_int
 
 flags.DEFINE_list("method", ["all"], f"Comma-separated candidates among {', '.join(CANDIDATES)}, or all "
                   f"(= {', '.join(ALL)}).")
@@ -47,6 +50,9 @@ flags.DEFINE_list("train_attack", ["pgd"], f"Training attacks of the adversarial
                   f"{', '.join(TRAIN_ATTACKS)} (pgd = PGD-10); several give one line each.")
 flags.DEFINE_list("attack_precision", ["float32"], f"Compute precisions of the training attack, among "
                   f"{', '.join(ATTACK_PRECISIONS)}; several give one line each.")
+flags.DEFINE_integer("threads", 0, "TensorFlow's intra-op and inter-op threads; 0 = its default (one per core). "
+                     "1 measures one core's work, which other processes' load distorts least (compare with "
+                     "scripts/torch_train_step.py --threads=1).")
 FLAGS = flags.FLAGS
 
 
@@ -57,6 +63,9 @@ def main(argv):
     arch_options = parse_arch_options(FLAGS.arch, FLAGS.arch_option)
     for flag in ("image_size", "batch", "steps"):
         checked(check_positive_int, flag, getattr(FLAGS, flag))
+    if checked(check_non_negative_int, "threads", FLAGS.threads):
+        tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(FLAGS.threads)
     if FLAGS.mixed_precision:
         names = tuple(name for name in names if name not in PLAIN_METHODS)
     xla_settings = {"on": (True,), "off": (False,), "both": (False, True)}[FLAGS.xla]
@@ -82,7 +91,8 @@ def main(argv):
     print(f"train_step: {FLAGS.arch} {FLAGS.image_size}x{FLAGS.image_size}x3, batch {FLAGS.batch}, "
           f"{FLAGS.steps} timed steps each (round-robin) after {FLAGS.warmup} warm-up, "
           f"device {gpu_device() or 'CPU'}, strategy {type(tf.distribute.get_strategy()).__name__}, "
-          f"XLA {FLAGS.xla}, layers {FLAGS.layers}, precision {precision}, training attacks "
+          f"threads {FLAGS.threads or 'default'}, XLA {FLAGS.xla}, layers {FLAGS.layers}, precision {precision}, "
+          f"training attacks "
           f"{', '.join(kind + '/' + attack_precision for kind, attack_precision in attacks)}")
     print(f"before: {load_before}; after: {load_average()}")
     for line in report(timings, FLAGS.batch):

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import keras
 import numpy as np
@@ -14,24 +15,26 @@ import tensorflow as tf
 from igdtf.attacks import PGD
 from igdtf.benchmarks.candidates import ALL, selected_candidates
 from igdtf.benchmarks.plain_steps import make_plain_step
+from igdtf.benchmarks.timing import round_robin
 from igdtf.methods import build_trainer
 
 from tests.conftest import tiny_cnn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LINE = r"^{name}\s+[\d.]+ ms/step \(min [\d.]+, max [\d.]+\)\s+[\d.]+ images/s\s+[\d.]+x pgdat  \(warm-up \d+ s\)$"
+LINE = (r"^{name}\s+[\d.]+ ms/step \(min [\d.]+, max [\d.]+\)\s+[\d.]+ images/s\s+[\d.]+x pgdat  \(warm-up \d+ s\)  "
+        r"cpu \d+ ms/step$")
 
 
 def test_cli_prints_one_line_per_method_with_settings_and_ratios():
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     done = subprocess.run(
         [sys.executable, "-m", "igdtf.benchmarks.train_step", "--method=all", "--arch=small_cnn",
-         "--image_size=8", "--batch=4", "--steps=2", "--xla=off", "--layers=both"],
+         "--image_size=8", "--batch=4", "--steps=2", "--xla=off", "--layers=both", "--threads=1"],
         capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "small_cnn 8x8x3, batch 4, 2 timed steps each" in out
-    for setting in ("device CPU", "strategy _DefaultDistributionStrategy", "XLA off", "layers both",
+    for setting in ("device CPU", "strategy _DefaultDistributionStrategy", "threads 1", "XLA off", "layers both",
                     "precision float32",
                     "load average", "peak host RSS of the process"):
         assert setting in out, (setting, out)
@@ -47,6 +50,20 @@ def test_method_all_expands_and_unknown_names_are_refused():
     assert selected_candidates(["igd", "all", "standard"]) == ("igd", "pgdat", "plain_pgdat", "plain_igd", "standard")
     with pytest.raises(ValueError, match="Unknown method 'nope'. Allowed: all, igd, pgdat"):
         selected_candidates(["nope"])
+
+
+def test_round_robin_counts_cpu_time_apart_from_waiting():
+    """The `cpu ... ms/step` field: CPU seconds of the process, which a call that waits (here:
+    sleeps; on a shared machine: for a core) does not accumulate."""
+
+    def spin():
+        end = time.process_time() + 0.05
+        while time.process_time() < end:
+            pass
+
+    timings = round_robin({"spin": spin, "sleep": lambda: time.sleep(0.05)}, repeats=2, warmup=0)
+    assert len(timings["spin"].cpu_seconds) == 2 and timings["spin"].cpu_median >= 0.05
+    assert timings["sleep"].median >= 0.05 and timings["sleep"].cpu_median < 0.02
 
 
 @pytest.mark.parametrize("method", ["igd"])  # IGD's step contains PGDAT's
