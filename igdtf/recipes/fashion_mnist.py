@@ -47,6 +47,7 @@ from igdtf.recipes.fashion_mnist_settings import (
     SUMMARY_METRICS, TEACHERS, default_settings, igd_paper_claims, train_config, training_order,
 )
 from igdtf.recipes.holdout_data import HoldoutSplits
+from igdtf.run_lock import hold_folder
 from igdtf.recipes.method_comparison import evaluate_methods, train_methods
 
 flags.DEFINE_string("output_dir", "runs/fashion_mnist", "Where the seeds' runs, reports and the summary go.")
@@ -159,6 +160,7 @@ def main(argv):
     settings = _settings()
     output_dir = FLAGS.output_dir
     check_output_dir(output_dir)
+    hold_folder(output_dir)  # one run per folder
     info = dataset_info("fashion_mnist")
     loader_options = {"manual_dir": FLAGS.manual_dir, "data_dir": FLAGS.data_dir, "download": FLAGS.download}
     for split in fashion_mnist.SPLITS:  # all four files, before any work
