@@ -39,7 +39,7 @@ from igdtf.generative.direct import DirectDeltaX, residual_generator
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, paper_table, spheres_batches
 from igdtf.run_lock import hold_folder
-from igdtf.training import TrainConfig, train_model
+from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 from igdtf.training.overrides import with_epsilon_warmup
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics", "Where models and the report go.")
@@ -144,7 +144,8 @@ def main(argv):
     check_output_dir(out)
     hold_folder(out)  # one run per folder
     info, train, test = spheres_batches(cfg.num_train, cfg.num_test, next(iter(cfg.models.values())).batch_size)
-    models = {name: train_model(c, info, train, os.path.join(out, name), name=name) for name, c in cfg.models.items()}
+    models = {name: train_model(c, info, train, os.path.join(out, name), name=name, tensorboard=TensorBoardOptions())
+              for name, c in cfg.models.items()}
     evaluators = alignment_evaluators(info, l2_epsilons=cfg.l2_epsilons, linf_epsilons=cfg.linf_epsilons,
                                       steps=cfg.eval_steps)
     cosine = None

@@ -45,7 +45,7 @@ from igdtf.generative import ConditionalGenerator, ProjectionError, ProjectionSe
 from igdtf.generative.conditional_gan import conditional_samples, train_conditional_gan
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.run_lock import hold_folder
-from igdtf.training import TrainConfig, train_model
+from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 from igdtf.training.overrides import with_epsilon_warmup
 
 flags.DEFINE_string("output_dir", "runs/alignment_metrics_shapes", "Where the generator, models and report go.")
@@ -171,7 +171,8 @@ def main(argv):
     batch_size = next(iter(cfg.models.values())).batch_size
     train = training_pipeline(gray_shapes("train", cfg.num_train, cfg.image_size), batch_size, seed=0)
     test = evaluation_pipeline(gray_shapes("test", cfg.num_test, cfg.image_size), 250).cache()
-    models = {name: train_model(c, info, train, os.path.join(out, name), name=name) for name, c in cfg.models.items()}
+    models = {name: train_model(c, info, train, os.path.join(out, name), name=name, tensorboard=TensorBoardOptions())
+              for name, c in cfg.models.items()}
     try:
         table = project_dataset(ConditionalGenerator(generator, info.image_shape), test, cfg.projection,
                                 cache_path=os.path.join(out, PROJECTIONS_FILE))

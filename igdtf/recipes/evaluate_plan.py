@@ -73,9 +73,9 @@ def settings_from_flags(info, epsilon: float) -> SuiteSettings:
     overrides = dict(
         attributions=tuple(FLAGS.attribution), seed=FLAGS.seed,
         gini_channels=(FLAGS.gini_global_channels, FLAGS.gini_regional_channels),
-        pgd=checked(PGD, epsilon=pixel_distance("epsilon", epsilon),
-                    step_size=epsilon / 4 / 255 if FLAGS.step_size is None else pixel_distance("step_size", FLAGS.step_size),
-                    steps=FLAGS.pgd_steps),
+        pgd=checked(PGD, epsilon=pixel_distance("epsilon", epsilon), steps=FLAGS.pgd_steps,
+                    step_size=epsilon / 4 / 255 if FLAGS.step_size is None else
+                    pixel_distance("step_size", FLAGS.step_size)),
         ina_fractions=_numbers("ina_fractions", FLAGS.ina_fractions, float),
         rn_fractions=_numbers("rn_fractions", FLAGS.rn_fractions, float),
         ioa_centres=FLAGS.ioa_centres, corruptions=tuple(FLAGS.corruptions),

@@ -41,6 +41,7 @@ from igdtf.evaluation.seed_summary import (
     SUMMARY_MD, flatten_metrics, parse_seeds, read_seed_reports, seed_run_dir, summary_markdown, write_seed_summary,
 )
 from igdtf.methods import METHODS, method_class
+from igdtf.models.arch import check_arch, parse_arch_options
 from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
 from igdtf.recipes import method_flags
 from igdtf.recipes.fashion_mnist_settings import (
@@ -72,6 +73,10 @@ flags.DEFINE_integer("standard_epochs", None, "Training epochs of the standard m
 flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute precision of the adversarial "
                   "methods' training attack; auto: bfloat16 where the hardware has it natively, else float32. "
                   "Validation and evaluation stay float32.")
+flags.DEFINE_string("arch", "small_cnn", "Architecture of every model: any form of igdtf.recipes.train's --arch "
+                    "(a built-in name, keras.applications.NAME or module:function; README, \"Your own model\"). "
+                    "Default small_cnn, width 32 (BUILD.md, \"Paper settings\").")
+flags.DEFINE_multi_string("arch_option", [], "KEY=VALUE option of --arch, e.g. width=64; repeat for several.")
 flags.DEFINE_integer("tensorboard_every_steps", 100, "Period of the per-step TensorBoard scalars.")
 method_flags.define_option_flags({}, skip=("attack_precision",))
 flags.adopt_module_key_flags(method_flags)  # list the method options in --help
@@ -114,7 +119,8 @@ def _settings():
     """The recipe's settings with the size flags applied (ConfigError for bad values)."""
     return checked(default_settings, FLAGS.smoke, train_examples=FLAGS.train_examples,
                    validation_examples=FLAGS.validation_examples, test_examples=FLAGS.test_examples,
-                   epochs=FLAGS.epochs, standard_epochs=FLAGS.standard_epochs)
+                   epochs=FLAGS.epochs, standard_epochs=FLAGS.standard_epochs, arch=checked(check_arch, FLAGS.arch),
+                   arch_options=checked(parse_arch_options, FLAGS.arch, FLAGS.arch_option))
 
 
 def _summary_metrics(reports: dict) -> tuple[str, ...]:

@@ -59,6 +59,8 @@ class RecipeSettings:
     figure_images: int = 8
     probe_examples: int = 16
     smoke: bool = False  # fewer curve points in the evaluation suites
+    arch: str = "small_cnn"  # any --arch form (models/arch.py); small_cnn gets `width` unless an option sets it
+    arch_options: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         for name in ("validation_examples", "standard_epochs", "epochs", "width", "eval_batch_size"):
@@ -111,7 +113,10 @@ def training_order(methods, options: dict | None = None) -> tuple[str, ...]:
 
 def train_config(method: str, options: dict, seed: int, settings: RecipeSettings) -> TrainConfig:
     """The TrainConfig of `method` (option values `options`, by name) for one seed."""
-    common = dict(method=method, arch="small_cnn", arch_options={"width": settings.width}, batch_size=128,
+    arch_options = dict(settings.arch_options)
+    if settings.arch == "small_cnn":
+        arch_options = {"width": settings.width, **arch_options}
+    common = dict(method=method, arch=settings.arch, arch_options=arch_options, batch_size=128,
                   optimizer="adam", learning_rate=1e-3, weight_decay=0.0, attack=settings.train_attack, seed=seed,
                   method_options=method_options(method, **options))
     if method == "standard":

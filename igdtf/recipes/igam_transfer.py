@@ -47,12 +47,13 @@ from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import PGDAccuracy, build_report, compare_models
+from igdtf.evaluation.figures import write_comparison_figures
 from igdtf.evaluation.seed_summary import parse_seeds, seed_run_dir
 from igdtf.evaluation.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap
 from igdtf.recipes.igam_seeds import write_igam_summary
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.run_lock import hold_folder
-from igdtf.training import TrainConfig, train_model
+from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 from igdtf.training.overrides import with_epsilon_warmup
 
 flags.DEFINE_string("output_dir", "runs/igam_transfer", "Where models and the report go.")
@@ -68,6 +69,7 @@ FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.igam_transfer")
 
 EPSILON = 8 / 255
+FIGURE_IMAGES = 6  # test images of the saliency grid (one row per model)
 PAPER_TABLE_1 = {  # Chan et al., Table 1: CIFAR-10 students (WRN 32-10), an MNIST teacher; clean and PGD-20 (%)
     "Standard": (95.0, 0.0), "FT-MNIST": (33.4, 0.12), "IGAM-MNIST": (93.6, 43.5), "PGD7-trained": (87.3, 45.9)}
 TARGET_FRACTION, CLEAN_TOLERANCE = 0.6, 0.03
@@ -171,16 +173,21 @@ def run_seed(cfg: IgamTransferConfig, seed: int, out: str, deterministic: bool =
     info = dataset_info("shapes")
     train = training_batches(cfg, seed)
     test = evaluation_pipeline(load_split("shapes", "test", num_samples=cfg.num_test), 250)
-    teacher = train_model(cfg.teacher, info, train, os.path.join(out, "teacher"), name=TEACHER)
-    standard = train_model(cfg.standard, info, train, os.path.join(out, "standard"), name=STANDARD)
-    igam = train_model(cfg.igam, info, train, os.path.join(out, "igam"), teacher=teacher, name=STUDENT)
+    logs = TensorBoardOptions()  # the training curves, in each run's tensorboard/
+    teacher = train_model(cfg.teacher, info, train, os.path.join(out, "teacher"), name=TEACHER, tensorboard=logs)
+    standard = train_model(cfg.standard, info, train, os.path.join(out, "standard"), name=STANDARD, tensorboard=logs)
+    igam = train_model(cfg.igam, info, train, os.path.join(out, "igam"), teacher=teacher, name=STUDENT,
+                       tensorboard=logs)
     evaluators = [PGDAccuracy(cfg.eval_attack)]
-    comparison = compare_models({TEACHER: teacher, STANDARD: standard, STUDENT: igam}, test, evaluators)
+    models = {TEACHER: teacher, STANDARD: standard, STUDENT: igam}
+    comparison = compare_models(models, test, evaluators)
     report = build_report(comparison, evaluators, dataset="shapes", paper_table_1=PAPER_TABLE_1, seed=seed,
                           deterministic_ops=deterministic,
                           training={name: dataclasses.asdict(c) for name, c in
                                     (("teacher", cfg.teacher), ("standard", cfg.standard), ("igam", cfg.igam))})
     report["results"] = results_table(comparison.summaries)
+    report["figures"] = write_comparison_figures(report, comparison, models, test, out, ("saliency",), info.class_names,
+                                                 seed, FIGURE_IMAGES)
     check_lines = attach_clean_gap(report, STUDENT, STANDARD)
     report["claims"] = claims(report)
     write_recipe_report(out, report, markdown(report["results"], cfg) + "\n".join(check_lines))

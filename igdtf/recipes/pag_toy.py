@@ -36,7 +36,7 @@ from igdtf.evaluation import RobustnessCurve, build_report, compare_models
 from igdtf.evaluation.decision_boundaries import plot_decision_boundaries
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.run_lock import hold_folder
-from igdtf.training import TrainConfig, train_model
+from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/pag_toy", "Where models, the report and the boundary plots go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
@@ -125,7 +125,7 @@ def main(argv):
         for seed in cfg.seeds:
             run_config = dataclasses.replace(method_config, seed=seed)
             models[f"{name}/seed{seed}"] = train_model(run_config, info, train, os.path.join(out, name, f"seed{seed}"),
-                                                       name=f"{name}/seed{seed}")
+                                                       name=f"{name}/seed{seed}", tensorboard=TensorBoardOptions())
     curve = RobustnessCurve([EPSILON], norm="l2", steps=cfg.eval_steps, bounds=None,
                             step_factor=PGD_STEP_SIZE * cfg.eval_steps / EPSILON)
     comparison = compare_models(models, test, [curve])

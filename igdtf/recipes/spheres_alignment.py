@@ -42,7 +42,7 @@ from igdtf.evaluation.alignment_suite import SPHERES_L2_EPSILONS, SPHERES_LINF_E
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, RHO_OVER_ALPHA, paper_table, spheres_batches
 from igdtf.run_lock import hold_folder
-from igdtf.training import TrainConfig, train_model
+from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 from igdtf.training.overrides import with_epsilon_warmup
 from igdtf.training.run_dir import load_classifier
 
@@ -136,7 +136,8 @@ def markdown(results: dict, num_test: int, eval_steps: int) -> str:
 def _train_and_load(name: str, train_config: TrainConfig, info, train, out: str, validation) -> keras.Model:
     """Trains one model; with validation data, returns its best epoch (best.keras), as the paper selects."""
     run_dir = os.path.join(out, name.split(" ")[0])
-    model = train_model(train_config, info, train, run_dir, validation_data=validation, name=name)
+    model = train_model(train_config, info, train, run_dir, validation_data=validation, name=name,
+                        tensorboard=TensorBoardOptions())
     return load_classifier(run_dir, best=True).model if validation is not None else model
 
 

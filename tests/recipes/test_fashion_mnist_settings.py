@@ -20,6 +20,13 @@ def test_defaults_are_the_stated_literature_settings():
     assert standard.eval_attack is None and standard.epochs == 10
 
 
+def test_another_architecture_takes_its_own_options_and_small_cnn_keeps_its_width():
+    wide = train_config("pgdat", {}, seed=0, settings=default_settings(arch="small_cnn", arch_options={"width": 8}))
+    assert (wide.arch, wide.arch_options) == ("small_cnn", {"width": 8})
+    preact = train_config("igd", {}, seed=0, settings=default_settings(arch="preact_resnet18"))
+    assert (preact.arch, preact.arch_options) == ("preact_resnet18", {})
+
+
 def test_sizes_zero_mean_the_whole_split_and_bad_counts_are_refused():
     assert default_settings(train_examples=0, test_examples=0).train_examples is None
     assert default_settings(epochs=3).epochs == 3
