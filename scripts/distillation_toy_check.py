@@ -8,7 +8,7 @@ PGDAT), the standard student, and the same student with KDIGA and with IGDM (the
 IGD settings, method changed) from that teacher;
 then prints clean and PGD-20 (L∞ 8/255, step 2/255) accuracy on 1 000 test images and writes
 report.json/report.md. Each distilled student must beat the standard one under PGD-20 (exit 1
-otherwise). Runs resume like every igdtf run. About 30 minutes on a shared 2-core CPU.
+otherwise). Runs resume like every igdtf run. Its time was not measured at the current quickstart settings.
 --smoke shrinks everything to a minute (numbers meaningless).
 """
 

@@ -1,4 +1,4 @@
-"""Does the weight initialisation explain the PAG toy's vanilla gap (ours 37 % robust, the paper 0 %)?
+"""Does the weight initialisation explain the PAG toy's vanilla gap (the paper: 0 % robust; ours: README, "Toy recipes")?
 
   PYTHONPATH=. python scripts/pag_toy_init_check.py --seeds 5
 

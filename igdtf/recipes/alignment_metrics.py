@@ -12,7 +12,7 @@ models close the report. Writes OUTPUT_DIR/report.json and report.md.
 
 Command:       python -m igdtf.recipes.alignment_metrics --output_dir=runs/alignment_metrics
 Hardware:      a 2-core CPU.
-Expected time: about ten minutes on 2 cores (--smoke: under a minute).
+Expected time: about 6 minutes on 2 shared cores (README, one run; --smoke: under a minute).
 Expected numbers: ᾱ_Δx(PGDAT) > ᾱ_Δx(baseline) (checked; report.json "checks"); see the
 README's "Gradient-direction metrics" section for a measured table.
 Re-running on the same OUTPUT_DIR reloads the trained models and generator.

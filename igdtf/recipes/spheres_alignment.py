@@ -16,9 +16,7 @@ test points. Its report checks ε50%(L2)/ᾱ_Δx against the paper's 0.15 (Table
 Command:       python -m igdtf.recipes.spheres_alignment --output_dir=runs/spheres_alignment
 Hardware:      a 2-core CPU.
 Expected time: about two minutes on 2 cores (--smoke: seconds). --paper_scale: 16 million
-               steps per model; measured on this machine 8.6 / 22.6 / 183 ms per step for the
-               baseline / λ_α = 0.1 / PGD-40 model, i.e. about 38 + 101 + 815 hours (40 days):
-               run it on a GPU (the paper: 2.3 / 6.2 / 15.4 GPU hours, Table S1).
+               steps per model, a GPU job (the paper: 2.3 / 6.2 / 15.4 GPU hours, Table S1).
 Expected numbers: ᾱ_Δx and both ε50% grow with λ_α (ours: ᾱ 0.27 → 0.39 → 0.56, L2 ε50% 0.039 →
 0.061 → 0.090); the paper's baseline → L_α: ᾱ 0.659 → 0.886, L2 ε50% 0.099 → 0.133,
 L∞ ε50% 0.0058 → 0.0076 (Table 2).

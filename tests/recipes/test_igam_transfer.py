@@ -58,6 +58,11 @@ def test_seeds_write_a_run_per_seed_and_a_summary_and_deterministic_runs_repeat_
         assert open(os.path.join(single_out, run, "history.csv")).read() == \
             open(os.path.join(seeds_out, "seed_0", run, "history.csv")).read()
     assert _report(single_out)["models"] == _report(os.path.join(seeds_out, "seed_0"))["models"]
+    # what a user looks at: the saliency grid, each run's TensorBoard logs, and the lines naming them
+    assert _report(single_out)["figures"] == ["attributions_saliency.png"]
+    assert os.path.getsize(os.path.join(single_out, "attributions_saliency.png")) > 1000
+    assert all(os.listdir(os.path.join(single_out, run, "tensorboard")) for run in RUNS)
+    assert f"Training curves: tensorboard --logdir {single_out}" in done.stdout
 
 
 def test_bad_seeds_are_one_line_and_exit_code_2(tmp_path):
