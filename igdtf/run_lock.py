@@ -40,6 +40,7 @@ def hold_folder(path: str, flag: str = "output_dir", strategy=None) -> None:
     if os.path.realpath(folder) in _HELD:
         return
     _refuse_inside_held(folder, flag)
+    _refuse_around_held(folder, flag)
     if strategy is not None:
         from igdtf.distribute import in_multi_worker_mode  # TensorFlow only for multi-worker runs
 
@@ -57,6 +58,7 @@ def refuse_held(path: str, flag: str = "output_dir") -> None:
     if _held_elsewhere(folder):
         raise _in_use(folder, flag, lock)
     _refuse_inside_held(folder, flag)
+    _refuse_around_held(folder, flag)
 
 
 def _in_use(folder: str, flag: str, lock: str) -> ConfigError:
@@ -88,6 +90,11 @@ def _lock(folder: str, flag: str, cluster: str | None = None) -> None:
     if not _HELD:
         atexit.register(_release_all)
     _HELD[os.path.realpath(folder)] = (fd, path, created)
+    try:  # again, now that it is held: a command that took a folder inside it meanwhile
+        _refuse_around_held(folder, flag)
+    except ConfigError:
+        _release(os.path.realpath(folder))
+        raise
 
 
 def _make_folders(folder: str) -> list[str]:
@@ -166,17 +173,36 @@ def _refuse_inside_held(folder: str, flag: str) -> None:
         parent = os.path.dirname(parent)
 
 
+def _refuse_around_held(folder: str, flag: str) -> None:
+    """ConfigError if another process holds a folder directly inside `folder` (e.g. the
+    OUTPUT_DIR/seed_<s>/ run that a --seeds command on `folder` would write)."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return
+    for inner in (os.path.join(folder, name) for name in names):
+        if _held_elsewhere(inner):
+            raise ConfigError(f"--{flag}={folder} holds {inner}, which another igdtf run holds "
+                              f"({_holder(os.path.join(inner, LOCK_FILE))}); wait for it to finish, or choose "
+                              f"another --{flag}.")
+
+
+def _release(real_folder: str) -> None:
+    """Removes the lock file of `real_folder` (still holding it, so no one locks a removed file)
+    and the folders this process created for it if they are empty; then unlocks."""
+    fd, path, created = _HELD.pop(real_folder)
+    for remove, target in [(os.remove, path), *((os.rmdir, folder) for folder in created)]:
+        try:
+            remove(target)
+        except OSError:
+            break
+    os.close(fd)
+
+
 def _release_all() -> None:
-    """Removes the lock files (still holding them, so no one locks a removed file) and the
-    folders this process created if they are empty."""
-    for fd, path, created in _HELD.values():
-        for remove, target in [(os.remove, path), *((os.rmdir, folder) for folder in created)]:
-            try:
-                remove(target)
-            except OSError:
-                break
-        os.close(fd)
-    _HELD.clear()
+    """Releases every folder this process holds (at exit)."""
+    for real_folder in list(_HELD):
+        _release(real_folder)
 
 
 def _cluster() -> str:

@@ -11,6 +11,7 @@ PATH_FLAGS.
 import logging
 import os
 import re
+import sys
 
 from igdtf.errors import ConfigError
 
@@ -45,6 +46,12 @@ def _expand_value(name: str, value: str) -> str:
     return expand_path(value, name)
 
 
+def _defined_by_igdtf(module: str) -> bool:
+    """Whether absl's name of a flag's defining module is an igdtf module or the module run as
+    __main__ (which absl names by sys.argv[0], e.g. /.../igdtf/recipes/quickstart.py)."""
+    return module.startswith(("igdtf", "__main__")) or (bool(sys.argv) and module == sys.argv[0])
+
+
 def is_path_flag(name: str) -> bool:
     return name in PATH_FLAGS or name.endswith(PATH_SUFFIXES) or name in ("dataset", "model")
 
@@ -54,7 +61,7 @@ def expand_path_flags(flag_values) -> None:
     for name in list(flag_values):
         flag = flag_values[name]
         module = flag_values.find_module_defining_flag(name) or ""  # "__main__" for the module run
-        if not is_path_flag(name) or not module.startswith(("igdtf", "__main__")) or not flag.value:
+        if not is_path_flag(name) or not _defined_by_igdtf(module) or not flag.value:
             continue
         values = flag.value if isinstance(flag.value, list) else [flag.value]
         if not all(isinstance(value, str) for value in values):

@@ -80,6 +80,23 @@ def test_a_folder_inside_a_held_one_is_refused(tmp_path):
         assert process.wait(timeout=30) == 0
 
 
+def test_a_folder_around_a_held_one_is_refused(tmp_path):
+    # A --seeds command on OUTPUT_DIR writes OUTPUT_DIR/seed_<s>/, which another command may hold.
+    seed_run = _holder(tmp_path / "runs" / "seed_0")
+    _held(seed_run)
+    around = _holder(tmp_path / "runs")
+    assert around.wait(timeout=30) == 2
+    assert around.stdout.read().startswith(f"--output_dir={tmp_path / 'runs'} holds {tmp_path / 'runs' / 'seed_0'}, "
+                                           f"which another igdtf run holds (pid {seed_run.pid} on ")
+    assert not (tmp_path / "runs" / ".igdtf.lock").exists()  # the refused command left nothing
+    seed_run.stdin.close()
+    assert seed_run.wait(timeout=30) == 0
+    after = _holder(tmp_path / "runs")
+    _held(after)
+    after.stdin.close()
+    assert after.wait(timeout=30) == 0
+
+
 def _run(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, env=_env(), cwd=ROOT,
                           timeout=300)

@@ -49,6 +49,18 @@ def test_path_flags_specs_and_named_paths_are_expanded_others_left(monkeypatch, 
     assert values.dataset == "tfds:~name"
 
 
+def test_flags_of_the_module_run_as_main_are_expanded(monkeypatch, tmp_path):
+    # `python -m igdtf.recipes.quickstart`: absl names the flags' module by sys.argv[0], a file path.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", ["/site/igdtf/recipes/quickstart.py"])
+    values = flags.FlagValues()
+    flags.DEFINE_string("output_dir", None, "", flag_values=values, module_name=sys.argv[0])
+    flags.DEFINE_string("other_dir", None, "", flag_values=values, module_name="/elsewhere/tool.py")
+    values(["x", "--output_dir=~/quick", "--other_dir=~/other"])
+    expand_path_flags(values)
+    assert values.output_dir == str(tmp_path / "quick") and values.other_dir == "~/other"
+
+
 def test_a_command_line_given_tilde_and_variables_writes_and_prints_the_absolute_folder(tmp_path):
     model = tmp_path / "tiny.keras"
     tiny_cnn().save(model)

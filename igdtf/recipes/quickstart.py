@@ -77,8 +77,6 @@ def main(argv):
     out = FLAGS.output_dir
     check_output_dir(out)
     hold_folder(out)  # one run per folder
-    out = FLAGS.output_dir
-    check_output_dir(out)
     checked(check_non_negative_int, "probe_examples", FLAGS.probe_examples)
     if FLAGS.seeds is None:
         seed = checked(check_non_negative_int, "seed", FLAGS.seed)
