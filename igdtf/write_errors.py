@@ -85,7 +85,9 @@ def write_error(path: str, error: BaseException, needed: int | None = None, kept
     free = free_space(path)
     if free is not None:
         space.append(f"{megabytes(free)} free")
-    if needed:
+    if needed and free is not None and needed <= free and _reason(error) == os.strerror(errno.ENOSPC):
+        space.append("more than that needed")  # the estimate (e.g. a model's weights) fell short
+    elif needed:
         space.append(f"about {megabytes(needed)} needed")
     detail = f" ({', '.join(space)})" if space else ""
     named = failed_path(error)  # shown unless it is `path` or a temporary file since removed

@@ -16,7 +16,8 @@ from igdtf.write_errors import failed_path, is_write_failure, writing
 from tests.training.test_resume_and_distribution import ROOT
 
 
-def test_a_full_disk_in_a_block_is_one_write_error_naming_path_space_and_what_was_kept(tmp_path):
+def test_a_full_disk_in_a_block_is_one_write_error_naming_path_space_and_what_was_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr("igdtf.write_errors.free_space", lambda path: 1_000_000)
     target, temporary = tmp_path / "model.keras", tmp_path / "model.keras_temp"
     temporary.write_bytes(b"partial")
     with pytest.raises(WriteError) as raised:
@@ -27,6 +28,9 @@ def test_a_full_disk_in_a_block_is_one_write_error_naming_path_space_and_what_wa
     assert message.startswith(f"Cannot write {target}: No space left on device (") and "about 3.0 MB needed" in message
     assert message.endswith("and run the same command again. The last checkpoint is kept."), message
     assert not temporary.exists()  # removed, and so not named either
+    with pytest.raises(WriteError, match=r"\(1.0 MB free, more than that needed\)\. Free space"):  # an estimate short of it
+        with writing(str(target), needed=800_000):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
     with pytest.raises(KeyError):  # anything else passes through unchanged
         with writing(str(target)):
             raise KeyError("x")
