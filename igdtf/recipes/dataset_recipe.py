@@ -36,6 +36,7 @@ from igdtf.recipes import recipe_data, recipe_seeds, training_flags
 from igdtf.recipes.final_report import ReportSettings, write_final_report
 from igdtf.recipes.method_flags import given_flags
 from igdtf.recipes.recipe_data import RecipeData, define_validation_flag, load_recipe_data
+from igdtf.recipes.pixel_flags import pixel_distance
 from igdtf.recipes.recipe_seeds import define_seeds_flag, seed_runs, write_summary
 from igdtf.recipes.recipe_teacher import (
     check_teacher_flags, recipe_teacher, standard_teacher_config, teacher_path, teacher_settings,
@@ -115,7 +116,8 @@ def _report_settings(config) -> ReportSettings:
     except ValueError as error:
         raise ConfigError(f"--ina_fractions: {error}") from None
     steps = checked(check_positive_int, "eval_pgd_steps", FLAGS.eval_pgd_steps)
-    step_size = config.attack.epsilon / 4 if FLAGS.eval_step_size is None else FLAGS.eval_step_size / 255
+    step_size = config.attack.epsilon / 4 if FLAGS.eval_step_size is None else \
+        pixel_distance("eval_step_size", FLAGS.eval_step_size)
     attack = checked(dataclasses.replace, config.attack, steps=steps, step_size=step_size)
     batch_size = checked(check_positive_int, "eval_batch_size", FLAGS.eval_batch_size)
     autoattack = None

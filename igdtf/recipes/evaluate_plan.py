@@ -83,6 +83,8 @@ def settings_from_flags(info, epsilon: float) -> SuiteSettings:
         corruptions_dir=FLAGS.corruptions_dir, corruption_class_folders=class_folders,
         alignment_steps=FLAGS.alignment_steps,
     )
+    if FLAGS.autoattack_epsilon is not None:  # checked (and echoed as given) even when no AutoAttack runs
+        pixel_distance("autoattack_epsilon", FLAGS.autoattack_epsilon, zero_allowed=False)
     if "autoattack" in FLAGS.suite:
         name, radius = ("epsilon", epsilon) if FLAGS.autoattack_epsilon is None else \
             ("autoattack_epsilon", FLAGS.autoattack_epsilon)

@@ -121,6 +121,7 @@ def test_bad_inputs_are_refused_with_clear_messages_before_any_work(tmp_path):
         "--epsilon=-1 must be a finite number >= 0, in 1/255 units of the pixel range (e.g. --epsilon=8 for 8/255)":
             ["--epsilon=-1"],
         "--step_size=nan must be a finite number >= 0": ["--step_size=nan"],
+        "--autoattack_epsilon=-3 must be a finite number > 0": ["--autoattack_epsilon=-3"],  # no AutoAttack: checked
         "flag --autoattack_version=fast: value should be one of": ["--suite=autoattack", "--autoattack_version=fast"],
         "--undefended names zz, not among the --model names (a)": ["--undefended=zz"],
         "Unknown attribution 'lime'. Allowed: gradient_shap": ["--attribution=saliency,lime"],

@@ -178,6 +178,7 @@ def test_imagenet100_without_data_fails_fast_naming_the_files(tmp_path):
     ("--igd_lambda=-1", "igd_lambda (λ) must be a number >= 0"),
     ("--pag_lambda=-1", "--pag_lambda applies to pag, not to --method=igd"),
     ("--epsilon=-8", "--epsilon=-8 must be a finite number >= 0, in 1/255 units"),
+    ("--eval_step_size=-0.5", "--eval_step_size=-0.5 must be a finite number >= 0, in 1/255 units"),
     ("--pgd_steps=0", "steps must be an integer >= 1"),
     ("--method=fgsm", "flag --method=fgsm: value should be one of"),
     ("--method=kdiga", "--method=kdiga needs a robust --teacher"),
