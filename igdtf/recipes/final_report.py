@@ -18,7 +18,7 @@ from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.precision import float32_compute
 from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import TEACHER_DIR, load_classifier
+from igdtf.training.run_dir import TEACHER_DIR, load_classifier, recorded_modules
 from igdtf.training.run_record import read_run_file
 
 SANITY_GRID = (0.0, 0.5, 1.0)  # multiples of the evaluation ε for the sanity checks' PGD runs
@@ -92,7 +92,7 @@ def write_final_report(dataset: str, config, info, output_dir: str, test, settin
     print(markdown_report(report))
     path = export_saved_model(models[config.method], os.path.join(output_dir, "export", config.method),
                               overwrite=True, class_names=info.class_names,
-                              preprocessing=ImagePreprocessing.for_dataset(info))
+                              preprocessing=ImagePreprocessing.for_dataset(info), modules=recorded_modules(output_dir))
     print(f"Report: {os.path.join(output_dir, 'report.md')} (and report.json)")
     print(f"Figures: {', '.join(os.path.join(output_dir, name) for name in report['figures']) or 'none'}")
     print(f"SavedModel for TF Serving: {path}")
