@@ -98,7 +98,8 @@ def _source_model(path: str) -> tuple[LoadedClassifier, list[str]]:
         except FileNotFoundError as error:
             raise ValueError(f"--init_from: {error}") from None
     if not has_keras_copy(saved_model):
-        raise ValueError(f"--init_from={path} is a SavedModel without igdtf's Keras copy of its classifier "
+        version = f" (its highest version {saved_model})" if saved_model != path else ""
+        raise ValueError(f"--init_from={path}{version} is a SavedModel without igdtf's Keras copy of its classifier "
                          f"({ASSETS_DIR}/{KERAS_COPY_FILE}); its graph is fixed for serving and cannot be trained. "
                          "Supported: a .keras file, a run directory, or a SavedModel exported by igdtf "
                          "(python -m igdtf.export, a recipe's export/<method>/<version>); start from the .keras "

@@ -1,7 +1,7 @@
 """Your own model through the command lines, typed as a user would: a factory module and a
 keras.applications model through train → resume → evaluate → export, a teacher of another
-architecture, fine-tuning a trained model with a new head (with its TensorBoard logs), and the
-models refused (exit 2)."""
+architecture, fine-tuning a trained model with a new head (with its TensorBoard logs) and from
+its SavedModel export, and the models refused (exit 2)."""
 
 import json
 import os
@@ -12,6 +12,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+
+from igdtf.models.factory import import_module
+from igdtf.models.saved_model_copy import KERAS_COPY_FILE
+from igdtf.training.init_from import weights_sha256
 
 from tests.data.user_data import npz_file
 from tests.models.own_models import write_factory_module
@@ -40,7 +44,7 @@ def _checkpoint_values(run_dir) -> dict:
             if not key.startswith(("_CHECKPOINTABLE_OBJECT_GRAPH", "save_counter"))}
 
 
-def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new_head(tmp_path):
+def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new_head(tmp_path, monkeypatch):
     module = write_factory_module(tmp_path)  # my_models.py in the working directory
     data = npz_file(str(tmp_path / "data.npz"), train=16, test=6)
     train = ["-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=pgdat", f"--arch={module}:small_net",
@@ -63,6 +67,15 @@ def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new
     elsewhere = _run(ROOT, "-m", "igdtf.export", f"--checkpoint={tmp_path / 'run'}", f"--output={tmp_path / 's2'}")
     assert elsewhere.returncode == 2
     assert f"needs the module(s) {module} its model_spec.json names, but cannot import module" in elsewhere.stderr
+    _ok(_run(tmp_path, "-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=pgdat", "--init_from=serving/1",
+             "--epochs=1", *FAST, "--output_dir=from_export"))  # the SavedModel's exact weights, then trained
+    started = json.loads((tmp_path / "from_export" / "report.json").read_text())["protocol"]["checkpoints"]["pgdat"]
+    monkeypatch.chdir(tmp_path)
+    import_module(module)  # its custom layer, to load the model it exported in this process
+    exported = weights_sha256(keras.models.load_model(tmp_path / "run" / "model.keras"))
+    assert started["started_from"] == {
+        "source": str(tmp_path / "serving" / "1"), "loaded": str(tmp_path / "serving" / "1" / "assets" / KERAS_COPY_FILE),
+        "weights_sha256": exported, "replace_head": False, "model_file": "initial.keras", "modules": [module]}
 
     # Robust fine-tuning: that model, a new head for a 2-class task, the backbone frozen for one epoch.
     rng = np.random.default_rng(3)
@@ -155,7 +168,18 @@ def test_models_that_would_give_wrong_numbers_are_refused_before_training(tmp_pa
     # A teacher of another architecture than the student: trained first, as --teacher_arch says.
     assert teacher["first_run"] == {"name": "teacher", "arch": "wide_resnet", "arch_options": {"depth": 10, "width": 1}}
 
-    done = _run(tmp_path, "-m", "igdtf.recipes.train", *base, f"--arch={module}:small_net", "--arch_option=softmax=True")
+    _refused(_run(tmp_path, "-m", "igdtf.recipes.train", *base, f"--arch={module}:small_net",
+                  "--arch_option=softmax=True"), f"error: --arch={module}:small_net: the model outputs probabilities")
+    foreign = tf.Module()  # a SavedModel igdtf did not export: a serving graph, no Keras model to train
+    foreign.scale = tf.Variable(1.0)
+    tf.saved_model.save(foreign, str(tmp_path / "foreign"))
+    _refused(_run(tmp_path, "-m", "igdtf.recipes.train", *base, f"--init_from={tmp_path / 'foreign'}"),
+             f"error: --init_from={tmp_path / 'foreign'} is a SavedModel without igdtf's Keras copy of its classifier "
+             "(assets/igdtf_model.keras); its graph is fixed for serving and cannot be trained. Supported: a .keras "
+             "file, a run directory, or a SavedModel exported by igdtf")
+
+
+def _refused(done, line: str) -> None:
+    """`done` exited with code 2 and one error line starting with `line`, no traceback."""
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1].startswith(f"error: --arch={module}:small_net: the model outputs "
-                                                           "probabilities")
+    assert done.stderr.strip().splitlines()[-1].startswith(line), done.stderr[-1000:]
