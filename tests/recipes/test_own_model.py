@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.models.factory import import_module
 from igdtf.models.saved_model_copy import KERAS_COPY_FILE
+from igdtf.training import train_model
 from igdtf.training.init_from import weights_sha256
 
 from tests.data.user_data import npz_file
 from tests.models.own_models import write_factory_module
+from tests.training.test_init_from import THREE, _batches, _config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FAST = ["--batch_size=8", "--pgd_steps=1", "--eval_pgd_steps=1", "--ina_fractions=0.01", "--probe_examples=0",
@@ -44,7 +45,7 @@ def _checkpoint_values(run_dir) -> dict:
             if not key.startswith(("_CHECKPOINTABLE_OBJECT_GRAPH", "save_counter"))}
 
 
-def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new_head(tmp_path, monkeypatch):
+def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new_head(tmp_path):
     module = write_factory_module(tmp_path)  # my_models.py in the working directory
     data = npz_file(str(tmp_path / "data.npz"), train=16, test=6)
     train = ["-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=pgdat", f"--arch={module}:small_net",
@@ -67,15 +68,6 @@ def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new
     elsewhere = _run(ROOT, "-m", "igdtf.export", f"--checkpoint={tmp_path / 'run'}", f"--output={tmp_path / 's2'}")
     assert elsewhere.returncode == 2
     assert f"needs the module(s) {module} its model_spec.json names, but cannot import module" in elsewhere.stderr
-    _ok(_run(tmp_path, "-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=pgdat", "--init_from=serving/1",
-             "--epochs=1", *FAST, "--output_dir=from_export"))  # the SavedModel's exact weights, then trained
-    started = json.loads((tmp_path / "from_export" / "report.json").read_text())["protocol"]["checkpoints"]["pgdat"]
-    monkeypatch.chdir(tmp_path)
-    import_module(module)  # its custom layer, to load the model it exported in this process
-    exported = weights_sha256(keras.models.load_model(tmp_path / "run" / "model.keras"))
-    assert started["started_from"] == {
-        "source": str(tmp_path / "serving" / "1"), "loaded": str(tmp_path / "serving" / "1" / "assets" / KERAS_COPY_FILE),
-        "weights_sha256": exported, "replace_head": False, "model_file": "initial.keras", "modules": [module]}
 
     # Robust fine-tuning: that model, a new head for a 2-class task, the backbone frozen for one epoch.
     rng = np.random.default_rng(3)
@@ -93,6 +85,23 @@ def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new
     tags, plugins = _tensorboard_tags(tmp_path / "tuned" / "tensorboard")
     assert {"train/loss", "epoch/val_pgd_acc", "epoch/probe_gini_global", "probe/saliency"} <= tags
     assert "hparams" in plugins
+
+
+def test_a_factory_model_is_fine_tuned_from_its_saved_model_export(tmp_path, monkeypatch):
+    """Trained (in this process), exported for serving, then the start of a recipe run: the
+    export's Keras copy, with the exact weights it serves and the factory module it needs."""
+    monkeypatch.chdir(tmp_path)  # the factory module is importable from the working directory
+    module = write_factory_module(tmp_path)
+    model = train_model(_config(arch=f"{module}:small_net", arch_options={"width": 3}), THREE, _batches(3), "run")
+    _ok(_run(tmp_path, "-m", "igdtf.export", "--checkpoint=run", "--output=serving"))
+    data = npz_file(str(tmp_path / "data.npz"), train=16, test=6)
+    _ok(_run(tmp_path, "-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=pgdat", "--init_from=serving/1",
+             "--epochs=1", *FAST, "--output_dir=tuned"))
+    report = json.loads((tmp_path / "tuned" / "report.json").read_text())
+    assert report["protocol"]["checkpoints"]["pgdat"]["started_from"] == {
+        "source": str(tmp_path / "serving" / "1"), "loaded": str(tmp_path / "serving" / "1" / "assets" / KERAS_COPY_FILE),
+        "weights_sha256": weights_sha256(model), "replace_head": False, "model_file": "initial.keras",
+        "modules": [module]}
 
 
 def _tensorboard_tags(log_dir) -> tuple[set, set]:
@@ -170,13 +179,18 @@ def test_models_that_would_give_wrong_numbers_are_refused_before_training(tmp_pa
 
     _refused(_run(tmp_path, "-m", "igdtf.recipes.train", *base, f"--arch={module}:small_net",
                   "--arch_option=softmax=True"), f"error: --arch={module}:small_net: the model outputs probabilities")
-    foreign = tf.Module()  # a SavedModel igdtf did not export: a serving graph, no Keras model to train
+
+
+def test_a_saved_model_igdtf_did_not_export_is_refused_in_one_line(tmp_path):
+    foreign = tf.Module()  # a serving graph and its variables, no Keras model to train
     foreign.scale = tf.Variable(1.0)
     tf.saved_model.save(foreign, str(tmp_path / "foreign"))
-    _refused(_run(tmp_path, "-m", "igdtf.recipes.train", *base, f"--init_from={tmp_path / 'foreign'}"),
+    _refused(_run(tmp_path, "-m", "igdtf.recipes.train", f"--dataset=npz:{npz_file(str(tmp_path / 'data.npz'))}",
+                  f"--init_from={tmp_path / 'foreign'}", "--output_dir=out"),
              f"error: --init_from={tmp_path / 'foreign'} is a SavedModel without igdtf's Keras copy of its classifier "
              "(assets/igdtf_model.keras); its graph is fixed for serving and cannot be trained. Supported: a .keras "
              "file, a run directory, or a SavedModel exported by igdtf")
+    assert not (tmp_path / "out" / "checkpoints").exists()
 
 
 def _refused(done, line: str) -> None:
