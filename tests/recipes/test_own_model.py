@@ -185,7 +185,8 @@ def test_a_saved_model_igdtf_did_not_export_is_refused_in_one_line(tmp_path):
     foreign = tf.Module()  # a serving graph and its variables, no Keras model to train
     foreign.scale = tf.Variable(1.0)
     tf.saved_model.save(foreign, str(tmp_path / "foreign"))
-    _refused(_run(tmp_path, "-m", "igdtf.recipes.train", f"--dataset=npz:{npz_file(str(tmp_path / 'data.npz'))}",
+    data = npz_file(str(tmp_path / "data.npz"))
+    _refused(_run(tmp_path, "-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=pgdat",
                   f"--init_from={tmp_path / 'foreign'}", "--output_dir=out"),
              f"error: --init_from={tmp_path / 'foreign'} is a SavedModel without igdtf's Keras copy of its classifier "
              "(assets/igdtf_model.keras); its graph is fixed for serving and cannot be trained. Supported: a .keras "
