@@ -3,8 +3,8 @@ the starting point of training (--init_from) with exactly the weights it serves.
 
 SAVEDMODEL/assets/
   igdtf_model.keras   the exported classifier as a Keras file (the values of variables/ again)
-  igdtf_model.json    {"model_file": "igdtf_model.keras", "modules": [...]}: the modules to import
-                      before that file loads (a factory's custom layers; empty for igdtf's own)
+  igdtf_model.json    {"modules": [...]}: the modules to import before that file loads (a
+                      factory's custom layers; empty for igdtf's own architectures)
 No signature reads them, so TF Serving ignores them. A SavedModel without them (exported by
 other tools or an older igdtf) holds only a graph fixed for serving: BatchNorm in inference mode,
 no Keras layers whose head could be replaced; igdtf does not train from it.
@@ -30,12 +30,12 @@ KERAS_COPY_FILE = "igdtf_model.keras"
 KERAS_COPY_RECORD = "igdtf_model.json"
 
 
-def write_keras_copy(saved_model_dir: str, model: keras.Model, modules: list[str]) -> bool:
-    """Writes the Keras copy of `model` and its record into SAVED_MODEL_DIR/assets/; returns
-    whether it could. Call it on a SavedModel being staged (export_saved_model renames the whole
-    folder into place, so the files need no atomic writes of their own, and a full disk is named
-    as the version that could not be written). A model Keras cannot serialise (a custom layer
-    without get_config) gets no copy and a warning: the SavedModel still serves."""
+def write_keras_copy(saved_model_dir: str, model: keras.Model, modules: list[str]) -> None:
+    """Writes the Keras copy of `model` and its record into SAVED_MODEL_DIR/assets/. Call it on
+    a SavedModel being staged (export_saved_model renames the whole folder into place, so the
+    files need no atomic writes of their own, and a full disk is named as the version that could
+    not be written). A model Keras cannot serialise (a custom layer without get_config) gets no
+    copy and a warning: the SavedModel still serves."""
     assets = os.path.join(saved_model_dir, ASSETS_DIR)
     os.makedirs(assets, exist_ok=True)
     path = os.path.join(assets, KERAS_COPY_FILE)
@@ -46,10 +46,9 @@ def write_keras_copy(saved_model_dir: str, model: keras.Model, modules: list[str
             os.remove(path)
         log.warning("%s has no Keras copy of its classifier (%s): it serves, but cannot be a starting point "
                     "for training (--init_from).", saved_model_dir, error_summary(error))
-        return False
+        return
     with open(os.path.join(assets, KERAS_COPY_RECORD), "w", encoding="utf-8") as f:
-        json.dump({"model_file": KERAS_COPY_FILE, "modules": list(modules)}, f, indent=2)
-    return True
+        json.dump({"modules": list(modules)}, f, indent=2)
 
 
 def served_version(path: str) -> str | None:
@@ -78,7 +77,7 @@ def load_keras_copy(saved_model_dir: str) -> tuple[keras.Model, str, list[str]]:
     record = read_json(os.path.join(assets, KERAS_COPY_RECORD))
     if not isinstance(record, dict) or not isinstance(record.get("modules"), list):
         raise ValueError(f"{os.path.join(assets, KERAS_COPY_RECORD)} is not igdtf's record of its Keras copy "
-                         f"(expected {{'model_file', 'modules'}}, received {record!r:.200}).")
+                         f"(expected {{'modules': [...]}}, received {record!r:.200}).")
     path = os.path.join(assets, KERAS_COPY_FILE)
     for module in record["modules"]:
         try:
