@@ -64,7 +64,8 @@ def teacher_model_settings(values, trained: bool = True) -> dict | None:
     recipe trains no teacher (`trained` False)."""
     if getattr(values, "teacher_arch", None) is not None and not trained:
         raise ConfigError("--teacher_arch is the architecture of the teacher a recipe trains: it needs a method "
-                          f"with a standard teacher and no --teacher (--method={values.method}).")
+                          f"with a standard teacher and --teacher=train (--method={values.method}, --teacher="
+                          f"{getattr(values, 'teacher', None)}).")
     if getattr(values, "teacher_arch", None) is None:
         if getattr(values, "teacher_arch_option", []):
             raise ConfigError("--teacher_arch_option needs --teacher_arch.")

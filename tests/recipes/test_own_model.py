@@ -166,7 +166,7 @@ def test_models_that_would_give_wrong_numbers_are_refused_before_training(tmp_pa
         "--teacher_arch is the architecture of the teacher a recipe trains": ["--teacher_arch=small_cnn"],
         "--synchronized_bn applies to BatchNorm architectures": ["--arch=small_cnn", "--synchronized_bn"],
     }
-    teacher_arch = ["--method=igd", "--arch=small_cnn", "--teacher_arch=wide_resnet",
+    teacher_arch = ["--method=igd", "--teacher=train", "--arch=small_cnn", "--teacher_arch=wide_resnet",
                     "--teacher_arch_option=depth=10", "--teacher_arch_option=width=1"]
     done = _ok(_run(tmp_path, os.path.join(ROOT, "tests", "recipes", "train_bad_models.py"),
                     json.dumps([base + args for args in cases.values()] + [base + teacher_arch])))
