@@ -107,11 +107,15 @@ def test_training_evaluation_and_export_refuse_a_folder_a_running_job_holds(tmp_
 
     model = tmp_path / "tiny.keras"
     tiny_cnn().save(model)
-    run = tmp_path / "run"
-    holder = _holder(run)
+    run, seeds = tmp_path / "run", tmp_path / "seeds"
+    holder, seed_holder = _holder(run), _holder(seeds / "seed_1")
     _held(holder)
+    _held(seed_holder)
     in_use = f"is in use by another igdtf run (pid {holder.pid} on {socket.gethostname()}"
     cases = {
+        ("igdtf.recipes.train", "--dataset=shapes", "--method=standard", "--seeds=0,1", f"--output_dir={seeds}"):
+            f"error: --output_dir={seeds} holds {seeds / 'seed_1'}, which another igdtf run holds "
+            f"(pid {seed_holder.pid}",
         ("igdtf.recipes.quickstart", "--smoke", f"--output_dir={run}"): f"error: --output_dir={run} {in_use}",
         ("igdtf.evaluate", f"--model=m={model}", "--dataset=shapes", f"--output_dir={run}"):
             f"error: --output_dir={run} {in_use}",
@@ -122,9 +126,10 @@ def test_training_evaluation_and_export_refuse_a_folder_a_running_job_holds(tmp_
         for args, message in cases.items():
             _assert_one_line_and_code_2(_run(*args), message)
     finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
-    assert not run.exists()  # nothing was written by the refused commands
+        for process in (holder, seed_holder):
+            process.stdin.close()
+            process.wait(timeout=30)
+    assert not run.exists() and not seeds.exists()  # nothing was written by the refused commands
 
 
 # Two local workers of MultiWorkerMirroredStrategy holding a folder as the dataset recipes do, then

@@ -28,7 +28,8 @@ def test_a_full_disk_in_a_block_is_one_write_error_naming_path_space_and_what_wa
     assert message.startswith(f"Cannot write {target}: No space left on device (") and "about 3.0 MB needed" in message
     assert message.endswith("and run the same command again. The last checkpoint is kept."), message
     assert not temporary.exists()  # removed, and so not named either
-    with pytest.raises(WriteError, match=r"\(1.0 MB free, more than that needed\)\. Free space"):  # an estimate short of it
+    short = r"\(1.0 MB free, more than that needed\)\. Free space"  # an estimate short of the free space
+    with pytest.raises(WriteError, match=short):
         with writing(str(target), needed=800_000):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
     with pytest.raises(KeyError):  # anything else passes through unchanged
