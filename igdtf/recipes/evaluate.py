@@ -18,15 +18,17 @@ evaluate_delta_x.py (the Δx generator), evaluate_models.py (models against the 
 evaluate_report.py (report files and figures).
 """
 
+import contextlib
 import dataclasses
 import logging
+import os
 
 from absl import flags
 
 from igdtf.cli import checked, run
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, WriteError
 from igdtf.evaluation import compare_models
 from igdtf.evaluation.protocol import check_comparable
 from igdtf.evaluation.seed_summary import seed_run_dir
@@ -37,6 +39,8 @@ from igdtf.recipes.evaluate_plan import plan_at, plan_from_flags
 from igdtf.recipes.evaluate_report import write_evaluation_report
 from igdtf.recipes.recipe_seeds import write_summary
 from igdtf.run_lock import hold_folder
+from igdtf.stop_signals import StopRequested
+from igdtf.write_errors import remove_paths
 
 flags.adopt_module_key_flags(evaluate_flags)  # list its flags in --help
 FLAGS = flags.FLAGS
@@ -47,6 +51,25 @@ def main(argv):
     plan = plan_from_flags()  # everything is checked before the first model is loaded
     hold_folder(FLAGS.output_dir)  # refused while a run holds it (or a folder around it)
     logging.info("PGD at ε = %g/255 (from %s).", plan.epsilon, plan.epsilon_source)
+    with _emptied_if_unfinished(FLAGS.output_dir, started_empty=not FLAGS.overwrite):
+        _evaluate_plan(plan)
+
+
+@contextlib.contextmanager
+def _emptied_if_unfinished(output_dir: str, started_empty: bool):
+    """Removes the files of an evaluation that a full disk or a stop signal ended, when its
+    folder was empty at the start (check_output_dir without --overwrite), so that the same
+    command runs again instead of being refused for a folder that is not empty."""
+    try:
+        yield
+    except (WriteError, StopRequested):
+        if started_empty:
+            remove_paths([os.path.join(output_dir, "*")])  # not the hidden lock file
+        raise
+
+
+def _evaluate_plan(plan) -> None:
+    """The plan's comparison into --output_dir (with --seed_runs: one per seed, then the summary)."""
     if plan.seed_models is None:
         _evaluate(plan, FLAGS.output_dir)
         return
