@@ -62,8 +62,8 @@ def teacher_model_settings(values, trained: bool = True) -> dict | None:
     built from scratch), or None to use the student's; ConfigError for --teacher_arch when the
     recipe trains no teacher (`trained` False)."""
     if getattr(values, "teacher_arch", None) is not None and not trained:
-        raise ConfigError("--teacher_arch is the architecture of the teacher a recipe trains: it needs a method "
-                          f"with a standard teacher and no --teacher (--method={values.method}).")
+        raise ConfigError("--teacher_arch is the architecture of the teacher a recipe trains: it needs "
+                          f"--teacher=train and a method with a standard teacher (--method={values.method}).")
     if getattr(values, "teacher_arch", None) is None:
         if getattr(values, "teacher_arch_option", []):
             raise ConfigError("--teacher_arch_option needs --teacher_arch.")

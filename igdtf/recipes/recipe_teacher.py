@@ -13,6 +13,7 @@ from igdtf.cli import checked
 from igdtf.errors import ConfigError
 from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.methods.teacher import check_teacher_shape
+from igdtf.recipes.model_flags import teacher_model_settings
 from igdtf.training import train_model
 from igdtf.training.run_dir import TEACHER_DIR
 from igdtf.training.run_record import read_run_file, recorded_epochs
@@ -46,14 +47,18 @@ def teacher_path() -> str | None:
 
 
 def standard_teacher_config(config, teacher_dir: str):
-    """The standard teacher's TrainConfig with --teacher=train: the student's settings, method
-    standard, --teacher_epochs epochs (default: --epochs; with --extend_epochs, the epochs the
-    teacher in `teacher_dir` was trained for: only the student is extended); else None."""
-    if teacher_requirement(config.method, config.method_options) != "standard" or FLAGS.teacher != TRAIN_TEACHER:
+    """The standard teacher's TrainConfig with --teacher=train: the student's settings (and model,
+    unless --teacher_arch), method standard, --teacher_epochs epochs (default: --epochs; with
+    --extend_epochs, the epochs the teacher in `teacher_dir` was trained for: only the student is
+    extended); else None (ConfigError for --teacher_arch then)."""
+    trained = teacher_requirement(config.method, config.method_options) == "standard" and FLAGS.teacher == TRAIN_TEACHER
+    model = teacher_model_settings(FLAGS, trained) or {}  # --teacher_arch, else the student's model
+    if not trained:
         return None
     record = read_run_file(teacher_dir) if FLAGS.extend_epochs else None
     epochs = FLAGS.teacher_epochs or (record and recorded_epochs(record)) or config.epochs
-    return dataclasses.replace(config, method="standard", method_options=None, eval_attack=None, epochs=epochs)
+    return dataclasses.replace(config, method="standard", method_options=None, eval_attack=None, epochs=epochs,
+                               **model)
 
 
 def teacher_settings(settings: dict) -> dict:
