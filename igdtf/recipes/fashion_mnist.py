@@ -64,7 +64,7 @@ flags.DEFINE_bool("download", False, "Download the files with tensorflow-dataset
 flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory for --download (default: "
                     "~/tensorflow_datasets).")
 flags.DEFINE_integer("train_examples", None, "Training images (class-stratified, outside the holdout; default "
-                     "10 000; 0: all 59 000).")
+                     "5 000; 0: all 59 000).")
 flags.DEFINE_integer("validation_examples", None, "Training images held out for validation (default 1 000).")
 flags.DEFINE_integer("test_examples", None, "Test images of the final report (class-stratified; default 2 000; "
                      "0: all 10 000).")

@@ -18,7 +18,7 @@
 - Evaluation: PGD-20, step ε/4, random start, float32; the IGD paper's suites (Gini, INA, RN,
   IOA with N = 10 and R = 4, the noise corruptions at severities 1-5, sanity checks).
 - IGD: λ = 2 (the paper's ImageNet-100 headline value; it uses 1-4).
-- Size (for a 2-core CPU): 10 000 training images (1 000 per class) instead of 59 000,
+- Size (for a 2-core CPU): 5 000 training images (500 per class) instead of 59 000,
   10 epochs for the adversarial methods and the standard model, and every suite on 2 000
   test images (200 per class, a fixed draw) instead of 10 000.
 """
@@ -87,7 +87,7 @@ def default_settings(smoke: bool = False, **overrides) -> RecipeSettings:
                       eval_attack=PGD(epsilon=EPSILON, step_size=EPSILON / 2, steps=2), eval_batch_size=64,
                       figure_images=4, probe_examples=4, smoke=True)
     else:
-        values = dict(train_examples=10_000, validation_examples=1_000, test_examples=2_000, standard_epochs=10,
+        values = dict(train_examples=5_000, validation_examples=1_000, test_examples=2_000, standard_epochs=10,
                       epochs=10, epsilon_warmup_epochs=3.0, width=32,
                       train_attack=PGD(epsilon=EPSILON, step_size=EPSILON / 4, steps=10),
                       eval_attack=PGD(epsilon=EPSILON, step_size=EPSILON / 4, steps=20), eval_batch_size=250)

@@ -11,7 +11,7 @@ def test_defaults_are_the_stated_literature_settings():
     assert (settings.train_attack.epsilon, settings.train_attack.steps, settings.train_attack.step_size) == \
         (0.1, 10, 0.025)
     assert (settings.eval_attack.steps, settings.eval_attack.random_start) == (20, True)
-    assert (settings.train_examples, settings.validation_examples, settings.test_examples) == (10_000, 1_000, 2_000)
+    assert (settings.train_examples, settings.validation_examples, settings.test_examples) == (5_000, 1_000, 2_000)
     igd = train_config("igd", {"igd_lambda": 2.0}, seed=1, settings=settings)
     assert (igd.arch, igd.arch_options, igd.optimizer, igd.learning_rate, igd.weight_decay) == \
         ("small_cnn", {"width": 32}, "adam", 1e-3, 0.0)
