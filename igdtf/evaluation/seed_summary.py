@@ -24,6 +24,7 @@ import numpy as np
 
 from igdtf.artefacts import read_json
 from igdtf.atomic import write_json, write_text
+from igdtf.evaluation.claims import MEAN_OF_CURVE
 
 SEED_DIR_PREFIX = "seed_"
 SUMMARY_JSON, SUMMARY_MD = "summary.json", "summary.md"
@@ -54,15 +55,27 @@ def seed_run_dir(output_dir: str, seed: int) -> str:
 
 def flatten_metrics(summary: dict, prefix: str = "") -> dict[str, float]:
     """{name: float} for every numeric leaf of `summary`; nested keys joined with "@"
-    ({"ina1": {"0.002": v}} → {"ina1@0.002": v}). Booleans, strings and lists are skipped."""
+    ({"ina1": {"0.002": v}} → {"ina1@0.002": v}), and for a curve (a dict of numbers keyed by
+    numbers) its mean as in the claims ("ina1@mean"). Booleans, strings and lists are skipped."""
     flat = {}
     for key, value in summary.items():
         name = f"{prefix}@{key}" if prefix else str(key)
         if isinstance(value, dict):
-            flat.update(flatten_metrics(value, name))
+            points = flatten_metrics(value, name)
+            flat.update(points)
+            if value and len(points) == len(value) and all(_is_number(k) for k in value):
+                flat[f"{name}@{MEAN_OF_CURVE}"] = float(np.mean(list(points.values())))
         elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
             flat[name] = float(value)
     return flat
+
+
+def _is_number(text) -> bool:
+    try:
+        float(text)
+        return True
+    except (TypeError, ValueError):
+        return False
 
 
 def _statistics(per_seed: dict[str, float]) -> dict:

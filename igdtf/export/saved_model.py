@@ -3,10 +3,15 @@
 BASE/<version>/
   saved_model.pb, variables/      the classifier's weights and the signatures (signatures.py)
   assets/class_names.txt          the class names, one per line in class order
+  assets/igdtf_model.keras, assets/igdtf_model.json
+                                  the classifier as a Keras file and the modules it needs, so
+                                  the export can be a starting point for training (--init_from;
+                                  igdtf/models/saved_model_copy.py). No signature reads them.
   assets.extra/tf_serving_warmup_requests   one warm-up request per signature (warmup.py)
 
 Only the classifier passed in is saved: a trainer, and with it a teacher or a discriminator,
-is refused, and the SavedModel holds exactly the variables the signatures read.
+is refused, and the SavedModel holds exactly the variables the signatures read (the Keras copy
+holds the same values again: a version takes about twice the weights' bytes).
 """
 
 import glob
@@ -23,6 +28,7 @@ from igdtf.export.preprocessing import ImagePreprocessing
 from igdtf.export.signatures import ServingSignatures
 from igdtf.export.warmup import warmup_requests, write_warmup_requests
 from igdtf.methods.base import Trainer
+from igdtf.models.saved_model_copy import write_keras_copy
 from igdtf.validation import check_positive_int
 from igdtf.write_errors import writing
 
@@ -80,6 +86,7 @@ def export_saved_model(
     preprocessing: ImagePreprocessing | None = None,
     top_k: int = 5,
     model_name: str | None = None,
+    modules: Sequence[str] = (),
 ) -> str:
     """Writes the classifier `model` as BASE/<version>/ for TF Serving; returns that path.
 
@@ -95,6 +102,8 @@ def export_saved_model(
       preprocessing: how serving_bytes decodes and resizes/crops (default: ImagePreprocessing()).
       top_k: classes ranked by the classification signatures (capped at K).
       model_name: model name written into the warm-up requests (default: BASE's folder name).
+      modules: modules to import before the Keras copy loads (a factory's custom layers: the
+        run's ModelSpec.modules(), igdtf.training.run_dir.recorded_modules).
     Raises:
       TypeError / ValueError for a non-classifier or bad options; FileExistsError if
       BASE/<version>/ exists and overwrite is False; WriteError if BASE cannot be written (a full
@@ -113,13 +122,14 @@ def export_saved_model(
             f"{path} already exists; choose another version or allow overwriting (overwrite=True, "
             "--overwrite).")
     kept = f"{path} is unchanged." if os.path.exists(path) else ""
-    with writing(path, weight_bytes(model), kept):  # a full disk: WriteError, the staging folder removed
+    with writing(path, 2 * weight_bytes(model), kept):  # a full disk: WriteError, the staging folder removed
         os.makedirs(base_dir, exist_ok=True)
         staging = _staging_dir(base_dir, version)
         try:
             staged = _write_version(staging, model, names, preprocessing or ImagePreprocessing(), top_k)
             write_warmup_requests(staged, warmup_requests(model_name or os.path.basename(os.path.normpath(base_dir)),
                                                           image_shape))
+            write_keras_copy(staged, model, list(modules))
             fsync_tree(staged)
             if os.path.exists(path):  # moved into the staging folder, removed with it below
                 os.rename(path, os.path.join(staging, "previous"))

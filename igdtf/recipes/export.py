@@ -20,7 +20,7 @@ from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.recipes import data_flags
 from igdtf.run_lock import hold_folder
-from igdtf.training.run_dir import SAVED_MODEL_FILE, load_classifier
+from igdtf.training.run_dir import SAVED_MODEL_FILE, load_classifier, recorded_modules
 
 flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
 flags.DEFINE_string("output", None, "Model base path for TF Serving; the model goes to OUTPUT/VERSION/.")
@@ -55,7 +55,7 @@ def main(argv):
             info = fitted_dataset(dataset, loaded.model)
             options = dict(class_names=info.class_names, preprocessing=ImagePreprocessing.for_dataset(info))
         path = export_saved_model(loaded.model, FLAGS.output, FLAGS.version, FLAGS.overwrite,
-                                  top_k=FLAGS.top_k, **options)
+                                  top_k=FLAGS.top_k, modules=recorded_modules(FLAGS.checkpoint), **options)
     except (FileNotFoundError, FileExistsError, TypeError, ValueError) as error:
         raise ConfigError(str(error)) from error
     print(f"Exported {loaded.source} (dataset: {dataset or 'unknown, classes named class_<i>'}) to {path}")

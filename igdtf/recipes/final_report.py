@@ -18,7 +18,7 @@ from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.precision import float32_compute
 from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import TEACHER_DIR, load_classifier
+from igdtf.training.run_dir import TEACHER_DIR, load_classifier, recorded_modules, started_from
 from igdtf.training.run_record import read_run_file
 
 SANITY_GRID = (0.0, 0.5, 1.0)  # multiples of the evaluation ε for the sanity checks' PGD runs
@@ -40,13 +40,14 @@ class ReportSettings:
 
 def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
     """The best checkpoint of a run (or its final model) outside any strategy, and what it is:
-    {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records}.
+    {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records,
+    "started_from": the init record of a run started from another model (--init_from)}.
     UnreadableFileError naming a file that cannot be read (training.run_dir.load_classifier)."""
-    segments = {"segments": (read_run_file(run_dir) or {}).get("segments", [])}
+    recorded = {"segments": (read_run_file(run_dir) or {}).get("segments", []), **started_from(run_dir)}
     loaded = load_classifier(run_dir, best=True)
     if loaded.best is not None:
-        return loaded.model, {"checkpoint": "best", **loaded.best, **segments}
-    return loaded.model, {"checkpoint": "final", **segments}
+        return loaded.model, {"checkpoint": "best", **loaded.best, **recorded}
+    return loaded.model, {"checkpoint": "final", **recorded}
 
 
 def _models(config, output_dir: str, teacher_path: str | None) -> tuple[dict, dict]:
@@ -92,7 +93,7 @@ def write_final_report(dataset: str, config, info, output_dir: str, test, settin
     print(markdown_report(report))
     path = export_saved_model(models[config.method], os.path.join(output_dir, "export", config.method),
                               overwrite=True, class_names=info.class_names,
-                              preprocessing=ImagePreprocessing.for_dataset(info))
+                              preprocessing=ImagePreprocessing.for_dataset(info), modules=recorded_modules(output_dir))
     print(f"Report: {os.path.join(output_dir, 'report.md')} (and report.json)")
     print(f"Figures: {', '.join(os.path.join(output_dir, name) for name in report['figures']) or 'none'}")
     print(f"SavedModel for TF Serving: {path}")

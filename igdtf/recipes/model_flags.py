@@ -25,7 +25,8 @@ def define_model_flags(defaults: dict) -> None:
                               "depth=28, width=10, dropout=0.3 for wide_resnet, stem=3x3 for resnet50, "
                               "weights=imagenet for keras.applications; repeat for several.")
     flags.DEFINE_string("init_from", None, "Start from this trained model instead of --arch: a .keras file, a "
-                        "SavedModel, or a run directory (its best.keras, else its final model).")
+                        "run directory (its best.keras, else its final model), or a SavedModel igdtf exported "
+                        "(BASE/VERSION, or BASE for its highest version).")
     flags.DEFINE_bool("replace_head", False, "With --init_from: a new logit layer for the data's classes "
                       "(required when the class counts differ).")
     flags.DEFINE_integer("freeze_backbone_epochs", 0, "Train only the head (the model's last layer) for the "
@@ -62,8 +63,9 @@ def teacher_model_settings(values, trained: bool = True) -> dict | None:
     built from scratch), or None to use the student's; ConfigError for --teacher_arch when the
     recipe trains no teacher (`trained` False)."""
     if getattr(values, "teacher_arch", None) is not None and not trained:
-        raise ConfigError("--teacher_arch is the architecture of the teacher a recipe trains: it needs "
-                          f"--teacher=train and a method with a standard teacher (--method={values.method}).")
+        raise ConfigError("--teacher_arch is the architecture of the teacher a recipe trains: it needs a method "
+                          f"with a standard teacher and --teacher=train (--method={values.method}, --teacher="
+                          f"{getattr(values, 'teacher', None)}).")
     if getattr(values, "teacher_arch", None) is None:
         if getattr(values, "teacher_arch_option", []):
             raise ConfigError("--teacher_arch_option needs --teacher_arch.")

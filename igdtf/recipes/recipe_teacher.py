@@ -47,10 +47,10 @@ def teacher_path() -> str | None:
 
 
 def standard_teacher_config(config, teacher_dir: str):
-    """The standard teacher's TrainConfig with --teacher=train: the student's settings (and model,
-    unless --teacher_arch), method standard, --teacher_epochs epochs (default: --epochs; with
-    --extend_epochs, the epochs the teacher in `teacher_dir` was trained for: only the student is
-    extended); else None (ConfigError for --teacher_arch then)."""
+    """The standard teacher's TrainConfig with --teacher=train: the student's settings (and
+    model, unless --teacher_arch), method standard, --teacher_epochs epochs (default: --epochs;
+    with --extend_epochs, the epochs the teacher in `teacher_dir` was trained for: only the
+    student is extended); else None. ConfigError for --teacher_arch without a teacher to train."""
     trained = teacher_requirement(config.method, config.method_options) == "standard" and FLAGS.teacher == TRAIN_TEACHER
     model = teacher_model_settings(FLAGS, trained) or {}  # --teacher_arch, else the student's model
     if not trained:

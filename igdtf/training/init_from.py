@@ -1,7 +1,8 @@
 """The student a run starts from: built from its architecture, or taken from another model
-(--init_from: a .keras file, or a run directory's best or final model), whose head is replaced
-when the classes differ (--replace_head). SavedModels are refused: their graph is fixed for
-serving (see _initial_model).
+(--init_from: a .keras file, a run directory's best or final model, or an igdtf SavedModel
+export: the Keras copy of its classifier, models/saved_model_copy.py), whose head is replaced
+when the classes differ (--replace_head). Other SavedModels are refused: their graph is fixed
+for serving (BatchNorm in inference mode, no Keras layers whose head could be replaced).
 
 A run started from another model saves that starting model (head replaced) as initial.keras in
 its run directory and records the source and a hash of its weights in model_spec.json, so the
@@ -20,10 +21,11 @@ from igdtf.data.registry import DatasetInfo
 from igdtf.models.arch import SYNCHRONIZED_BN, synchronize_batch_norm
 from igdtf.models.checks import check_classifier
 from igdtf.models.heads import replace_head
+from igdtf.models.saved_model_copy import ASSETS_DIR, KERAS_COPY_FILE, has_keras_copy, load_keras_copy, served_version
 from igdtf.models.spec import INIT_ARCH, ModelSpec
 from igdtf.training.config import TrainConfig
 from igdtf.training.run_dir import (
-    INITIAL_MODEL_FILE, SAVED_MODEL_FILE, has_checkpoint, load_classifier, recorded_spec,
+    INITIAL_MODEL_FILE, LoadedClassifier, has_checkpoint, load_classifier, recorded_modules, recorded_spec,
 )
 
 log = logging.getLogger("igdtf.training")
@@ -57,15 +59,7 @@ def student_model(config: TrainConfig, info: DatasetInfo, output_dir: str, files
 def _initial_model(config: TrainConfig, info: DatasetInfo) -> tuple[keras.Model, dict]:
     """The init_from model, checked against the data (ValueError naming the problem and the flag),
     its head replaced if asked, and the init record of model_spec.json."""
-    if os.path.isfile(os.path.join(config.init_from, SAVED_MODEL_FILE)):
-        raise ValueError(f"--init_from={config.init_from} is a SavedModel: its graph is fixed for serving (BatchNorm "
-                         "in inference mode, no Keras layers to replace, and a model holding it cannot be saved as a "
-                         ".keras file that loads without unsafe deserialisation). Start from the .keras file or run "
-                         "directory it was exported from.")
-    try:
-        loaded = load_classifier(config.init_from, best=True)
-    except FileNotFoundError as error:
-        raise ValueError(f"--init_from: {error}") from None
+    loaded, modules = _source_model(config.init_from)
     source, model = loaded.model, loaded.model
     shape, classes = tuple(model.input_shape[1:]), model.output_shape[-1]
     if shape != tuple(info.image_shape):
@@ -88,16 +82,32 @@ def _initial_model(config: TrainConfig, info: DatasetInfo) -> tuple[keras.Model,
         synchronize_batch_norm(model, config.init_from)
     init = {"source": os.path.abspath(config.init_from), "loaded": os.path.abspath(loaded.source),
             "weights_sha256": weights_sha256(source), "replace_head": config.replace_head,
-            "model_file": INITIAL_MODEL_FILE, "modules": _source_modules(config.init_from)}
+            "model_file": INITIAL_MODEL_FILE, "modules": modules}
     log.info("Starting from %s (weights sha256 %s)%s.", loaded.source, init["weights_sha256"][:16],
              ", with a new head" if config.replace_head else "")
     return model, init
 
 
-def _source_modules(path: str) -> list[str]:
-    """The modules the source's own model_spec.json needs imported (a factory's custom layers)."""
-    spec = recorded_spec(path if os.path.isdir(path) else os.path.dirname(path))
-    return spec.modules() if spec is not None else []
+def _source_model(path: str) -> tuple[LoadedClassifier, list[str]]:
+    """(the init_from model at `path`, the modules imported to load it); ValueError saying what
+    is supported for a path that holds none, or a SavedModel igdtf did not export."""
+    saved_model = served_version(path)
+    if saved_model is None:
+        try:
+            return load_classifier(path, best=True), recorded_modules(path)
+        except FileNotFoundError as error:
+            raise ValueError(f"--init_from: {error}") from None
+    if not has_keras_copy(saved_model):
+        version = f" (its highest version {saved_model})" if saved_model != path else ""
+        raise ValueError(f"--init_from={path}{version} is a SavedModel without igdtf's Keras copy of its classifier "
+                         f"({ASSETS_DIR}/{KERAS_COPY_FILE}); its graph is fixed for serving and cannot be trained. "
+                         "Supported: a .keras file, a run directory, or a SavedModel exported by igdtf "
+                         "(python -m igdtf.export, a recipe's export/<method>/<version>); start from the .keras "
+                         "file or run directory it came from, or export that with python -m igdtf.export.")
+    model, file, modules = load_keras_copy(saved_model)
+    if saved_model != path:
+        log.info("--init_from=%s: its highest version %s, which TF Serving serves.", path, saved_model)
+    return LoadedClassifier(model, file, None), modules
 
 
 def check_student(config: TrainConfig, info: DatasetInfo, output_dir: str, flag: str = "arch") -> None:

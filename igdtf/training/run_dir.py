@@ -44,6 +44,7 @@ import tensorflow as tf
 
 from igdtf.artefacts import NOT_A_MODEL, error_summary, load_keras_file, read_json
 from igdtf.errors import UnreadableFileError
+from igdtf.models.saved_model_copy import SAVED_MODEL_FILE  # what makes a folder a SavedModel (not a run directory)
 from igdtf.models.spec import ModelSpec
 
 log = logging.getLogger("igdtf.training")
@@ -63,7 +64,6 @@ TEACHER_REPORT_FILE = "teacher_finetuned.json"  # {"finetune_steps", "train_acc"
 ADAPTER_WEIGHTS_FILE = "teacher_adapter.weights.h5"  # a learned input adapter
 TEACHER_DIR = "teacher"
 MODEL_FILE = "model.keras"
-SAVED_MODEL_FILE = "saved_model.pb"  # what makes a folder a SavedModel (not a run directory)
 EXPECTED = ("expected a .keras file or a run directory of igdtf.training (or a SavedModel directory: a folder "
             f"holding {SAVED_MODEL_FILE})")
 
@@ -157,6 +157,13 @@ def recorded_spec(run_dir: str) -> ModelSpec | None:
     """The ModelSpec of run_dir/model_spec.json, or None if there is none."""
     spec_file = os.path.join(run_dir, MODEL_SPEC_FILE)
     return ModelSpec.load(spec_file) if os.path.isfile(spec_file) else None
+
+
+def recorded_modules(path: str) -> list[str]:
+    """The modules the model_spec.json of the run directory `path` (or beside the model file
+    `path`) names: those its model needs imported (a factory's custom layers)."""
+    spec = recorded_spec(path if os.path.isdir(path) else os.path.dirname(path))
+    return spec.modules() if spec is not None else []
 
 
 def started_from(run_dir: str) -> dict:

@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+from igdtf.evaluation.claims import metric_value
 from igdtf.evaluation.seed_summary import (
     flatten_metrics, parse_seeds, read_seed_reports, seed_run_dir, summarize_seeds, summary_markdown,
     write_seed_summary,
@@ -25,7 +26,7 @@ def test_statistics_are_mean_sample_std_and_range():
     assert (clean["min"], clean["max"], clean["n"]) == (0.80, 0.90, 3)
     assert clean["per_seed"] == {"0": 0.90, "1": 0.80, "2": 0.85}
     assert summary["models"]["igd"]["ina1@0.002"]["mean"] == pytest.approx(0.2)
-    assert set(summary["models"]["igd"]) == {"clean_acc", "ina1@0.002"}  # strings and booleans skipped
+    assert set(summary["models"]["igd"]) == {"clean_acc", "ina1@0.002", "ina1@mean"}  # strings and booleans skipped
     claim = summary["claims"]["gini"]
     assert (claim["holds_in"], claim["of"], claim["per_seed"]["2"]) == (2, 3, False)
 
@@ -38,8 +39,11 @@ def test_a_metric_missing_from_a_seed_counts_the_others():
     assert "claims" not in summary
 
 
-def test_flatten_nests_with_at_signs():
-    assert flatten_metrics({"c": {"gauss": {"1": 0.5}}, "x": 2}) == {"c@gauss@1": 0.5, "x": 2.0}
+def test_flatten_nests_with_at_signs_and_gives_each_curve_its_mean_as_the_claims_do():
+    assert flatten_metrics({"c": {"gauss": {"1": 0.5, "2": 0.25}}, "x": 2, "checks": {"a": 1.0}}) == \
+        {"c@gauss@1": 0.5, "c@gauss@2": 0.25, "c@gauss@mean": 0.375, "x": 2.0, "checks@a": 1.0}
+    models = {"m": {"ina1": {"0.01": 0.1, "0.02": 0.4}}}
+    assert flatten_metrics(models["m"])["ina1@mean"] == metric_value(models, "m", "ina1@mean")
 
 
 def test_markdown_marks_a_claim_that_fails_in_a_seed():

@@ -1,5 +1,7 @@
+import json
 import os
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -58,6 +60,37 @@ def test_export_holds_the_student_weights_and_no_teacher_weights(exported):
     teacher_only = [w.value.numpy() for w in teacher.weights
                     if not found(w.value.numpy(), [s.value.numpy() for s in student.weights])]
     assert teacher_only and not any(found(w, saved) for w in teacher_only)
+
+
+def test_export_holds_a_keras_copy_of_the_classifier_and_the_modules_it_needs(tmp_path):
+    student = tiny_cnn(0)
+    path = export_saved_model(student, str(tmp_path / "m"), modules=["my_models"])
+    with open(os.path.join(path, "assets", "igdtf_model.json"), encoding="utf-8") as f:
+        assert json.load(f) == {"modules": ["my_models"]}
+    copy = keras.models.load_model(os.path.join(path, "assets", "igdtf_model.keras"))
+    for a, b in zip(copy.weights, student.weights, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+class _Scaled(keras.layers.Layer):
+    """A layer Keras cannot serialise (a function as an argument, no get_config)."""
+
+    def __init__(self, function, **kwargs):
+        super().__init__(**kwargs)
+        self.function = function
+
+    def call(self, x):
+        return self.function(x)
+
+
+def test_a_model_keras_cannot_save_is_exported_for_serving_without_a_keras_copy(tmp_path, caplog):
+    images = keras.Input(IMAGE_SHAPE)
+    logits = keras.layers.Dense(NUM_CLASSES)(keras.layers.Flatten()(_Scaled(lambda x: 2.0 * x)(images)))
+    path = export_saved_model(keras.Model(images, logits), str(tmp_path))
+    assert sorted(os.listdir(os.path.join(path, "assets"))) == ["class_names.txt"]
+    assert "has no Keras copy of its classifier (NotImplementedError" in caplog.text
+    out = tf.saved_model.load(path).signatures["serving_default"](images=tf.constant(eight_bit_images(2)))
+    assert out["logits"].shape == (2, NUM_CLASSES)
 
 
 def test_a_trainer_is_refused(tmp_path):

@@ -1,7 +1,7 @@
 """Your own model through the command lines, typed as a user would: a factory module and a
 keras.applications model through train → resume → evaluate → export, a teacher of another
-architecture, fine-tuning a trained model with a new head (with its TensorBoard logs), and the
-models refused (exit 2)."""
+architecture, fine-tuning a trained model with a new head (with its TensorBoard logs) and from
+its SavedModel export, and the models refused (exit 2)."""
 
 import json
 import os
@@ -13,8 +13,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from igdtf.models.saved_model_copy import KERAS_COPY_FILE
+from igdtf.training import train_model
+from igdtf.training.init_from import weights_sha256
+
 from tests.data.user_data import npz_file
 from tests.models.own_models import write_factory_module
+from tests.training.test_init_from import THREE, _batches, _config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FAST = ["--batch_size=8", "--pgd_steps=1", "--eval_pgd_steps=1", "--ina_fractions=0.01", "--probe_examples=0",
@@ -85,6 +90,23 @@ def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new
     tags, plugins = _tensorboard_tags(tmp_path / "tuned" / "tensorboard")
     assert {"train/loss", "epoch/val_pgd_acc", "epoch/probe_gini_global", "probe/saliency"} <= tags
     assert "hparams" in plugins
+
+
+def test_a_factory_model_is_fine_tuned_from_its_saved_model_export(tmp_path, monkeypatch):
+    """Trained (in this process), exported for serving, then the start of a recipe run: the
+    export's Keras copy, with the exact weights it serves and the factory module it needs."""
+    monkeypatch.chdir(tmp_path)  # the factory module is importable from the working directory
+    module = write_factory_module(tmp_path)
+    model = train_model(_config(arch=f"{module}:small_net", arch_options={"width": 3}), THREE, _batches(3), "run")
+    _ok(_run(tmp_path, "-m", "igdtf.export", "--checkpoint=run", "--output=serving"))
+    data = npz_file(str(tmp_path / "data.npz"), train=16, test=6)
+    _ok(_run(tmp_path, "-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=pgdat", "--init_from=serving/1",
+             "--epochs=1", *FAST, "--output_dir=tuned"))
+    report = json.loads((tmp_path / "tuned" / "report.json").read_text())
+    assert report["protocol"]["checkpoints"]["pgdat"]["started_from"] == {
+        "source": str(tmp_path / "serving" / "1"), "loaded": str(tmp_path / "serving" / "1" / "assets" / KERAS_COPY_FILE),
+        "weights_sha256": weights_sha256(model), "replace_head": False, "model_file": "initial.keras",
+        "modules": [module]}
 
 
 def _tensorboard_tags(log_dir) -> tuple[set, set]:
@@ -160,7 +182,24 @@ def test_models_that_would_give_wrong_numbers_are_refused_before_training(tmp_pa
     # A teacher of another architecture than the student: trained first, as --teacher_arch says.
     assert teacher["first_run"] == {"name": "teacher", "arch": "wide_resnet", "arch_options": {"depth": 10, "width": 1}}
 
-    done = _run(tmp_path, "-m", "igdtf.recipes.train", *base, f"--arch={module}:small_net", "--arch_option=softmax=True")
+    _refused(_run(tmp_path, "-m", "igdtf.recipes.train", *base, f"--arch={module}:small_net",
+                  "--arch_option=softmax=True"), f"error: --arch={module}:small_net: the model outputs probabilities")
+
+
+def test_a_saved_model_igdtf_did_not_export_is_refused_in_one_line(tmp_path):
+    foreign = tf.Module()  # a serving graph and its variables, no Keras model to train
+    foreign.scale = tf.Variable(1.0)
+    tf.saved_model.save(foreign, str(tmp_path / "foreign"))
+    data = npz_file(str(tmp_path / "data.npz"))
+    _refused(_run(tmp_path, "-m", "igdtf.recipes.train", f"--dataset=npz:{data}", "--method=pgdat",
+                  f"--init_from={tmp_path / 'foreign'}", "--output_dir=out"),
+             f"error: --init_from={tmp_path / 'foreign'} is a SavedModel without igdtf's Keras copy of its classifier "
+             "(assets/igdtf_model.keras); its graph is fixed for serving and cannot be trained. Supported: a .keras "
+             "file, a run directory, or a SavedModel exported by igdtf")
+    assert not (tmp_path / "out" / "checkpoints").exists()
+
+
+def _refused(done, line: str) -> None:
+    """`done` exited with code 2 and one error line starting with `line`, no traceback."""
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1].startswith(f"error: --arch={module}:small_net: the model outputs "
-                                                           "probabilities")
+    assert done.stderr.strip().splitlines()[-1].startswith(line), done.stderr[-1000:]

@@ -1,7 +1,8 @@
-"""Starting from another model (--init_from, --replace_head), training only the head first
-(--freeze_backbone_epochs), and exact resumes of a factory's run, of an init_from run stopped
-mid-freeze and of random layers (dropout); tests/recipes/test_own_model.py resumes a
-keras.applications model exactly through the command line."""
+"""Starting from another model (--init_from, --replace_head: a run, or igdtf's SavedModel
+export), training only the head first (--freeze_backbone_epochs), and exact resumes of a
+factory's run, of an init_from run stopped mid-freeze and of random layers (dropout);
+tests/recipes/test_own_model.py resumes a keras.applications model exactly through the command
+line."""
 
 import dataclasses
 import json
@@ -16,6 +17,8 @@ import tensorflow as tf
 from igdtf.data.pipeline import EpochBatches
 from igdtf.data.registry import DatasetInfo
 from igdtf.errors import ConfigError
+from igdtf.export import export_saved_model
+from igdtf.models.saved_model_copy import KERAS_COPY_FILE
 from igdtf.models.spec import ModelSpec
 from igdtf.training import TrainConfig, train_model
 from igdtf.training.init_from import weights_sha256
@@ -89,12 +92,33 @@ def test_init_from_a_run_with_a_new_head_resumes_without_its_source(tmp_path):
         train_model(dataclasses.replace(config, epochs=3, init_from=str(tmp_path / "other")), TWO, _batches(2), run)
 
 
-def test_a_saved_model_is_refused_as_a_starting_point(tmp_path):
-    folder = tmp_path / "exported"
-    folder.mkdir()
-    (folder / "saved_model.pb").write_bytes(b"")
-    with pytest.raises(ConfigError, match="is a SavedModel: its graph is fixed for serving"):
-        train_model(_config(arch="init_from", init_from=str(folder)), THREE, _batches(3), str(tmp_path / "run"))
+def test_an_igdtf_export_starts_a_run_with_the_weights_it_serves(tmp_path):
+    """An export's version folder, or its base folder (the highest version: what TF Serving serves)."""
+    source = str(tmp_path / "source")
+    trained = train_model(_config(), THREE, _batches(3), source)
+    export_saved_model(trained, str(tmp_path / "export"), version=1)
+    retrained = train_model(dataclasses.replace(_config(), epochs=2), THREE, _batches(3), source, extend_epochs=True)
+    export_saved_model(retrained, str(tmp_path / "export"), version=2)
+    for init_from, data, model, version in [("export/1", THREE, trained, "1"), ("export", TWO, retrained, "2")]:
+        run = str(tmp_path / f"from_{version}")
+        train_model(_config(arch="init_from", init_from=str(tmp_path / init_from), replace_head=data is TWO), data,
+                    _batches(data.num_classes), run)
+        init = ModelSpec.load(os.path.join(run, "model_spec.json")).init
+        assert init["source"] == str(tmp_path / init_from) and init["weights_sha256"] == weights_sha256(model)
+        assert init["loaded"] == str(tmp_path / "export" / version / "assets" / KERAS_COPY_FILE)
+        initial = keras.models.load_model(os.path.join(run, "initial.keras"))  # resumes need the export no more
+        assert initial.output_shape == (None, data.num_classes)
+    assert weights_sha256(trained) != weights_sha256(retrained)
+
+
+def test_a_saved_model_igdtf_did_not_export_is_refused_as_a_starting_point(tmp_path):
+    exported = export_saved_model(tiny_cnn(0), str(tmp_path / "export"))
+    os.remove(os.path.join(exported, "assets", KERAS_COPY_FILE))  # as from another tool or an older igdtf
+    with pytest.raises(ConfigError, match=r"export \(its highest version .*export/1\) is a SavedModel without "
+                                          r"igdtf's Keras copy .* start from the \.keras file or run directory"):
+        train_model(_config(arch="init_from", init_from=str(tmp_path / "export")), THREE, _batches(3),
+                    str(tmp_path / "run"))
+    assert not os.path.exists(tmp_path / "run" / "initial.keras")
 
 
 def test_dropout_masks_resume_exactly(tmp_path):
