@@ -4,7 +4,8 @@ is used. A flagfile or a YAML launcher passes `--output_dir=~/x` quoted, so no s
 
 cli.run applies `expand_path_flags` to the parsed flags of every entry point. Path flags: the
 igdtf flags named in PATH_FLAGS or ending in PATH_SUFFIXES, the PATH of `--dataset=folder:PATH`
-and `npz:PATH`, and the PATH of `--model NAME=PATH`. A path flag with another name belongs in
+and `npz:PATH`, and the PATH of `--model NAME=PATH`; a word a path flag takes instead of a path (`--teacher=train`,
+KEYWORD_VALUES) is kept. A path flag with another name belongs in
 PATH_FLAGS.
 """
 
@@ -18,6 +19,7 @@ from igdtf.errors import ConfigError
 PATH_FLAGS = frozenset({"output", "checkpoint", "teacher", "class_list", "corruption_class_folders",
                         "delta_x_generator", "init_from"})
 PATH_SUFFIXES = ("_dir", "_file", "_cache")
+KEYWORD_VALUES = {"teacher": ("train",)}  # values of a path flag that are words, not paths: kept
 PATH_SPEC_FORMS = ("folder", "npz")  # --dataset=FORM:PATH forms whose target is a path
 _VARIABLE = re.compile(r"\$(?:(\w+)|\{([^}]*)\})")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")  # gs://bucket/... (tensorflow-datasets' --data_dir): kept
@@ -43,7 +45,7 @@ def _expand_value(name: str, value: str) -> str:
     if name == "model":
         model, equals, path = value.partition("=")
         return f"{model}={expand_path(path, name)}" if equals and path else value
-    return expand_path(value, name)
+    return value if value in KEYWORD_VALUES.get(name, ()) else expand_path(value, name)
 
 
 def _defined_by_igdtf(module: str) -> bool:

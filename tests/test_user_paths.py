@@ -44,9 +44,9 @@ def test_path_flags_specs_and_named_paths_are_expanded_others_left(monkeypatch, 
     assert values.dataset == f"folder:{tmp_path / 'images'}"
     assert values.model == [f"a={tmp_path / 'a.keras'}", "b=/abs/b"]
     assert values.method == "~igd" and values.data_dir is None and values.log_dir == "~/absl"  # not igdtf's
-    values(["x", "--dataset=tfds:~name"])
+    values(["x", "--dataset=tfds:~name", "--teacher=train"])
     expand_path_flags(values)
-    assert values.dataset == "tfds:~name"
+    assert values.dataset == "tfds:~name" and values.teacher == "train"  # a word, not a path
 
 
 def test_flags_of_the_module_run_as_main_are_expanded(monkeypatch, tmp_path):

@@ -26,8 +26,9 @@ from igdtf.benchmarks.candidates import (
 from igdtf.benchmarks.timing import gpu_device, load_average, peak_host_rss_bytes, round_robin
 from igdtf.cli import checked, run
 from igdtf.models import ARCHITECTURES
-from igdtf.models.arch import FORMS, check_arch, parse_arch_options
+from igdtf.models.arch import FORMS
 from igdtf.precision import MIXED_FLOAT16
+from igdtf.recipes.model_flags import arch_and_options
 from igdtf.validation import check_choice, check_non_negative_int, check_positive_int
 
 flags.DEFINE_list("method", ["all"], f"Comma-separated candidates among {', '.join(CANDIDATES)}, or all "
@@ -59,8 +60,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     names = checked(selected_candidates, FLAGS.method)
-    checked(check_arch, FLAGS.arch)
-    arch_options = parse_arch_options(FLAGS.arch, FLAGS.arch_option)
+    _, arch_options = arch_and_options(FLAGS.arch, FLAGS.arch_option, "arch")
     for flag in ("image_size", "batch", "steps"):
         checked(check_positive_int, flag, getattr(FLAGS, flag))
     if checked(check_non_negative_int, "threads", FLAGS.threads):

@@ -45,7 +45,7 @@ from igdtf.run_lock import hold_folder
 from igdtf.training import TensorBoardOptions, run_settings, train_model
 from igdtf.training.fitted_defaults import FITTED, fit_config, has_batchnorm
 from igdtf.training.init_from import check_student, untrained_student
-from igdtf.training.run_dir import TEACHER_DIR
+from igdtf.training.run_dir import INITIAL_MODEL_FILE, TEACHER_DIR, recorded_spec
 from igdtf.training.run_record import check_run_directory
 from igdtf.validation import check_fraction, check_positive_int
 
@@ -159,7 +159,7 @@ def run_recipe(dataset: str, fit_defaults: bool = False) -> None:
     data = load_recipe_data(dataset, info, options, examples, choice, report_settings.examples)
     protocol = {"validation": data.report_entry()}
     if fit_defaults:
-        config, protocol["fitted_settings"] = _fitted(config, info, data)
+        config, protocol["fitted_settings"] = _fitted(config, info, data, seeds[0][1])
     # Before any training: every run directory must hold its run with these settings (or nothing).
     runs = [_seed_run(dataclasses.replace(config, seed=seed), info, data, run_dir) for seed, run_dir in seeds]
     for run in runs:
@@ -170,17 +170,29 @@ def run_recipe(dataset: str, fit_defaults: bool = False) -> None:
               f"Training curves and probes of every seed: tensorboard --logdir {output_dir}")
 
 
-def _fitted(config, info: DatasetInfo, data: RecipeData) -> tuple:
+def _fitted(config, info: DatasetInfo, data: RecipeData, run_dir: str) -> tuple:
     """(config, record): the optimisation settings not given on the command line fitted to the
     number of training examples and to whether the architecture has BatchNorm (fitted_defaults.py)."""
     num_examples = int(data.training.cardinality())
-    batchnorm = has_batchnorm(checked(untrained_student, config, info))
+    batchnorm = has_batchnorm(_untrained_student(config, info, run_dir))
     config, record = checked(fit_config, config, num_examples, batchnorm, given_flags(FLAGS))
     log.info("Settings fitted to %d training images and %s (architecture %s BatchNorm): %s; given on the command "
              "line: %s.", num_examples, config.arch, "with" if record["architecture_has_batchnorm"] else "without",
              ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in record["fitted"].items()),
              ", ".join(record["given"]) or "none")
     return config, record
+
+
+def _untrained_student(config, info: DatasetInfo, run_dir: str):
+    """The student of `config` before training: a model that cannot train on this data is refused
+    naming its flag (check_student); a started --init_from run in `run_dir` gives its recorded
+    initial model (resuming needs no source)."""
+    checked(check_student, config, info, run_dir)
+    recorded = recorded_spec(run_dir)
+    if config.init_from is not None and recorded is not None and recorded.init \
+            and os.path.isfile(os.path.join(run_dir, INITIAL_MODEL_FILE)):
+        return checked(recorded.build, run_dir)
+    return checked(untrained_student, config, info)
 
 
 @dataclasses.dataclass(frozen=True)

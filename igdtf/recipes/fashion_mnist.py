@@ -41,13 +41,13 @@ from igdtf.evaluation.seed_summary import (
     SUMMARY_MD, flatten_metrics, parse_seeds, read_seed_reports, seed_run_dir, summary_markdown, write_seed_summary,
 )
 from igdtf.methods import METHODS, method_class
-from igdtf.models.arch import check_arch, parse_arch_options
 from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
 from igdtf.recipes import method_flags
 from igdtf.recipes.fashion_mnist_settings import (
     SUMMARY_METRICS, TEACHERS, default_settings, igd_paper_claims, train_config, training_order,
 )
 from igdtf.recipes.holdout_data import HoldoutSplits
+from igdtf.recipes.model_flags import arch_and_options
 from igdtf.run_lock import hold_folder
 from igdtf.recipes.method_comparison import evaluate_methods, train_methods
 
@@ -117,10 +117,10 @@ def _methods_and_options() -> tuple[tuple[str, ...], dict[str, dict]]:
 
 def _settings():
     """The recipe's settings with the size flags applied (ConfigError for bad values)."""
+    arch, arch_options = arch_and_options(FLAGS.arch, FLAGS.arch_option, "arch")
     return checked(default_settings, FLAGS.smoke, train_examples=FLAGS.train_examples,
                    validation_examples=FLAGS.validation_examples, test_examples=FLAGS.test_examples,
-                   epochs=FLAGS.epochs, standard_epochs=FLAGS.standard_epochs, arch=checked(check_arch, FLAGS.arch),
-                   arch_options=checked(parse_arch_options, FLAGS.arch, FLAGS.arch_option))
+                   epochs=FLAGS.epochs, standard_epochs=FLAGS.standard_epochs, arch=arch, arch_options=arch_options)
 
 
 def _summary_metrics(reports: dict) -> tuple[str, ...]:

@@ -49,7 +49,7 @@ def model_settings_from_flags(values) -> dict:
             raise ConfigError(f"--init_from={init_from} trains that model's architecture; drop --{clash[0]}.")
         arch, options = INIT_ARCH, {}
     else:
-        arch, options = _arch_and_options(values.arch, getattr(values, "arch_option", []), "arch")
+        arch, options = arch_and_options(values.arch, getattr(values, "arch_option", []), "arch")
     if values.synchronized_bn:
         if init_from is None and not takes_synchronized_bn(arch):
             raise ConfigError(f"--synchronized_bn applies to BatchNorm architectures (resnet18, resnet50, "
@@ -70,12 +70,12 @@ def teacher_model_settings(values, trained: bool = True) -> dict | None:
         if getattr(values, "teacher_arch_option", []):
             raise ConfigError("--teacher_arch_option needs --teacher_arch.")
         return None
-    arch, options = _arch_and_options(values.teacher_arch, values.teacher_arch_option, "teacher_arch")
+    arch, options = arch_and_options(values.teacher_arch, values.teacher_arch_option, "teacher_arch")
     return {"arch": arch, "arch_options": options, "init_from": None, "replace_head": False,
             "freeze_backbone_epochs": 0}
 
 
-def _arch_and_options(arch: str, specs, flag: str) -> tuple[str, dict]:
+def arch_and_options(arch: str, specs, flag: str) -> tuple[str, dict]:
     """(arch, its parsed options); ConfigError "--FLAG=ARCH: problem" if either is bad."""
     try:
         check_arch(arch)

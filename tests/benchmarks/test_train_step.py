@@ -45,6 +45,16 @@ def test_cli_prints_one_line_per_method_with_settings_and_ratios():
         assert re.search(rf"^{reference}\s.*\s1\.00x pgdat  \(warm-up", out, re.MULTILINE), out
 
 
+def test_an_architecture_that_cannot_be_built_is_one_line_naming_the_flag():
+    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    for arch, message in (("not_a_module:net", "cannot import module 'not_a_module'"),
+                          ("wrn99", "Unknown architecture 'wrn99'")):
+        done = subprocess.run([sys.executable, "-m", "igdtf.benchmarks.train_step", f"--arch={arch}"],
+                              capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert done.stderr.strip().splitlines()[-1].startswith(f"error: --arch={arch}: {message}"), done.stderr[-500:]
+
+
 def test_method_all_expands_and_unknown_names_are_refused():
     assert selected_candidates(["all"]) == ALL
     assert selected_candidates(["igd", "all", "standard"]) == ("igd", "pgdat", "plain_pgdat", "plain_igd", "standard")

@@ -38,6 +38,12 @@ def test_a_missing_file_is_one_line_naming_it_and_the_package_exit_2(tmp_path):
     assert not os.path.exists(tmp_path / "out")
 
 
+def test_an_architecture_that_cannot_be_built_is_one_line_naming_the_flag(tmp_path):
+    done = _run("--arch=not_a_module:net", f"--output_dir={tmp_path / 'out'}", "--smoke")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: --arch=not_a_module:net: cannot import module")
+
+
 def test_an_option_of_no_compared_method_is_refused(tmp_path):
     done = _run("--trades_beta=3", f"--output_dir={tmp_path / 'out'}", "--smoke")
     assert done.returncode == 2

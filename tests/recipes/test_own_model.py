@@ -53,7 +53,7 @@ def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new
     _ok(_run(tmp_path, *train, "--epochs=1", "--output_dir=run"))
     first = _checkpoint_values(tmp_path / "run")
     resumed = _run(tmp_path, *train, "--epochs=2", "--extend_epochs", "--output_dir=run")  # in a new process
-    assert "pgdat: resuming from run/checkpoints/ckpt-" in _ok(resumed).stderr  # the relative path, as typed
+    assert f"pgdat: resuming from {os.path.realpath(tmp_path)}/run/checkpoints/ckpt-" in _ok(resumed).stderr
     assert len((tmp_path / "run" / "history.csv").read_text().splitlines()) == 3  # header, epochs 1 and 2
     second = _checkpoint_values(tmp_path / "run")
     assert first.keys() == second.keys() and len(first) > 20  # every tensor restored, then trained on
@@ -74,9 +74,14 @@ def test_a_factory_trains_resumes_evaluates_exports_and_is_fine_tuned_with_a_new
     x = rng.integers(0, 256, (22, 8, 8, 3)).astype("uint8")
     y = (x[..., 0].mean(axis=(1, 2)) > 127).astype("int64")
     np.savez(tmp_path / "two.npz", x_train=x[:16], y_train=y[:16], x_test=x[16:], y_test=y[16:])
-    _ok(_run(tmp_path, "-m", "igdtf.recipes.train", "--dataset=npz:two.npz", "--method=pgdat", "--init_from=run",
-             "--replace_head", "--freeze_backbone_epochs=1", "--epochs=2", *FAST, "--probe_examples=2",
-             "--output_dir=tuned"))
+    tune = ["-m", "igdtf.recipes.train", "--dataset=npz:two.npz", "--method=pgdat", "--init_from=run",
+            "--replace_head", "--freeze_backbone_epochs=1", *FAST, "--probe_examples=2", "--tensorboard_every_steps=1",
+            "--output_dir=tuned"]
+    _ok(_run(tmp_path, *tune, "--epochs=1"))
+    os.rename(tmp_path / "run", tmp_path / "run_moved")  # resuming needs no source: initial.keras holds it
+    resumed = _ok(_run(tmp_path, *tune, "--epochs=2", "--extend_epochs"))
+    assert f"pgdat: resuming from {os.path.realpath(tmp_path)}/tuned/checkpoints/ckpt-" in resumed.stderr
+    os.rename(tmp_path / "run_moved", tmp_path / "run")
     report = json.loads((tmp_path / "tuned" / "report.json").read_text())
     started = report["protocol"]["checkpoints"]["pgdat"]["started_from"]
     assert started["source"] == str(tmp_path / "run") and len(started["weights_sha256"]) == 64
