@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -29,6 +30,7 @@ from igdtf.errors import ConfigError
 from igdtf.write_errors import writing
 
 LOCK_FILE = ".igdtf.lock"
+_SEED_RUN = re.compile(r"^seed_\d+$")  # the run folders of --seeds (evaluation/seed_summary.py)
 _HELD: dict[str, tuple[int, str, list[str]]] = {}  # real folder path → (fd, lock file, folders created)
 
 
@@ -174,10 +176,11 @@ def _refuse_inside_held(folder: str, flag: str) -> None:
 
 
 def _refuse_around_held(folder: str, flag: str) -> None:
-    """ConfigError if another process holds a folder directly inside `folder` (e.g. the
-    OUTPUT_DIR/seed_<s>/ run that a --seeds command on `folder` would write)."""
+    """ConfigError if another process holds a seed run directly inside `folder` (the
+    OUTPUT_DIR/seed_<s>/ run that a --seeds command on `folder` would write; other folders inside
+    `folder` are no concern of a run on `folder`)."""
     try:
-        names = sorted(os.listdir(folder))
+        names = sorted(name for name in os.listdir(folder) if _SEED_RUN.match(name))
     except OSError:
         return
     for inner in (os.path.join(folder, name) for name in names):

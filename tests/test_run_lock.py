@@ -80,8 +80,16 @@ def test_a_folder_inside_a_held_one_is_refused(tmp_path):
         assert process.wait(timeout=30) == 0
 
 
-def test_a_folder_around_a_held_one_is_refused(tmp_path):
-    # A --seeds command on OUTPUT_DIR writes OUTPUT_DIR/seed_<s>/, which another command may hold.
+def test_a_folder_around_a_held_seed_run_is_refused_and_around_another_run_is_not(tmp_path):
+    # A --seeds command on OUTPUT_DIR writes OUTPUT_DIR/seed_<s>/, which another command may hold;
+    # another run inside OUTPUT_DIR is no concern of a run on OUTPUT_DIR.
+    other = _holder(tmp_path / "all" / "cifar10")
+    _held(other)
+    beside = _holder(tmp_path / "all")
+    _held(beside)
+    for process in (beside, other):
+        process.stdin.close()
+        assert process.wait(timeout=30) == 0
     seed_run = _holder(tmp_path / "runs" / "seed_0")
     _held(seed_run)
     around = _holder(tmp_path / "runs")
