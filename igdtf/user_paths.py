@@ -44,7 +44,10 @@ def _expand_value(name: str, value: str) -> str:
         return f"{form}:{expand_path(target, name)}" if colon and form in PATH_SPEC_FORMS and target else value
     if name == "model":
         model, equals, path = value.partition("=")
-        return f"{model}={expand_path(path, name)}" if equals and path else value
+        if not equals:  # a bare PATH (evaluate names the model after it), if it is one
+            expanded = expand_path(value, name) if not _VARIABLE.search(value) else value
+            return expanded if os.path.exists(expanded) else value
+        return f"{model}={expand_path(path, name)}" if path else value
     return value if value in KEYWORD_VALUES.get(name, ()) else expand_path(value, name)
 
 

@@ -29,12 +29,16 @@ _MODEL_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 def parse_models(specs, seed_runs: bool = False) -> dict[str, str]:
     """{name: path} from NAME=PATH specs (PATH: a .keras file, a SavedModel or a run folder; with
-    `seed_runs`, folders of seed runs); ConfigError on a malformed, duplicate or missing one."""
+    `seed_runs`, folders of seed runs; a bare existing PATH is named after its last component);
+    ConfigError on a malformed, duplicate or missing one."""
     if not specs:
         raise ConfigError("Give at least one --model NAME=PATH.")
     models = {}
     for spec in specs:
         name, sep, path = spec.partition("=")
+        if not sep and os.path.exists(spec):  # --model RUN_DIR: named after the folder or file
+            path, sep = spec, "="
+            name = re.sub(r"[^A-Za-z0-9_.+-]", "_", os.path.splitext(os.path.basename(os.path.normpath(spec)))[0])
         if not sep or not _MODEL_NAME.match(name) or not path:
             raise ConfigError(f"--model must be NAME=PATH with NAME made of letters, digits and _.+-; "
                               f"received {spec!r}.")

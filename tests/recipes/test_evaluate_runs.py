@@ -7,6 +7,7 @@ import os
 import pytest
 
 from igdtf.errors import ConfigError
+from igdtf.recipes.evaluate_plan import parse_models
 from igdtf.recipes.evaluate_runs import evaluation_epsilon, recorded_epsilon, seed_models
 
 
@@ -46,3 +47,12 @@ def test_seed_runs_pair_the_models_by_seed_and_refuse_mismatched_seeds(tmp_path)
         seed_models({"igd": str(tmp_path / "igd"), "short": str(tmp_path / "short")})
     with pytest.raises(ConfigError, match="holds no seed_<s>/ run directories"):
         seed_models({"igd": str(tmp_path / "igd" / "seed_0")})
+
+
+def test_a_bare_run_folder_is_a_model_named_after_it_and_a_bare_word_is_refused(tmp_path):
+    run = tmp_path / "pgdat run"
+    run.mkdir()
+    (run / "model.keras").write_bytes(b"")
+    assert parse_models([str(run), f"b={run}"]) == {"pgdat_run": str(run), "b": str(run)}
+    with pytest.raises(ConfigError, match="--model must be NAME=PATH"):
+        parse_models(["standard"])
