@@ -38,6 +38,7 @@ from igdtf.evaluation import (
 )
 from igdtf.evaluation.claims import check_claims, verdict_line
 from igdtf.evaluation.figures import write_comparison_figures
+from igdtf.evaluation.sanity import GRID_NAME
 from igdtf.evaluation.seed_summary import SUMMARY_MD, parse_seeds, seed_run_dir, write_seed_summary
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.native_bfloat16 import AUTO
@@ -148,7 +149,7 @@ def _evaluate(cfg, info, models: dict, test, out: str) -> dict:
         PGDAccuracy(cfg.eval_attack, seed=cfg.seed),
         AttributionGini(block=info.gini_block, seed=cfg.seed),
         InductiveNoise(fractions=cfg.ina_fractions, seed=cfg.seed),
-        RobustnessChecks(cfg.eval_attack, grid=(0.0, 0.5, 1.0), seed=cfg.seed),
+        RobustnessChecks(cfg.eval_attack, grid=(0.0, 0.5), seed=cfg.seed),  # its ε point: PGDAccuracy's, below
     ]
     if FLAGS.autoattack:
         evaluators.append(AutoAttackAccuracy(AutoAttack(epsilon=EPSILON), seed=cfg.seed))
@@ -159,6 +160,8 @@ def _evaluate(cfg, info, models: dict, test, out: str) -> dict:
         training={name: dataclasses.asdict(getattr(cfg, name)) for name in MODELS},
         catastrophic_overfitting={name: read_overfitting(os.path.join(out, name)) for name in ("pgdat", "igd")},
     )
+    for summary in report["models"].values():  # the grid's ε point is PGD-20 at ε with the same attack and seed
+        summary[GRID_NAME][f"{cfg.eval_attack.epsilon:.6g}"] = summary["pgd_acc"]
     add_robustness_checks(report, undefended=("standard",))  # logs every failed check loudly
     report["claims"] = check_claims(CLAIMS, report["models"])
     report["figures"] = write_comparison_figures(report, comparison, models, test, out, class_names=info.class_names,
