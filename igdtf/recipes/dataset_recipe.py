@@ -28,7 +28,7 @@ from igdtf.data.dataset_options import dataset_options
 from igdtf.data.holdout import parse_validation
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info
-from igdtf.data.specs import FORMS
+from igdtf.data.sources.specs import FORMS
 from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError
 from igdtf.evaluation import AttributionGini

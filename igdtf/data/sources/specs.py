@@ -1,8 +1,9 @@
 """Dataset specs beyond the built-in names: folder:PATH, npz:PATH and tfds:NAME[/CONFIG].
 
 A spec opens a Source (folder.py, arrays.py, tfds_source.py), whose measured facts become a
-DatasetInfo: class names and count, image side (the most common shorter side of the training
-images) and channels, per-channel mean and std, and the preprocessing. Images up to
+DatasetInfo (igdtf/data/registry.py): class names and count, image side (the most common shorter
+side of the training images) and channels, per-channel mean and std, and the preprocessing
+(`preprocessing`). Images up to
 SMALL_IMAGE_SIDE px are preprocessed as CIFAR (whole image, pad-crop-flip by side/8 in
 training), larger ones as ImageNet (random-resized crop in training, 0.875 centre crop in
 evaluation). A new form is one more entry of OPENERS: name → function(target, **options) → Source.
@@ -10,11 +11,10 @@ evaluation). A new form is one more entry of OPENERS: name → function(target, 
 
 import functools
 
-from igdtf.data.arrays import open_npz
-from igdtf.data.folder import open_folder
 from igdtf.data.preprocess import LargeImages, SmallImages
-from igdtf.data.source import Source
-from igdtf.data.tfds_source import open_tfds
+from igdtf.data.sources.arrays import open_npz
+from igdtf.data.sources.folder import open_folder
+from igdtf.data.sources.tfds_source import open_tfds
 
 OPENERS = {"folder": open_folder, "npz": open_npz, "tfds": open_tfds}
 FORMS = "folder:PATH, npz:PATH or tfds:NAME[/CONFIG]"
@@ -35,29 +35,6 @@ def opener(spec: str):
     return functools.partial(OPENERS[form], target)
 
 
-def spec_info(spec: str, **options):
-    """The DatasetInfo of `spec` opened with `options` (opened once per process)."""
-    return _info(spec, tuple(sorted(options.items())))
-
-
-@functools.lru_cache(maxsize=None)
-def _info(spec: str, options: tuple):
-    from igdtf.data.registry import DatasetInfo, scaled_block  # the registry imports this module
-
-    source = opener(spec)(**dict(options))
-    facts = source.statistics
-    side = facts.side
-    preprocess = SmallImages(pad=max(1, side // 8)) if side <= SMALL_IMAGE_SIDE else LargeImages()
-    return DatasetInfo(
-        spec, len(source.class_names), (side, side, facts.channels), facts.mean, facts.std,
-        scaled_block(4, 32, side), source.splits, functools.partial(_read, source), source.class_names,
-        preprocess, source.evaluation_split, shuffle_buffer=min(facts.count, 50_000),
-        statistics_file=source.statistics_file,
-    )
-
-
-def _read(source: Source, split: str, **options):
-    """The stored examples of one split; `options` were bound when the source was opened (they
-    are accepted again so that every loader is called the same way)."""
-    del options
-    return source.read(split)
+def preprocessing(side: int) -> SmallImages | LargeImages:
+    """The preprocessing of images whose most common shorter side is `side` px (module docstring)."""
+    return SmallImages(pad=max(1, side // 8)) if side <= SMALL_IMAGE_SIDE else LargeImages()
