@@ -107,7 +107,7 @@ DATASETS = {
         ("train", "test"), functools.partial(downloadable.load_split, "stl10"),
         preprocess=SmallImages(pad=12), recorded_class_names=functools.partial(downloadable.class_names, "stl10"),
     ),
-    # Fashion-MNIST from its four idx files (fashion_mnist.py); mean/std measured on the training split.
+    # Fashion-MNIST from its four idx files (archives/fashion_mnist.py); mean/std measured on the training split.
     "fashion_mnist": DatasetInfo(
         "fashion_mnist", len(fashion_mnist.CLASS_NAMES), (28, 28, 1), (0.2860,), (0.3530,), 4, fashion_mnist.SPLITS,
         fashion_mnist.load_split, fashion_mnist.CLASS_NAMES, shuffle_buffer=60_000,

@@ -94,7 +94,7 @@ def define_flags(dataset: str | None, defaults: dict) -> None:
                           "--manual_dir (or a tfds: dataset that is not prepared in --data_dir).")
     if "class_list" in _EXTRA_DATA_FLAGS[dataset]:
         flags.DEFINE_string("class_list", None, "File of 100 ILSVRC2012 WNIDs, one per line (default: the "
-                            "CMC list shipped as igdtf/data/imagenet100_wnids.txt).")
+                            "CMC list shipped as igdtf/data/archives/imagenet100_wnids.txt).")
 
 
 def recipe_main(dataset: str | None):
