@@ -18,10 +18,10 @@ from absl import app, flags
 from absl import logging as absl_logging
 
 from igdtf.errors import ConfigError, DataError, MissingDataError, WriteError
-from igdtf.run_lock import LOCK_FILE, refuse_held
+from igdtf.runs.lock import LOCK_FILE, refuse_held
+from igdtf.runs.write_errors import SPACE_ERRNOS, failed_path, is_write_failure, write_error
 from igdtf.stop_signals import StopRequested, handling_stop_signals
 from igdtf.user_paths import expand_path_flags
-from igdtf.write_errors import SPACE_ERRNOS, failed_path, is_write_failure, write_error
 
 BAD_INPUT = 2  # the exit code of every bad input
 
@@ -89,12 +89,3 @@ def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None
         held = ", ".join(([name for name in names if not name.startswith(".")] or names)[:5])
         raise ConfigError(f"--{flag}={path} is not empty (it holds {held}); pass --overwrite to replace its "
                           "files, or choose an empty or new folder.")
-
-
-def checked(build, *args, **kwargs):
-    """Calls build(*args, **kwargs), turning a ValueError into a ConfigError (exit code 2)."""
-    try:
-        return build(*args, **kwargs)
-    except ValueError as error:
-        raise ConfigError(str(error)) from error
-

@@ -23,14 +23,14 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
-from igdtf.atomic import fsync_tree, weight_bytes
 from igdtf.export.preprocessing import ImagePreprocessing
 from igdtf.export.signatures import ServingSignatures
 from igdtf.export.warmup import warmup_requests, write_warmup_requests
 from igdtf.methods.base import Trainer
 from igdtf.models.saved_model_copy import write_keras_copy
+from igdtf.runs.atomic import fsync_tree, weight_bytes
+from igdtf.runs.write_errors import writing
 from igdtf.validation import check_positive_int
-from igdtf.write_errors import writing
 
 CLASS_NAMES_FILE = "class_names.txt"
 
@@ -103,7 +103,7 @@ def export_saved_model(
       top_k: classes ranked by the classification signatures (capped at K).
       model_name: model name written into the warm-up requests (default: BASE's folder name).
       modules: modules to import before the Keras copy loads (a factory's custom layers: the
-        run's ModelSpec.modules(), igdtf.training.run_dir.recorded_modules).
+        run's ModelSpec.modules(), igdtf.models.loading.recorded_modules).
     Raises:
       TypeError / ValueError for a non-classifier or bad options; FileExistsError if
       BASE/<version>/ exists and overwrite is False; WriteError if BASE cannot be written (a full

@@ -6,10 +6,10 @@ import logging
 import keras
 from absl import flags
 
-from igdtf.cli import checked
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.evaluation.protocol import check_comparable
-from igdtf.training.run_dir import is_run_directory, load_classifier
+from igdtf.models.loading import load_classifier
+from igdtf.runs.files import is_run_directory
 
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.evaluate")

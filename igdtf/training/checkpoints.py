@@ -16,8 +16,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from igdtf.artefacts import error_summary
 from igdtf.errors import ConfigError, UnreadableFileError
+from igdtf.runs.artefacts import error_summary
 
 log = logging.getLogger("igdtf.training")
 

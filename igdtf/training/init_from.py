@@ -16,17 +16,16 @@ import os
 import keras
 import numpy as np
 
-from igdtf.atomic import save_model
 from igdtf.data.registry import DatasetInfo
 from igdtf.models.arch import SYNCHRONIZED_BN, synchronize_batch_norm
 from igdtf.models.checks import check_classifier
 from igdtf.models.heads import replace_head
+from igdtf.models.loading import LoadedClassifier, load_classifier, recorded_modules, recorded_spec
 from igdtf.models.saved_model_copy import ASSETS_DIR, KERAS_COPY_FILE, has_keras_copy, load_keras_copy, served_version
 from igdtf.models.spec import INIT_ARCH, ModelSpec
+from igdtf.runs.atomic import save_model
+from igdtf.runs.files import INITIAL_MODEL_FILE, has_checkpoint
 from igdtf.training.config import TrainConfig
-from igdtf.training.run_dir import (
-    INITIAL_MODEL_FILE, LoadedClassifier, has_checkpoint, load_classifier, recorded_modules, recorded_spec,
-)
 
 log = logging.getLogger("igdtf.training")
 
