@@ -6,7 +6,6 @@ Command:
   python -m igdtf.benchmarks.input_pipeline --fake_cifar      # CIFAR-shaped images in memory
   python -m igdtf.benchmarks.input_pipeline --folder_vs_npz --image_size=224   # folder: vs npz:
   python -m igdtf.benchmarks.input_pipeline --dataset=folder:/data/photos      # any dataset spec
-(`python -m igdtf.recipes.input_benchmark` is the same program under its former name.)
 Hardware: the machine that will feed the GPUs (the pipeline runs on its CPU cores).
 Expected time: under a minute plus, the first time, building the records.
 Read the figure against the GPU: a training step consumes batch_size images; if the pipeline

@@ -110,12 +110,7 @@ def export_saved_model(
       disk, permissions). Nothing is written when an error is raised, and a process killed at any point
       leaves the previous version or the new one, never a partial one.
     """
-    image_shape, num_classes = check_classifier(model)
-    names = check_class_names(class_names, num_classes)
-    check_positive_int("version", version)
-    check_positive_int("top_k", top_k)
-    if preprocessing is not None and not isinstance(preprocessing, ImagePreprocessing):
-        raise TypeError(f"preprocessing must be an ImagePreprocessing, received {type(preprocessing).__name__}.")
+    image_shape, names = _checked_options(model, version, class_names, preprocessing, top_k)
     path = os.path.join(base_dir, str(version))
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(
@@ -137,6 +132,18 @@ def export_saved_model(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+def _checked_options(model: keras.Model, version: int, class_names, preprocessing, top_k: int) -> tuple:
+    """(the classifier's image shape, its K class names) after checking export_saved_model's
+    arguments; TypeError / ValueError naming a bad one."""
+    image_shape, num_classes = check_classifier(model)
+    names = check_class_names(class_names, num_classes)
+    check_positive_int("version", version)
+    check_positive_int("top_k", top_k)
+    if preprocessing is not None and not isinstance(preprocessing, ImagePreprocessing):
+        raise TypeError(f"preprocessing must be an ImagePreprocessing, received {type(preprocessing).__name__}.")
+    return image_shape, names
 
 
 def _staging_dir(base_dir: str, version: int) -> str:

@@ -33,7 +33,6 @@ from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import AttributionGini
 from igdtf.evaluation.tensorboard import training_probes
-from igdtf.models.loading import recorded_spec
 from igdtf.recipes import recipe_data, recipe_seeds, training_flags
 from igdtf.recipes.final_report import ReportSettings, write_final_report
 from igdtf.recipes.method_flags import given_flags
@@ -43,12 +42,12 @@ from igdtf.recipes.recipe_seeds import define_seeds_flag, seed_runs, write_summa
 from igdtf.recipes.recipe_teacher import (
     check_teacher_flags, recipe_teacher, standard_teacher_config, teacher_path, teacher_settings,
 )
-from igdtf.runs.files import INITIAL_MODEL_FILE, TEACHER_DIR
+from igdtf.runs.files import TEACHER_DIR
 from igdtf.runs.lock import hold_folder
 from igdtf.runs.run_file import check_run_directory
 from igdtf.training import TensorBoardOptions, run_settings, train_model
 from igdtf.training.fitted_defaults import FITTED, fit_config, has_batchnorm
-from igdtf.training.init_from import check_student, untrained_student
+from igdtf.training.init_from import check_student, recorded_initial_model, untrained_student
 from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS
@@ -190,9 +189,8 @@ def _untrained_student(config, info: DatasetInfo, run_dir: str):
     naming its flag (check_student); a started --init_from run in `run_dir` gives its recorded
     initial model (resuming needs no source)."""
     checked(check_student, config, info, run_dir)
-    recorded = recorded_spec(run_dir)
-    if config.init_from is not None and recorded is not None and recorded.init \
-            and os.path.isfile(os.path.join(run_dir, INITIAL_MODEL_FILE)):
+    recorded = recorded_initial_model(config, run_dir)
+    if recorded is not None:
         return checked(recorded.build, run_dir)
     return checked(untrained_student, config, info)
 

@@ -109,13 +109,7 @@ def train_model(
     finished = _finished_model(output_dir, config, name, strategy)
     if finished is not None:
         return finished
-    if config.plateau_patience is not None and validation_data is None:
-        raise ConfigError("A plateau schedule (plateau_patience) needs validation data.")
-    check_attack_bounds(config, info)
-    batches = TrainingBatches(train_data, strategy)
-    for setting in ("checkpoint_every_steps", "lr_warmup_epochs"):
-        if getattr(config, setting) and not batches.steps_per_epoch:
-            raise ConfigError(f"{setting} needs training data of known length.")
+    batches = _checked_batches(config, info, train_data, validation_data, strategy)
     teacher, method_inputs = prepare_method(config, info, batches, output_dir, teacher, strategy)
     run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard, callbacks)
     run.build(teacher, method_inputs)
@@ -123,6 +117,21 @@ def train_model(
         write_run_file(output_dir, identity, all_settings)
         run.spec.save(os.path.join(output_dir, MODEL_SPEC_FILE))
     return run.train()
+
+
+def _checked_batches(config: TrainConfig, info: DatasetInfo, train_data, validation_data,
+                     strategy) -> TrainingBatches:
+    """The run's TrainingBatches of `train_data`, after refusing (ConfigError, ValueError) settings
+    the data cannot serve: a plateau schedule without validation data, attack bounds other than
+    the data's, step-based settings on epochs of unknown length."""
+    if config.plateau_patience is not None and validation_data is None:
+        raise ConfigError("A plateau schedule (plateau_patience) needs validation data.")
+    check_attack_bounds(config, info)
+    batches = TrainingBatches(train_data, strategy)
+    for setting in ("checkpoint_every_steps", "lr_warmup_epochs"):
+        if getattr(config, setting) and not batches.steps_per_epoch:
+            raise ConfigError(f"{setting} needs training data of known length.")
+    return batches
 
 
 def _finished_model(output_dir: str, config: TrainConfig, name: str, strategy) -> keras.Model | None:
