@@ -2,7 +2,6 @@
 inside a held one, the command lines refusing a held folder, and a two-worker job."""
 
 import json
-import os
 import socket
 import subprocess
 import sys
