@@ -1,7 +1,7 @@
 """The command line of every entry module (recipes/, benchmarks/, the `python -m` shims):
 logging to stderr; path flags expanded (user_paths.py); every bad input (a flag absl cannot
 parse, a stray positional argument, bad settings, bad or missing data, an unusable or busy
-output folder, a diverged run) and every refused write (a full disk: write_errors.py) as one
+output folder, a diverged run) and every refused write (a full disk: runs/write_errors.py) as one
 clear line with exit code 2; SIGTERM and SIGINT as a graceful stop (stop_signals.py): one line
 and exit code 143 or 130.
 
@@ -68,11 +68,11 @@ def run(main) -> None:
 
 
 def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None = None) -> None:
-    """Checks that no other run holds the folder `path` (run_lock.py), and that files can be
+    """Checks that no other run holds the folder `path` (runs/lock.py), and that files can be
     written in it or, if it does not exist yet, in its nearest existing parent (nothing is
     created, so a run refused later leaves no folder); with overwrite=False also refuses a folder
     that is not empty. ConfigError (naming --`flag`) otherwise."""
-    refuse_held(path, flag)  # a folder another run holds (run_lock.py)
+    refuse_held(path, flag)  # a folder another run holds (runs/lock.py)
     existing = os.path.abspath(path)
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)

@@ -94,7 +94,7 @@ def train_model(
       tensorboard: options of the TensorBoard logs; None writes none.
       callbacks: more Keras callbacks, run after the run's own (before its checkpoint).
       settings: more settings that change the result (data options, the teacher), recorded in
-        run.json with the config's and compared with them on resume (run_record.py).
+        run.json with the config's and compared with them on resume (igdtf/runs/run_file.py).
       extend_epochs: a run recorded with fewer epochs than config.epochs trains on (even when
         finished) instead of being refused; run.json records the new segment.
     Returns:
