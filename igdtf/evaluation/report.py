@@ -66,7 +66,7 @@ def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
     """Writes outcomes.npz (per-sample values), report.md, robustbench/<model>.json for the models
     AutoAttack was run on (robustbench.py) and, last, report.json into output_dir, each
     atomically (igdtf.runs.atomic). Both reports carry the collapse check of the training runs below
-    output_dir (training/collapse.py)."""
+    output_dir (runs/collapse_record.py)."""
     attach_collapse(report, output_dir)  # markdown_report shows it
     arrays = {"correct_by_all": comparison.correct_by_all}
     kinds = {}
