@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 import igdtf
-from igdtf.data.corruptions import CORRUPTIONS
+from igdtf.data.corruptions.names import CORRUPTIONS
 from igdtf.errors import UnreadableFileError
 from igdtf.evaluation.mce import corruption_errors
 from igdtf.evaluation.outcomes import PerSample

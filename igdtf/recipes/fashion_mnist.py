@@ -32,7 +32,7 @@ from absl import flags
 
 from igdtf.attacks import ATTACK_PRECISIONS
 from igdtf.cli import check_output_dir, run
-from igdtf.data import fashion_mnist
+from igdtf.data.archives import fashion_mnist
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import markdown_report
