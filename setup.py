@@ -24,7 +24,7 @@ setup(
         # Export writes TF Serving warm-up requests (PredictionLog protos); the contract tests
         # build PredictRequests. It adds no packages TensorFlow does not already pull in.
         "tensorflow-serving-api==2.21.0",
-        # Evaluation: figures, progress bar, and the ImageNet-C corruptions (see BUILD.md).
+        # Evaluation: figures, progress bar, and the ImageNet-C corruptions (see CONTRIBUTING.md, "Dependencies").
         "matplotlib==3.11.2",
         "tqdm==4.70.1",
         "scikit-image==0.26.0",

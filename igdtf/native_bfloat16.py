@@ -1,7 +1,7 @@
 """Whether this machine computes bfloat16 natively, for `--attack_precision=auto`.
 
-A bfloat16 training attack is 1.6x faster than float32 on a CPU with avx512_bf16 (BUILD.md,
-"Fast training"), but CPUs without bfloat16 instructions emulate it and GPUs before compute
+A bfloat16 training attack is 1.6x faster than float32 on a CPU with avx512_bf16 (docs/measurements/training_step.md,
+"Small CNN"), but CPUs without bfloat16 instructions emulate it and GPUs before compute
 capability 8.0 (Ampere) have no bfloat16 tensor cores, so `auto` picks bfloat16 only where the
 training runs on hardware that has it: the GPUs if TensorFlow sees any, else the CPU.
 """

@@ -4,7 +4,7 @@ code takes them (PGD-10, float32), timed like `python -m igdtf.benchmarks.train_
   /path/to/venv-torch/bin/python scripts/torch_train_step.py --arch=resnet18 --batch=32 --image_size=32 --steps=5
   /path/to/venv-torch/bin/python scripts/torch_train_step.py --arch=wrn34_10 --steps=3 --warmup=1
 
-torch is not a dependency of igdtf; it runs in its own environment (BUILD.md, "Benchmarks").
+torch is not a dependency of igdtf; it runs in its own environment (docs/measurements/training_step.md).
 Architectures (--arch), each with input standardisation inside the model, 10 classes:
 - resnet18: igdtf's resnet18 for 32 px (3×3 stride-1 stem, no max-pool, BasicBlocks
   64-128-256-512, global average pooling);

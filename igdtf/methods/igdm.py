@@ -6,7 +6,7 @@
 teacher. For locally linear models f(x + βδ) − f(x − βδ) ≈ 2β·J_f(x)·δ, so matching the output
 differences matches the input gradients along δ without differentiating a gradient (no double
 backprop). α_e = α·e/E grows linearly with the epoch e = 1..E of the run (the authors' schedule);
-defaults α = 20, β = 1. x ± βδ are not clipped to the input bounds. See BUILD.md.
+defaults α = 20, β = 1. x ± βδ are not clipped to the input bounds. Sources and decisions: docs/paper_settings.md.
 """
 
 import dataclasses

@@ -4,7 +4,7 @@ arXiv 2110.12072), on clean inputs:
     loss = (1 − α)·CE(f(x), y) + α·τ²·KL(t^τ(x) ‖ f^τ(x)) + γ·‖∂CE(f(x), y)/∂x − ∂CE(t(x), y)/∂x‖₂
 
 f^τ, t^τ are the softmax at temperature τ of the student and of a frozen robust teacher. Defaults
-α = 0.5, τ = 1, γ = 1 (BUILD.md: where they come from, and the choices the paper leaves open).
+α = 0.5, τ = 1, γ = 1 (docs/paper_settings.md: where they come from, and the choices the paper leaves open).
 """
 
 import dataclasses
