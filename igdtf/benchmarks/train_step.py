@@ -28,7 +28,7 @@ from igdtf.cli import checked, run
 from igdtf.models import ARCHITECTURES
 from igdtf.models.arch import FORMS
 from igdtf.precision import MIXED_FLOAT16
-from igdtf.recipes.model_flags import arch_and_options
+from igdtf.cli.model_flags import arch_and_options
 from igdtf.validation import check_choice, check_non_negative_int, check_positive_int
 
 flags.DEFINE_list("method", ["all"], f"Comma-separated candidates among {', '.join(CANDIDATES)}, or all "

@@ -8,7 +8,7 @@ images, never on the test split), report.json/report.md (Tables 1-3: accuracy, P
 claims), outcomes.npz and the figures (error curves, saliency grid, one row per model).
 OUTPUT_DIR/summary.md and summary.json: every number as mean ± std (min-max) over the seeds,
 and in how many seeds each claim holds. Settings and their sources:
-igdtf/recipes/fashion_mnist_settings.py and BUILD.md ("Paper settings").
+igdtf/recipes/fashion_mnist_config.py and BUILD.md ("Paper settings").
 
 Command:       python -m igdtf.recipes.fashion_mnist --output_dir=runs/fashion_mnist
 Data:          the four idx files of Fashion-MNIST in --manual_dir (default
@@ -42,12 +42,12 @@ from igdtf.evaluation.seed_summary import (
 )
 from igdtf.methods import METHODS, method_class
 from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
-from igdtf.recipes import method_flags
-from igdtf.recipes.fashion_mnist_settings import (
-    SUMMARY_METRICS, TEACHERS, default_settings, igd_paper_claims, train_config, training_order,
+from igdtf.cli import method_flags
+from igdtf.recipes.fashion_mnist_config import (
+    SUMMARY_METRICS, TEACHERS, get_config, igd_paper_claims, train_config, training_order,
 )
 from igdtf.recipes.holdout_data import HoldoutSplits
-from igdtf.recipes.model_flags import arch_and_options
+from igdtf.cli.model_flags import arch_and_options
 from igdtf.run_lock import hold_folder
 from igdtf.recipes.method_comparison import evaluate_methods, train_methods
 
@@ -118,7 +118,7 @@ def _methods_and_options() -> tuple[tuple[str, ...], dict[str, dict]]:
 def _settings():
     """The recipe's settings with the size flags applied (ConfigError for bad values)."""
     arch, arch_options = arch_and_options(FLAGS.arch, FLAGS.arch_option, "arch")
-    return checked(default_settings, FLAGS.smoke, train_examples=FLAGS.train_examples,
+    return checked(get_config, FLAGS.smoke, train_examples=FLAGS.train_examples,
                    validation_examples=FLAGS.validation_examples, test_examples=FLAGS.test_examples,
                    epochs=FLAGS.epochs, standard_epochs=FLAGS.standard_epochs, arch=arch, arch_options=arch_options)
 

@@ -3,11 +3,11 @@
 Trains a standard teacher, PGDAT and IGD (λ = 6; small CNN, 32x32 Shapes with a faint class texture,
 10 adversarial epochs, ε grown over the first 6, PGD-5 training attacks in bfloat16 where the
 hardware has it natively, validated with PGD-10 for the overfitting guard), evaluates all three
-on one test set in float32, checks the quickstart's claims (igdtf/quickstart_config.py: CLAIMS)
+on one test set in float32, checks the quickstart's claims (igdtf/recipes/quickstart_config.py: CLAIMS)
 against this run's own numbers, and writes OUTPUT_DIR/report.json ("claims": the verdicts),
 report.md, the figures (error_curves.png, attributions_saliency.png), TensorBoard logs
 (OUTPUT_DIR/<model>/tensorboard) and the IGD model for TF Serving. Settings:
-igdtf/quickstart_config.py.
+igdtf/recipes/quickstart_config.py.
 
 Command:       python -m igdtf.recipes.quickstart --output_dir=runs/quickstart
                --seed=S: another seed (weights, data order, every random draw; same images);
@@ -42,7 +42,7 @@ from igdtf.evaluation.sanity import GRID_NAME
 from igdtf.evaluation.seed_summary import SUMMARY_MD, parse_seeds, seed_run_dir, write_seed_summary
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.native_bfloat16 import AUTO
-from igdtf.quickstart_config import CLAIMS, EPSILON, MODELS, SUMMARY_METRICS, config
+from igdtf.recipes.quickstart_config import CLAIMS, EPSILON, MODELS, SUMMARY_METRICS, get_config
 from igdtf.run_lock import hold_folder
 from igdtf.training import TensorBoardOptions, train_model
 from igdtf.training.overrides import with_epsilon_warmup
@@ -58,7 +58,7 @@ flags.DEFINE_enum("train_attack", "pgd", TRAIN_ATTACKS, "Training attack of PGDA
 flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute precision of the training "
                   "attack; auto: bfloat16 where the training hardware has it natively (CPU avx512_bf16 or "
                   "amx_bf16, GPU compute capability >= 8.0), else float32. Evaluation stays float32.")
-flags.DEFINE_float("igd_lambda", None, "IGD's lambda (default: the quickstart's, see config()).")
+flags.DEFINE_float("igd_lambda", None, "IGD's lambda (default: the quickstart's, see get_config()).")
 flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
                    "first W epochs (default: the recipe's own: 6 epochs of 10).")
 flags.DEFINE_integer("seed", 0, "Seed of the run: the models' weights, the training data order and every random "
@@ -73,7 +73,7 @@ log = logging.getLogger("igdtf.quickstart")
 
 def main(argv):
     del argv
-    cfg = checked(config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda)
+    cfg = checked(get_config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda)
     cfg = checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     out = FLAGS.output_dir
     check_output_dir(out)
@@ -98,7 +98,7 @@ def main(argv):
 
 
 def _config(seed: int):
-    return checked(config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda, seed)
+    return checked(get_config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda, seed)
 
 
 def run_quickstart(cfg, out: str) -> dict:

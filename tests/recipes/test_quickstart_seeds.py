@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from igdtf.quickstart_config import CLAIMS, MODELS, config
+from igdtf.recipes.quickstart_config import CLAIMS, MODELS, get_config as config
 
 from tests.recipes.test_recipes import _run
 

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from igdtf.data import shapes
-from igdtf.quickstart_config import CLAIMS
+from igdtf.recipes.quickstart_config import CLAIMS
 
 from tests.export.contract import check_serving_contract
 from tests.export.rest import read_golden, serve_rest
@@ -67,7 +67,7 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
 
 
 def test_quickstart_train_attack_changes_only_the_adversarial_models_training_attack():
-    from igdtf.quickstart_config import IGD_LAMBDA, config
+    from igdtf.recipes.quickstart_config import IGD_LAMBDA, get_config as config
     default, fast = config(), config(train_attack="n_fgsm", attack_precision="bfloat16", igd_lambda=1.0)
     for name in ("pgdat", "igd"):
         options = getattr(fast, name).method_options
@@ -80,7 +80,7 @@ def test_quickstart_train_attack_changes_only_the_adversarial_models_training_at
 
 
 def test_quickstart_auto_precision_is_bfloat16_only_on_native_hardware(monkeypatch):
-    from igdtf.quickstart_config import config
+    from igdtf.recipes.quickstart_config import get_config as config
     monkeypatch.setattr("igdtf.native_bfloat16.gpu_capabilities", lambda: [])
     for flags, expected in (({"avx512_bf16"}, "bfloat16"), ({"avx2"}, "float32")):
         monkeypatch.setattr("igdtf.native_bfloat16.cpu_flags", lambda flags=flags: flags)
@@ -116,7 +116,7 @@ _PARSE_FLAGS = """
 import json, sys
 from absl import flags
 import igdtf.recipes.imagenet100  # defines the shared training flags
-from igdtf.recipes.training_flags import config_from_flags
+from igdtf.cli.training_flags import config_from_flags
 results = []
 for args in json.loads(sys.argv[1]):
     flags.FLAGS.unparse_flags()
@@ -292,7 +292,7 @@ def test_every_flagfile_parses_into_a_valid_config():
         "import glob, sys\n"
         "import igdtf.recipes.cifar10\n"
         "from absl import flags\n"
-        "from igdtf.recipes.training_flags import config_from_flags\n"
+        "from igdtf.cli.training_flags import config_from_flags\n"
         "files = sorted(glob.glob('recipes/*/*.flags'))\n"
         "for path in files:\n"
         "    flags.FLAGS.unparse_flags()\n"

@@ -16,7 +16,7 @@ from igdtf.attacks import PGD
 from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation import load_comparison
 from igdtf.methods import load_teacher
-from igdtf.recipes.final_report import _load_for_evaluation
+from igdtf.cli.train.report import _load_for_evaluation
 from igdtf.training.run_dir import load_classifier
 from igdtf.training.run_record import check_run_directory, write_run_file
 

@@ -9,7 +9,7 @@ from igdtf.errors import ConfigError
 from igdtf.models import ARCHITECTURES
 from igdtf.models.arch import SYNCHRONIZED_BN, check_arch, parse_arch_options, takes_synchronized_bn
 from igdtf.models.spec import INIT_ARCH
-from igdtf.recipes.method_flags import given_flags
+from igdtf.cli.method_flags import given_flags
 
 _ARCH_HELP = (f"a built-in name ({', '.join(sorted(ARCHITECTURES))}), keras.applications.NAME (e.g. "
               "keras.applications.ResNet50V2: a new logit head, its own preprocessing inside the model, "
@@ -20,7 +20,7 @@ _ARCH_HELP = (f"a built-in name ({', '.join(sorted(ARCHITECTURES))}), keras.appl
 
 def define_model_flags(defaults: dict) -> None:
     """Defines the student's model flags (`defaults`: the recipe's, by flag name) and the teacher's."""
-    flags.DEFINE_string("arch", defaults.get("arch", "resnet18"), f"Architecture: {_ARCH_HELP}.")
+    flags.DEFINE_string("arch", defaults["arch"], f"Architecture: {_ARCH_HELP}.")
     flags.DEFINE_multi_string("arch_option", [], "KEY=VALUE option of --arch (Python literal values), e.g. "
                               "depth=28, width=10, dropout=0.3 for wide_resnet, stem=3x3 for resnet50, "
                               "weights=imagenet for keras.applications; repeat for several.")

@@ -13,7 +13,7 @@ from igdtf.cli import checked
 from igdtf.errors import ConfigError
 from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.methods.teacher import check_teacher_shape
-from igdtf.recipes.model_flags import teacher_model_settings
+from igdtf.cli.model_flags import teacher_model_settings
 from igdtf.training import train_model
 from igdtf.training.run_dir import TEACHER_DIR
 from igdtf.training.run_record import read_run_file, recorded_epochs
