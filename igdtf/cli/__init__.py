@@ -8,7 +8,7 @@ write_errors.py) as one clear line with exit code 2; SIGTERM and SIGINT as a gra
 (stop_signals.py): one line and exit code 143 or 130.
 
 The package: every flag is defined once, in data_flags.py, method_flags.py, model_flags.py,
-pixel_flags.py (1/255 units), training_flags.py, seeds.py (--seeds), train/data.py
+pixel_flags.py (1/255 units), training_flags.py, seed_flags.py (--seeds), train/data.py
 (--validation) and evaluate/flags.py; train/ is the training command line (igdtf.recipes.train
 and the dataset recipes), evaluate/ is `python -m igdtf.evaluate`, export.py `python -m igdtf.export`.
 

@@ -7,18 +7,21 @@ from absl import flags
 from igdtf.data.registry import DATASETS
 from igdtf.data.specs import FORMS
 
+MANUAL_DIR_DEFAULT = "~/tensorflow_datasets/downloads/manual"
 
-def define_data_flags(*, dataset: str | None = None, dataset_option: bool = True, download: bool = True,
-                      manual_dir: bool = False, class_list: bool = False) -> None:
-    """Defines --data_dir and, as asked, --dataset (`dataset`: a sentence that ends its help, or ""),
-    --dataset_option, --download, --manual_dir and --class_list.
+
+def define_data_flags(*, dataset: str | None = None, dataset_default: str | None = None, dataset_option: bool = True,
+                      download: bool = True, manual_dir: str | None = None, class_list: bool = False) -> None:
+    """Defines --data_dir and, as asked: --dataset (`dataset`: a sentence that ends its help, or "";
+    default `dataset_default`), --dataset_option, --download, --manual_dir (`manual_dir`: where the
+    loader looks without it, e.g. MANUAL_DIR_DEFAULT) and --class_list.
 
     Call it from an entry module (or a function it calls), then
     `flags.adopt_module_key_flags(data_flags)` so that the module's --help lists them.
     """
     if dataset is not None:
-        flags.DEFINE_string("dataset", None, f"Dataset spec: a built-in name ({', '.join(sorted(DATASETS))}), "
-                            f"{FORMS} (README: Your own data). {dataset}".rstrip())
+        flags.DEFINE_string("dataset", dataset_default, f"Dataset spec: a built-in name "
+                            f"({', '.join(sorted(DATASETS))}), {FORMS} (README: Your own data). {dataset}".rstrip())
     flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory of tfds: specs and the built records "
                         "of built-in datasets (default: ~/tensorflow_datasets).")
     if dataset_option:
@@ -28,9 +31,9 @@ def define_data_flags(*, dataset: str | None = None, dataset_option: bool = True
     if download:
         flags.DEFINE_bool("download", False, "Let tensorflow-datasets download a built-in dataset's archive that is "
                           "not in --manual_dir, or a tfds: dataset that is not prepared in --data_dir.")
-    if manual_dir:
-        flags.DEFINE_string("manual_dir", None, "Folder holding the dataset's archive(s); see BUILD.md "
-                            "(default: ~/tensorflow_datasets/downloads/manual).")
+    if manual_dir is not None:
+        flags.DEFINE_string("manual_dir", None, f"Folder holding the dataset's archive(s) or files; see BUILD.md "
+                            f"(default: {manual_dir}).")
     if class_list:
         flags.DEFINE_string("class_list", None, "File of 100 ILSVRC2012 WNIDs, one per line (default: the "
                             "CMC list shipped as igdtf/data/imagenet100_wnids.txt).")

@@ -29,7 +29,7 @@ import os
 from absl import flags
 
 from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS, AutoAttack
-from igdtf.cli import check_output_dir, checked, run
+from igdtf.cli import check_output_dir, checked, run, seed_flags
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError
 from igdtf.evaluation import (
@@ -63,8 +63,8 @@ flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' 
                    "first W epochs (default: the recipe's own: 6 epochs of 10).")
 flags.DEFINE_integer("seed", 0, "Seed of the run: the models' weights, the training data order and every random "
                      "draw of training and evaluation (the Shapes images stay the same).")
-flags.DEFINE_list("seeds", None, "Several seeds, e.g. 0,1,2: one run per seed in OUTPUT_DIR/seed_<s>/ (each "
-                  "resumable), then OUTPUT_DIR/summary.md and summary.json over the seeds. Excludes --seed.")
+seed_flags.define_seeds_flag("one run of the three models")
+flags.adopt_module_key_flags(seed_flags)
 flags.DEFINE_integer("probe_examples", 8, "Validation images logged to TensorBoard every epoch (saliency maps, "
                      "Gini); 0: none.")
 FLAGS = flags.FLAGS

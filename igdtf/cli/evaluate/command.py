@@ -36,7 +36,7 @@ from igdtf.cli.evaluate.delta_x import estimated_alignment
 from igdtf.cli.evaluate.models import check_models_fit, fit_image_size, load_model_to_evaluate
 from igdtf.cli.evaluate.plan import plan_at, plan_from_flags
 from igdtf.cli.evaluate.report import write_evaluation_report
-from igdtf.cli.seeds import write_summary
+from igdtf.cli.seed_flags import write_summary
 from igdtf.run_lock import hold_folder
 from igdtf.stop_signals import StopRequested
 from igdtf.write_errors import remove_paths

@@ -31,13 +31,13 @@ from igdtf.data.registry import DatasetInfo, dataset_info
 from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError
 from igdtf.evaluation import AttributionGini
-from igdtf.cli import data_flags, seeds as seed_module, training_flags
+from igdtf.cli import data_flags, seed_flags, training_flags
 from igdtf.cli.train import data as train_data
 from igdtf.cli.train.report import ReportSettings, write_final_report
 from igdtf.cli.method_flags import given_flags
 from igdtf.cli.train.data import RecipeData, define_validation_flag, load_recipe_data
 from igdtf.cli.pixel_flags import pixel_distance
-from igdtf.cli.seeds import define_seeds_flag, seed_runs, write_summary
+from igdtf.cli.seed_flags import define_seeds_flag, seed_runs, write_summary
 from igdtf.cli.train.teacher import (
     check_teacher_flags, recipe_teacher, standard_teacher_config, teacher_path, teacher_settings,
 )
@@ -65,7 +65,7 @@ def define_flags(dataset: str | None, defaults: dict) -> None:
     define_validation_flag()
     define_seeds_flag()
     flags.adopt_module_key_flags(train_data)  # recipes adopting this module's flags list them in --help
-    flags.adopt_module_key_flags(seed_module)
+    flags.adopt_module_key_flags(seed_flags)
     if dataset is None:
         for name in FITTED:  # igdtf.recipes.train fits these to the data (fitted_defaults.py)
             flags.FLAGS[name].help += (" igdtf.recipes.train: unless given, fitted to the data size and the "
@@ -82,7 +82,8 @@ def define_flags(dataset: str | None, defaults: dict) -> None:
                       "once before a multi-worker run).")
     extra = _EXTRA_DATA_FLAGS[dataset]
     data_flags.define_data_flags(dataset="" if dataset is None else None, dataset_option=dataset is None,
-                                 download="download" in extra, manual_dir=True, class_list="class_list" in extra)
+                                 download="download" in extra, manual_dir=data_flags.MANUAL_DIR_DEFAULT,
+                                 class_list="class_list" in extra)
     flags.adopt_module_key_flags(data_flags)
     if dataset is None:
         flags.mark_flag_as_required("dataset")
