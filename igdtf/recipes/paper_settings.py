@@ -40,6 +40,10 @@ def flagfile_text(dataset: str, method: str) -> str:
              "PGD-10 at 8/255).",
              f"# python -m igdtf.recipes.{dataset} --flagfile=recipes/{dataset}/{method}.flags --manual_dir=FOLDER "
              f"--output_dir=runs/{dataset}_{method}"]
-    for name, value in get_config(method).items():
-        lines.append(f"--{name}={value:g}" if isinstance(value, float) else f"--{name}={value}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + as_flags(get_config(method))) + "\n"
+
+
+def as_flags(settings: dict) -> list[str]:
+    """["--name=value", ...] of `settings` by flag name (floats as %g: 0.0005, 8)."""
+    return [f"--{name}={value:g}" if isinstance(value, float) else f"--{name}={value}"
+            for name, value in settings.items()]
