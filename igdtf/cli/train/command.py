@@ -1,5 +1,6 @@
-"""The recipe every dataset shares: flags → data → teacher → training → evaluation → report →
-SavedModel. A dataset's recipe module only states its defaults and docstring.
+"""The training command line every dataset recipe and `python -m igdtf.recipes.train` share:
+flags → data → teacher → training → evaluation → report → SavedModel. A dataset's recipe module
+(igdtf/recipes/<dataset>.py) is its docstring and one call to recipes/dataset_entry.py.
 
 Run directory (--output_dir; with --seeds one per seed, OUTPUT_DIR/seed_<s>/, plus
 OUTPUT_DIR/summary.json and summary.md over the seeds):
