@@ -29,10 +29,10 @@ import tensorflow as tf
 
 from absl import flags
 
+from igdtf.benchmarks.fake_ilsvrc import make_fake_ilsvrc
 from igdtf.cli import checked, data_flags, run
-from igdtf.data import imagenet100
+from igdtf.data.archives import imagenet100
 from igdtf.data.dataset_options import dataset_options
-from igdtf.data.fake_ilsvrc import make_fake_ilsvrc
 from igdtf.data.pipeline import EpochBatches, images_per_second
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError

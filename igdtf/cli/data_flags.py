@@ -5,7 +5,7 @@ options passed to its loader (checked by igdtf/data/dataset_options.py)."""
 from absl import flags
 
 from igdtf.data.registry import DATASETS
-from igdtf.data.specs import FORMS
+from igdtf.data.sources.specs import FORMS
 
 MANUAL_DIR_DEFAULT = "~/tensorflow_datasets/downloads/manual"
 
@@ -36,4 +36,4 @@ def define_data_flags(*, dataset: str | None = None, dataset_default: str | None
                             f"(default: {manual_dir}).")
     if class_list:
         flags.DEFINE_string("class_list", None, "File of 100 ILSVRC2012 WNIDs, one per line (default: the "
-                            "CMC list shipped as igdtf/data/imagenet100_wnids.txt).")
+                            "CMC list shipped as igdtf/data/archives/imagenet100_wnids.txt).")

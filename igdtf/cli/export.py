@@ -15,7 +15,7 @@ from absl import flags
 from igdtf.cli import check_output_dir, data_flags
 from igdtf.data.dataset_options import dataset_options
 from igdtf.data.registry import DATASETS, dataset_info
-from igdtf.data.specs import is_spec
+from igdtf.data.sources.specs import is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.run_lock import hold_folder

@@ -34,7 +34,7 @@ from igdtf.artefacts import read_json
 from igdtf.attacks import ATTACK_PRECISIONS
 from igdtf.cli import check_output_dir, checked, data_flags, method_flags, model_flags, run, seed_flags
 from igdtf.cli.model_flags import arch_and_options
-from igdtf.data import fashion_mnist
+from igdtf.data.archives import fashion_mnist
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError
 from igdtf.evaluation import markdown_report

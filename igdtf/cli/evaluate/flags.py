@@ -6,7 +6,7 @@ from absl import flags
 from igdtf.attacks import VERSIONS
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
 from igdtf.cli import data_flags
-from igdtf.data.corruptions import ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES
+from igdtf.data.corruptions.names import ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.evaluation import INA_FRACTIONS, RN_FRACTIONS, SUITES
 from igdtf.evaluation.suites import DEFAULT_SUITES
 
