@@ -24,8 +24,9 @@ from igdtf.benchmarks.candidates import (
     ALL, CANDIDATES, PLAIN_METHODS, attack_label, build_candidate, report, selected_candidates,
 )
 from igdtf.benchmarks.timing import gpu_device, load_average, peak_host_rss_bytes, round_robin
-from igdtf.cli import checked, model_flags, run
+from igdtf.cli import model_flags, run
 from igdtf.cli.model_flags import arch_and_options
+from igdtf.errors import checked
 from igdtf.precision import MIXED_FLOAT16
 from igdtf.validation import check_choice, check_non_negative_int, check_positive_int
 

@@ -18,8 +18,9 @@ from igdtf.data.registry import DATASETS, dataset_info
 from igdtf.data.sources.specs import is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
-from igdtf.run_lock import hold_folder
-from igdtf.training.run_dir import SAVED_MODEL_FILE, load_classifier, recorded_modules
+from igdtf.models.loading import load_classifier, recorded_modules
+from igdtf.models.saved_model_copy import SAVED_MODEL_FILE
+from igdtf.runs.lock import hold_folder
 
 FLAGS = flags.FLAGS
 

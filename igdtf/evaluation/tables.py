@@ -12,7 +12,7 @@ from igdtf.evaluation.alignment_suite import alignment_markdown
 from igdtf.evaluation.claims import claims_markdown
 from igdtf.evaluation.outcomes import ERROR_ON_COMMON, parse_name
 from igdtf.evaluation.sanity import robustness_keys, robustness_markdown
-from igdtf.training.collapse import collapse_markdown
+from igdtf.runs.collapse_record import collapse_markdown
 
 
 def _percent_point(point: str) -> str:

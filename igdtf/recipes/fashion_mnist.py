@@ -30,13 +30,12 @@ import types
 
 from absl import flags
 
-from igdtf.artefacts import read_json
 from igdtf.attacks import ATTACK_PRECISIONS
-from igdtf.cli import check_output_dir, checked, data_flags, method_flags, model_flags, run, seed_flags
+from igdtf.cli import check_output_dir, data_flags, method_flags, model_flags, run, seed_flags
 from igdtf.cli.model_flags import arch_and_options
 from igdtf.data.archives import fashion_mnist
 from igdtf.data.registry import dataset_info
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import markdown_report
 from igdtf.evaluation.seed_summary import (
     SUMMARY_MD, flatten_metrics, parse_seeds, read_seed_reports, seed_run_dir, summary_markdown, write_seed_summary,
@@ -48,7 +47,8 @@ from igdtf.recipes.fashion_mnist_config import (
 )
 from igdtf.recipes.holdout_data import HoldoutSplits
 from igdtf.recipes.method_comparison import evaluate_methods, train_methods
-from igdtf.run_lock import hold_folder
+from igdtf.runs.artefacts import read_json
+from igdtf.runs.lock import hold_folder
 
 flags.DEFINE_string("output_dir", "runs/fashion_mnist", "Where the seeds' runs, reports and the summary go.")
 seed_flags.define_seeds_flag("one run of every method", default=["0", "1", "2"])

@@ -25,10 +25,9 @@ import os
 
 from absl import flags
 
-from igdtf.cli import checked
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
-from igdtf.errors import ConfigError, WriteError
+from igdtf.errors import ConfigError, WriteError, checked
 from igdtf.evaluation import compare_models
 from igdtf.evaluation.protocol import check_comparable
 from igdtf.evaluation.seed_summary import seed_run_dir
@@ -37,9 +36,9 @@ from igdtf.cli.evaluate.models import check_models_fit, fit_image_size, load_mod
 from igdtf.cli.evaluate.plan import plan_at, plan_from_flags
 from igdtf.cli.evaluate.report import write_evaluation_report
 from igdtf.cli.seed_flags import write_summary
-from igdtf.run_lock import hold_folder
+from igdtf.runs.lock import hold_folder
+from igdtf.runs.write_errors import remove_paths
 from igdtf.stop_signals import StopRequested
-from igdtf.write_errors import remove_paths
 
 FLAGS = flags.FLAGS
 
