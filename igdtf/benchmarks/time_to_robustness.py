@@ -1,7 +1,7 @@
 """Time-to-robustness benchmark: validation PGD-20 accuracy against training wall time, for
 PGD-10, FGSM-RS and N-FGSM training of PGDAT and IGD on the quickstart's Shapes data.
 
-Command (BUILD.md, "Fast training"):
+Command (records: docs/measurements/time_to_robustness.md):
   python -m igdtf.benchmarks.time_to_robustness --output_dir=runs/time_to_robustness
   python -m igdtf.benchmarks.time_to_robustness --smoke --output_dir=/tmp/ttr   # seconds, numbers meaningless
   python -m igdtf.benchmarks.time_to_robustness --train_attack=pgd,n_fgsm --single_step_epochs=30   # equal wall time

@@ -1,6 +1,6 @@
 """Training-step benchmark: ms/step, images/s and peak memory of igdtf's trainers, side by side.
 
-Command (the IGD/PGDAT target of BUILD.md, "Benchmarks"):
+Command (records and the IGD/PGDAT target: docs/measurements/training_step.md):
   python -m igdtf.benchmarks.train_step --method=all --arch=resnet18 --image_size=32 --batch=32
 Fast training attacks (every combination of the values listed, e.g. igd+n_fgsm+bfloat16 lines):
   python -m igdtf.benchmarks.train_step --method=pgdat,igd --train_attack=pgd,n_fgsm --attack_precision=float32,bfloat16
@@ -39,7 +39,7 @@ flags.DEFINE_integer("batch", 32, "Batch size (one device).")
 flags.DEFINE_integer("steps", 5, "Timed steps per candidate, taken round-robin.")
 flags.DEFINE_integer("warmup", 1, "Untimed steps per candidate first (tracing, XLA compilation).")
 flags.DEFINE_enum("xla", "off", ["on", "off", "both"], "Compile each step with XLA (jit_compile); off, as "
-                  "training runs (on CPU it measured slower, see BUILD.md).")
+                  "training runs (on CPU it measured slower, see docs/measurements/training_step.md).")
 flags.DEFINE_enum("layers", "first_order", ["first_order", "stock", "both"], "ReLU and max-pooling layers: "
                   "igdtf's first-order ones (models/first_order.py, what build_model uses), Keras' stock ones "
                   "(same values and gradients, larger double-backprop graph), or both in the same run.")

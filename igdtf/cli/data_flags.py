@@ -32,7 +32,7 @@ def define_data_flags(*, dataset: str | None = None, dataset_default: str | None
         flags.DEFINE_bool("download", False, "Let tensorflow-datasets download a built-in dataset's archive that is "
                           "not in --manual_dir, or a tfds: dataset that is not prepared in --data_dir.")
     if manual_dir is not None:
-        flags.DEFINE_string("manual_dir", None, f"Folder holding the dataset's archive(s) or files; see BUILD.md "
+        flags.DEFINE_string("manual_dir", None, f"Folder holding the dataset's archive(s) or files; see docs/datasets.md "
                             f"(default: {manual_dir}).")
     if class_list:
         flags.DEFINE_string("class_list", None, "File of 100 ILSVRC2012 WNIDs, one per line (default: the "

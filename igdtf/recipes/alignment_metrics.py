@@ -13,8 +13,8 @@ models close the report. Writes OUTPUT_DIR/report.json and report.md.
 Command:       python -m igdtf.recipes.alignment_metrics --output_dir=runs/alignment_metrics
 Hardware:      a 2-core CPU.
 Expected time: about 6 minutes on 2 shared cores (README, one run; --smoke: under a minute).
-Expected numbers: ᾱ_Δx(PGDAT) > ᾱ_Δx(baseline) (checked; report.json "checks"); see the
-README's "Gradient-direction metrics" section for a measured table.
+Expected numbers: ᾱ_Δx(PGDAT) > ᾱ_Δx(baseline) (checked; report.json "checks"); see
+docs/measurements/alignment_metrics.md for the measured table.
 Re-running on the same OUTPUT_DIR reloads the trained models and generator.
 """
 

@@ -8,7 +8,7 @@ images, never on the test split), report.json/report.md (Tables 1-3: accuracy, P
 claims), outcomes.npz and the figures (error curves, saliency grid, one row per model).
 OUTPUT_DIR/summary.md and summary.json: every number as mean ± std (min-max) over the seeds,
 and in how many seeds each claim holds. Settings and their sources:
-igdtf/recipes/fashion_mnist_config.py and BUILD.md ("Paper settings").
+igdtf/recipes/fashion_mnist_config.py and docs/paper_settings.md ("Fashion-MNIST").
 
 Command:       python -m igdtf.recipes.fashion_mnist --output_dir=runs/fashion_mnist
 Data:          the four idx files of Fashion-MNIST in --manual_dir (default
@@ -70,8 +70,8 @@ flags.DEFINE_integer("standard_epochs", None, "Training epochs of the standard m
 flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute precision of the adversarial "
                   "methods' training attack; auto: bfloat16 where the hardware has it natively, else float32. "
                   "Validation and evaluation stay float32.")
-model_flags.define_arch_flags("small_cnn", "The architecture of every model; default small_cnn, width 32 (BUILD.md, "
-                              "\"Paper settings\").")
+model_flags.define_arch_flags("small_cnn", "The architecture of every model; default small_cnn, width 32 (docs/"
+                              "paper_settings.md).")
 flags.adopt_module_key_flags(model_flags)
 flags.DEFINE_integer("tensorboard_every_steps", 100, "Period of the per-step TensorBoard scalars.")
 method_flags.define_option_flags({}, skip=("attack_precision",))

@@ -1,5 +1,5 @@
-"""The Fashion-MNIST recipe's settings (recipes/fashion_mnist.py), with their sources; BUILD.md
-"Paper settings" has the table.
+"""The Fashion-MNIST recipe's settings (recipes/fashion_mnist.py), with their sources; docs/paper_settings.md
+has the table.
 
 - ε = 0.1 (L∞, pixels in [0, 1]): the common Fashion-MNIST setting (Wong & Kolter 2018 train
   and test at 0.1; some papers use 0.2).

@@ -10,7 +10,7 @@ Shapes, so IGAM's first stage (finetuning the teacher's logit layer) is skipped
 steps train on CE only (their code: 87.5 %), every training batch gets uniform noise in
 [−8/255, 8/255], the discriminator is updated once every 5 classifier steps; λ_adv = 2 (the
 paper's, appendix A.2) and λ_diff = 0.49 per example (100× the authors' γ = 10 in these units,
-run C in BUILD.md, "Paper settings", IGAM). The earlier weights, λ_adv = 10 and λ_diff = 4.9,
+run C in docs/measurements/igam_transfer.md). The earlier weights, λ_adv = 10 and λ_diff = 4.9,
 broke the student at the switch to the min-max in some seeds (38.8 % clean in issue 28).
 Every model is evaluated clean and under PGD-20 (L∞ 8/255, step 2/255).
 
@@ -74,8 +74,9 @@ PAPER_TABLE_1 = {  # Chan et al., Table 1: CIFAR-10 students (WRN 32-10), an MNI
     "Standard": (95.0, 0.0), "FT-MNIST": (33.4, 0.12), "IGAM-MNIST": (93.6, 43.5), "PGD7-trained": (87.3, 45.9)}
 TARGET_FRACTION, CLEAN_TOLERANCE = 0.6, 0.03
 TEACHER, STANDARD, STUDENT = "pgdat teacher", "standard student", "igam student"
-# BUILD.md ("Paper settings", IGAM): the authors' code's structure (a CE-only warm-up, uniform input
-# noise, D every 5 steps) with half the run as warm-up, the paper's λ_adv and run C's λ_diff.
+# docs/paper_settings.md (IGAM), docs/measurements/igam_transfer.md: the authors' code's structure
+# (a CE-only warm-up, uniform input noise, D every 5 steps) with half the run as warm-up, the
+# paper's λ_adv and run C's λ_diff.
 IGAM_SETTINGS = dict(igam_finetune_steps=0, igam_warmup_fraction=0.5, igam_input_noise=True,
                      igam_discriminator_every=5, igam_lambda_adv=2.0, igam_lambda_diff=0.49)
 TEACHER_EPSILON_WARMUP = 6  # epochs; with 3, PGDAT stayed at a constant prediction in seed 0

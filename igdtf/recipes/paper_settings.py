@@ -1,5 +1,5 @@
 """The IGD paper's training settings (appendix A.2.2, ImageNet-100), by flag name: the one place
-the dataset recipes' paper defaults are written (BUILD.md, "Paper settings").
+the dataset recipes' paper defaults are written (docs/paper_settings.md).
 
 Every dataset recipe (cifar10, cifar100, imagenet100, stl10, tinyimagenet) and
 `python -m igdtf.recipes.train` take their flag defaults from `flag_defaults()`. The flag files

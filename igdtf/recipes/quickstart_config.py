@@ -47,7 +47,7 @@ class QuickstartConfig:
                                               texture_amplitude=self.texture_amplitude), self.eval_batch_size)
 
 
-IGD_LAMBDA = 6.0  # BUILD.md, "Quickstart: claims over seeds": λ = 2–3 barely move the Gini on Shapes
+IGD_LAMBDA = 6.0  # docs/measurements/quickstart.md, "Why λ = 6": λ = 2–3 barely move the Gini on Shapes
 
 
 def get_config(smoke: bool = False, train_attack: str = "pgd", attack_precision: str = AUTO,
@@ -86,7 +86,7 @@ def get_config(smoke: bool = False, train_attack: str = "pgd", attack_precision:
 
 # What the quickstart claims (README, "What the quickstart shows"), checked on every run's own
 # numbers (report.json "claims"); the bounds leave room for the spread over seeds and machines
-# (BUILD.md, "Quickstart: claims over seeds").
+# (docs/measurements/quickstart.md, "Why λ = 6").
 CLAIMS = {
     "pgdat_is_robust": Difference(
         "PGDAT resists PGD-20 far better than standard training (by at least 50 points)",

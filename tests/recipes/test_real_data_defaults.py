@@ -3,7 +3,7 @@
 NaN), `igdtf.recipes.train --method=standard` with only --arch and --epochs (plus flags that
 shrink the final evaluation only), then `igdtf.evaluate --seed_runs` over the seed runs.
 Skipped where the Fashion-MNIST idx files are not installed (Debian: dataset-fashion-mnist).
-scripts/real_data_defaults.py runs the same on 500 test images and prints the table README quotes."""
+scripts/real_data_defaults.py runs the same on 500 test images and prints the table of docs/measurements/fitted_defaults.md."""
 
 import json
 import os
