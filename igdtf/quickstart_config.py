@@ -9,7 +9,7 @@ from igdtf.attacks import PGD
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import load_split
 from igdtf.evaluation import INA_FRACTIONS
-from igdtf.evaluation.claims import Difference
+from igdtf.evaluation.reporting.claims import Difference
 from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
 from igdtf.training import TrainConfig
 

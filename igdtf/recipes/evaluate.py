@@ -30,8 +30,8 @@ from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
 from igdtf.errors import ConfigError, WriteError
 from igdtf.evaluation import compare_models
-from igdtf.evaluation.protocol import check_comparable
-from igdtf.evaluation.seed_summary import seed_run_dir
+from igdtf.evaluation.evaluators.protocol import check_comparable
+from igdtf.evaluation.reporting.seed_summary import seed_run_dir
 from igdtf.recipes import evaluate_flags
 from igdtf.recipes.evaluate_delta_x import estimated_alignment
 from igdtf.recipes.evaluate_models import check_models_fit, fit_image_size, load_model_to_evaluate

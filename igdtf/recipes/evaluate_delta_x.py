@@ -8,7 +8,7 @@ from absl import flags
 
 from igdtf.cli import checked
 from igdtf.errors import ConfigError
-from igdtf.evaluation.alignment import TabulatedDirectionAlignment
+from igdtf.evaluation.metrics.alignment import TabulatedDirectionAlignment
 from igdtf.generative import ProjectionError, ProjectionSettings, load_conditional_generator, project_dataset
 
 FLAGS = flags.FLAGS

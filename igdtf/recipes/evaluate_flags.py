@@ -9,7 +9,7 @@ from igdtf.data.corruptions import ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITI
 from igdtf.data.registry import DATASETS
 from igdtf.data.specs import FORMS
 from igdtf.evaluation import INA_FRACTIONS, RN_FRACTIONS, SUITES
-from igdtf.evaluation.suites import DEFAULT_SUITES
+from igdtf.evaluation.evaluators.suites import DEFAULT_SUITES
 from igdtf.recipes import data_flags
 
 data_flags.define_data_flags()

@@ -8,7 +8,7 @@ from absl import flags
 
 from igdtf.cli import checked
 from igdtf.errors import ConfigError
-from igdtf.evaluation.protocol import check_comparable
+from igdtf.evaluation.evaluators.protocol import check_comparable
 from igdtf.training.run_dir import is_run_directory, load_classifier
 
 FLAGS = flags.FLAGS

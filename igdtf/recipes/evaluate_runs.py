@@ -7,7 +7,7 @@ import re
 
 from igdtf.artefacts import read_json
 from igdtf.errors import ConfigError
-from igdtf.evaluation.seed_summary import SEED_DIR_PREFIX
+from igdtf.evaluation.reporting.seed_summary import SEED_DIR_PREFIX
 from igdtf.training.run_dir import RUN_FILE
 
 DEFAULT_EPSILON = 8.0  # 1/255 units: when no model records the ε it was trained at

@@ -13,7 +13,7 @@ from igdtf.evaluation import (
     AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks, add_robustness_checks,
     build_report, compare_models, markdown_report, write_report,
 )
-from igdtf.evaluation.figures import write_comparison_figures
+from igdtf.evaluation.reporting.figures import write_comparison_figures
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.precision import float32_compute

@@ -17,7 +17,7 @@ Every model is evaluated clean and under PGD-20 (L∞ 8/255, step 2/255).
 Writes OUTPUT_DIR/report.json and report.md: the paper's Table 1 beside ours, the target
 check (the IGAM student keeps at least 60 % of the teacher's PGD-20 accuracy, the paper: 95 %,
 at a clean accuracy within 3 points of the standard student's) and the student check
-(evaluation/student_check.py: a WARNING and a `!!! STUDENT FAILED` log line when the IGAM
+(evaluation/reporting/student_check.py: a WARNING and a `!!! STUDENT FAILED` log line when the IGAM
 student ends more than 10 points below the standard student's clean accuracy). With
 --seeds=0,1,2 each seed is such a run in OUTPUT_DIR/seed_<s>/, and OUTPUT_DIR/summary.json
 and summary.md give every model's numbers as mean ± std and min–max over the seeds, the
@@ -47,9 +47,9 @@ from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import PGDAccuracy, build_report, compare_models
-from igdtf.evaluation.figures import write_comparison_figures
-from igdtf.evaluation.seed_summary import parse_seeds, seed_run_dir
-from igdtf.evaluation.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap
+from igdtf.evaluation.reporting.figures import write_comparison_figures
+from igdtf.evaluation.reporting.seed_summary import parse_seeds, seed_run_dir
+from igdtf.evaluation.reporting.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap
 from igdtf.recipes.igam_seeds import write_igam_summary
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.run_lock import hold_folder

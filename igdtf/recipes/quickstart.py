@@ -36,10 +36,10 @@ from igdtf.evaluation import (
     AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks,
     add_robustness_checks, build_report, compare_models, markdown_report, write_report,
 )
-from igdtf.evaluation.claims import check_claims, verdict_line
-from igdtf.evaluation.figures import write_comparison_figures
-from igdtf.evaluation.sanity import GRID_NAME
-from igdtf.evaluation.seed_summary import SUMMARY_MD, parse_seeds, seed_run_dir, write_seed_summary
+from igdtf.evaluation.reporting.claims import check_claims, verdict_line
+from igdtf.evaluation.reporting.figures import write_comparison_figures
+from igdtf.evaluation.evaluators.sanity import GRID_NAME
+from igdtf.evaluation.reporting.seed_summary import SUMMARY_MD, parse_seeds, seed_run_dir, write_seed_summary
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.native_bfloat16 import AUTO
 from igdtf.quickstart_config import CLAIMS, EPSILON, MODELS, SUMMARY_METRICS, config

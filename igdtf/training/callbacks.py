@@ -2,7 +2,7 @@
 updates before the checkpoint that records them).
 
   PlateauSchedule, BestModel, RunCheckpoint  keep the RunState (checkpoints.py) and save
-  TensorBoardLogger  TensorBoard logs and probes (tags: evaluation/tensorboard.py)
+  TensorBoardLogger  TensorBoard logs and probes (tags: evaluation/reporting/tensorboard.py)
   ProgressLogger     log lines with steps/s and ETA
   (history.csv: history.py's HistoryFile, epochs numbered from 1 like everything else)
   CollapseDetector, OverfittingGuard  apply collapse.py's and overfitting_guard.py's rules
@@ -18,7 +18,7 @@ import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
 
 from igdtf.atomic import save_model, write_json
-from igdtf.evaluation.tensorboard import hparam_values
+from igdtf.evaluation.reporting.tensorboard import hparam_values
 from igdtf.stop_signals import StopRequested
 from igdtf.training.checkpoints import RunState
 from igdtf.training.collapse import PATIENCE, TOLERANCE, CollapseRule, read_collapse, write_collapse
@@ -209,7 +209,7 @@ def _format(logs) -> str:
 
 class TensorBoardLogger(keras.callbacks.Callback):
     """Writes train/* and epoch/* scalars, hparams and `probes` to `log_dir`
-    (evaluation/tensorboard.py lists the tags).
+    (evaluation/reporting/tensorboard.py lists the tags).
 
     Args:
       log_dir: the event-file folder.

@@ -16,7 +16,7 @@ from igdtf.cli import checked
 from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
 from igdtf.errors import ConfigError, UnreadableFileError
-from igdtf.evaluation.tensorboard import Probe
+from igdtf.evaluation.reporting.tensorboard import Probe
 from igdtf.methods import MethodContext, build_trainer
 from igdtf.models.heads import head_layer
 from igdtf.precision import MIXED_FLOAT16, dtype_policy

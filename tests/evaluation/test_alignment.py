@@ -11,7 +11,7 @@ from igdtf.evaluation import (
     alignment_table, compare_models, correlation_with_robustness, correlations, epsilon_50_columns, input_alignment,
     pearson,
 )
-from igdtf.evaluation.robustness_curve import RobustnessCurve
+from igdtf.evaluation.metrics.robustness_curve import RobustnessCurve
 
 
 def linear_model(weights) -> keras.Model:

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from igdtf.attacks import PGD
 from igdtf.evaluation import SuiteSettings
-from igdtf.evaluation.tensorboard import SuiteProbe
+from igdtf.evaluation.reporting.tensorboard import SuiteProbe
 from igdtf.methods import build_trainer
 from igdtf.training.callbacks import TensorBoardLogger
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from igdtf.evaluation.claims import Difference, check_claims, claims_markdown, metric_value, verdict_line
-from igdtf.evaluation.seed_summary import summarize_seeds, summary_markdown
+from igdtf.evaluation.reporting.claims import Difference, check_claims, claims_markdown, metric_value, verdict_line
+from igdtf.evaluation.reporting.seed_summary import summarize_seeds, summary_markdown
 from igdtf.quickstart_config import CLAIMS
 
 GINI = Difference("IGD's Gini is at least 0.02 below PGDAT's", "gini_global", "pgdat", "igd", 0.02)

@@ -1,6 +1,6 @@
 """Attribution-grid rows carry each model's global Gini of that attribution."""
 
-from igdtf.evaluation.figures import _gini_labels
+from igdtf.evaluation.reporting.figures import _gini_labels
 
 
 def test_rows_are_labelled_with_the_gini_of_their_attribution():

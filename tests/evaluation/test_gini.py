@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.evaluation.gini import block_sums, gini, gini_global, gini_regional, reduce_channels
+from igdtf.evaluation.metrics.gini import block_sums, gini, gini_global, gini_regional, reduce_channels
 
 
 def test_constant_map_has_gini_zero():

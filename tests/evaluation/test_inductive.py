@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.evaluation.inductive import inductive_noise, top_k_mask
+from igdtf.evaluation.metrics.inductive import inductive_noise, top_k_mask
 
 
 def test_top_k_mask_selects_exactly_the_k_largest_elements():
@@ -76,7 +76,7 @@ def test_ina_on_a_concentrated_model_perturbs_exactly_the_top_k_elements():
 
 
 def test_weight_sums_over_the_attacked_elements():
-    from igdtf.evaluation.inductive import masked_weight_sums
+    from igdtf.evaluation.metrics.inductive import masked_weight_sums
 
     gradient = tf.constant([[1.0, -2.0, 3.0, 4.0]])
     mask = tf.constant([[1.0, 1.0, 0.0, 1.0]])
@@ -86,7 +86,7 @@ def test_weight_sums_over_the_attacked_elements():
 
 
 def test_random_masks_have_k_elements_and_nest_across_fractions():
-    from igdtf.evaluation.inductive import random_k_mask
+    from igdtf.evaluation.metrics.inductive import random_k_mask
 
     seed = tf.constant([1, 2], tf.int64)
     small = random_k_mask(tf.constant([3, 8, 8, 3]), 0.05, seed).numpy()

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 
 from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS
-from igdtf.evaluation.mce import corruption_errors
-from igdtf.evaluation.outcomes import ERROR_ON_COMMON, PerSample
-from igdtf.evaluation.protocol import from_outcomes
-from igdtf.evaluation.report import build_report
-from igdtf.evaluation.tables import markdown_report
+from igdtf.evaluation.metrics.mce import corruption_errors
+from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, PerSample
+from igdtf.evaluation.evaluators.protocol import from_outcomes
+from igdtf.evaluation.reporting.report import build_report
+from igdtf.evaluation.reporting.tables import markdown_report
 
 
 def test_ce_is_the_summed_error_over_the_baselines_and_mce_averages_the_benchmark_ones():

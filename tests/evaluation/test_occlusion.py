@@ -2,8 +2,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from igdtf.evaluation.map_tests import OcclusionTest
-from igdtf.evaluation.occlusion import distance_to_nearest_centre, occlude, occlusion_still_correct, top_pixels
+from igdtf.evaluation.metrics.map_tests import OcclusionTest
+from igdtf.evaluation.metrics.occlusion import distance_to_nearest_centre, occlude, occlusion_still_correct, top_pixels
 
 
 def test_top_pixels_rank_pixels_by_attribution_summed_over_channels():

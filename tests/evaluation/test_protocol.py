@@ -10,7 +10,7 @@ from igdtf.evaluation import (
     AttributionGini, CleanAccuracy, InductiveNoise, PGDAccuracy, build_report, compare_models,
     write_report,
 )
-from igdtf.evaluation.outcomes import ERROR_ON_COMMON, MEAN, PerSample, summarize
+from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, MEAN, PerSample, summarize
 
 from tests.conftest import tiny_cnn
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from igdtf.evaluation.robustbench import (
+from igdtf.evaluation.reporting.robustbench import (
     format_epsilon, model_info, protocol_max_samples, robustbench_examples, write_robustbench,
 )
 

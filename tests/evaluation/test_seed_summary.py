@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from igdtf.evaluation.claims import metric_value
-from igdtf.evaluation.seed_summary import (
+from igdtf.evaluation.reporting.claims import metric_value
+from igdtf.evaluation.reporting.seed_summary import (
     flatten_metrics, parse_seeds, read_seed_reports, seed_run_dir, summarize_seeds, summary_markdown,
     write_seed_summary,
 )

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from igdtf.evaluation.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap, clean_gap_check
+from igdtf.evaluation.reporting.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap, clean_gap_check
 
 
 def _report(student_clean, standard_clean=0.984):

@@ -13,8 +13,8 @@ from igdtf.evaluation import (
     SUITES, AttributionEvaluator, SuiteSettings, build_evaluators, build_report, compare_models,
     load_comparison, write_report,
 )
-from igdtf.evaluation.figures import write_attribution_grid, write_curve_figures
-from igdtf.evaluation.outcomes import MEAN, PerSample
+from igdtf.evaluation.reporting.figures import write_attribution_grid, write_curve_figures
+from igdtf.evaluation.metrics.outcomes import MEAN, PerSample
 
 from tests.conftest import tiny_cnn
 

@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 
-from igdtf.evaluation.evaluators import CleanAccuracy
-from igdtf.evaluation.outcomes import PerSample, summarize
-from igdtf.evaluation.progress import CountingBatches, count_batches, progress_bar
+from igdtf.evaluation.evaluators.batch_evaluators import CleanAccuracy
+from igdtf.evaluation.metrics.outcomes import PerSample, summarize
+from igdtf.evaluation.evaluators.progress import CountingBatches, count_batches, progress_bar
 
 log = logging.getLogger("igdtf.evaluation")
 

@@ -5,8 +5,8 @@ import numpy as np
 
 from igdtf.attacks import PGD
 from igdtf.attributions import direction_alignment
-from igdtf.evaluation.batches import correct, map_batches
-from igdtf.evaluation.outcomes import MEAN, PerSample
+from igdtf.evaluation.metrics.batches import correct, map_batches
+from igdtf.evaluation.metrics.outcomes import MEAN, PerSample
 from igdtf.seeding import batch_seed
 from igdtf.validation import check_positive_int
 

@@ -14,9 +14,9 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attributions import direction_alignment
-from igdtf.evaluation.evaluators import map_batches
-from igdtf.evaluation.outcomes import MEAN, PerSample
-from igdtf.evaluation.robustness_curve import epsilon_50
+from igdtf.evaluation.metrics.batches import map_batches
+from igdtf.evaluation.metrics.outcomes import MEAN, PerSample
+from igdtf.evaluation.metrics.robustness_curve import epsilon_50
 from igdtf.ops import per_example_cosine
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import AutoAttack
-from igdtf.evaluation.outcomes import MEAN, PerSample
-from igdtf.evaluation.weights import check_weights_unchanged, weight_snapshot
+from igdtf.evaluation.metrics.outcomes import MEAN, PerSample
+from igdtf.evaluation.metrics.weights import check_weights_unchanged, weight_snapshot
 from igdtf.seeding import batch_seed
 
 

@@ -24,10 +24,10 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attributions import saliency
-from igdtf.evaluation.figures import attribution_maps
-from igdtf.evaluation.outcomes import MEAN
-from igdtf.evaluation.protocol import compare_models
-from igdtf.evaluation.suites import SuiteSettings, build_evaluators, check_suites
+from igdtf.evaluation.reporting.figures import attribution_maps
+from igdtf.evaluation.metrics.outcomes import MEAN
+from igdtf.evaluation.evaluators.protocol import compare_models
+from igdtf.evaluation.evaluators.suites import SuiteSettings, build_evaluators, check_suites
 from igdtf.validation import check_positive_int
 
 

@@ -8,10 +8,10 @@ end, so that nothing computed is left out of the report.
 
 from igdtf.attributions import DEFAULT_ATTRIBUTION
 from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS, CORRUPTIONS, NOISE_CORRUPTIONS
-from igdtf.evaluation.alignment_suite import alignment_markdown
-from igdtf.evaluation.claims import claims_markdown
-from igdtf.evaluation.outcomes import ERROR_ON_COMMON, parse_name
-from igdtf.evaluation.sanity import robustness_keys, robustness_markdown
+from igdtf.evaluation.evaluators.alignment_suite import alignment_markdown
+from igdtf.evaluation.reporting.claims import claims_markdown
+from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, parse_name
+from igdtf.evaluation.evaluators.sanity import robustness_keys, robustness_markdown
 from igdtf.training.collapse import collapse_markdown
 
 

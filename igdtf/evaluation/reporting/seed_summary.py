@@ -13,7 +13,7 @@ summary.md:
 Metrics are the numeric entries of each report's "models" section; nested ones (curves such as
 {"ina1": {"0.002": v}}) are named with "@" like outcome names ("ina1@0.002"). A report may carry
 "claims": {name: {"statement": text, "holds": bool, ...}}, the verdicts a recipe computes from its
-own numbers (evaluation/claims.py); the summary counts the seeds in which each holds and
+own numbers (evaluation/reporting/claims.py); the summary counts the seeds in which each holds and
 summarises the numbers each verdict was judged on ("values").
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 
 from igdtf.artefacts import read_json
 from igdtf.atomic import write_json, write_text
-from igdtf.evaluation.claims import MEAN_OF_CURVE
+from igdtf.evaluation.reporting.claims import MEAN_OF_CURVE
 
 SEED_DIR_PREFIX = "seed_"
 SUMMARY_JSON, SUMMARY_MD = "summary.json", "summary.md"

@@ -12,14 +12,14 @@ from igdtf.attacks import PGD, AutoAttack
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
 from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.registry import dataset_info
-from igdtf.evaluation.alignment_suite import ALIGNMENT_METRICS, alignment_evaluators
-from igdtf.evaluation.autoattack import AutoAttackAccuracy
-from igdtf.evaluation.corruptions import FolderCorruptions, GeneratedCorruptions
-from igdtf.evaluation.evaluators import (
+from igdtf.evaluation.evaluators.alignment_suite import ALIGNMENT_METRICS, alignment_evaluators
+from igdtf.evaluation.evaluators.autoattack import AutoAttackAccuracy
+from igdtf.evaluation.evaluators.corruptions import FolderCorruptions, GeneratedCorruptions
+from igdtf.evaluation.evaluators.batch_evaluators import (
     RN_FRACTIONS, AttributionEvaluator, Confidence, GradientNorm, PGDAccuracy, RandomNoise,
 )
-from igdtf.evaluation.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest, MapNorm, OcclusionTest
-from igdtf.evaluation.sanity import RobustnessChecks
+from igdtf.evaluation.metrics.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest, MapNorm, OcclusionTest
+from igdtf.evaluation.evaluators.sanity import RobustnessChecks
 from igdtf.validation import check_choice, check_fraction, check_positive_int
 
 

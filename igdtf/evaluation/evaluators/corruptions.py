@@ -10,8 +10,8 @@ from igdtf.data.corruptions import (
     ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES, check_severity, corrupt, corruption_names, to_uint8,
 )
 from igdtf.data.corruption_folders import check_folders, list_images, load_images, resolve_class_folders
-from igdtf.evaluation.batches import correct
-from igdtf.evaluation.outcomes import ERROR_ON_COMMON, PerSample
+from igdtf.evaluation.metrics.batches import correct
+from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, PerSample
 from igdtf.validation import check_positive_int
 
 

@@ -10,10 +10,10 @@
 from collections.abc import Callable
 
 from igdtf.data.registry import DatasetInfo
-from igdtf.evaluation.alignment import (
+from igdtf.evaluation.metrics.alignment import (
     InputAlignment, TabulatedDirectionAlignment, correlation_with_robustness, epsilon_50_columns,
 )
-from igdtf.evaluation.robustness_curve import DirectionAlignment, RobustnessCurve
+from igdtf.evaluation.metrics.robustness_curve import DirectionAlignment, RobustnessCurve
 from igdtf.validation import check_choice, check_positive_int
 
 ALIGNMENT_METRICS = ("accuracy", "eps50_linf", "eps50_l2", "alpha_dx", "alpha_x")

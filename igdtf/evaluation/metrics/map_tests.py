@@ -11,11 +11,11 @@ of its map tests, so thresholds, fractions and attacks reuse the same maps.
 
 import tensorflow as tf
 
-from igdtf.evaluation.batches import correct
-from igdtf.evaluation.gini import CHANNEL_REDUCTIONS, gini_global, gini_regional
-from igdtf.evaluation.inductive import INA_MODES, inductive_noise, masked_weight_sums, top_k_mask
-from igdtf.evaluation.occlusion import OCCLUSION_COLOURS, occlusion_still_correct
-from igdtf.evaluation.outcomes import ERROR_ON_COMMON, MEAN, MEAN_ON_COMMON
+from igdtf.evaluation.metrics.batches import correct
+from igdtf.evaluation.metrics.gini import CHANNEL_REDUCTIONS, gini_global, gini_regional
+from igdtf.evaluation.metrics.inductive import INA_MODES, inductive_noise, masked_weight_sums, top_k_mask
+from igdtf.evaluation.metrics.occlusion import OCCLUSION_COLOURS, occlusion_still_correct
+from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, MEAN, MEAN_ON_COMMON
 from igdtf.validation import check_choice, check_fraction, check_positive_int
 
 WEIGHT_SUMS = ("w2_sum", "w_sum_sq")

@@ -12,10 +12,10 @@ import tensorflow as tf
 
 from igdtf.attacks import PGD
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION, class_logit_gradient
-from igdtf.evaluation.batches import correct, map_batches
-from igdtf.evaluation.inductive import INA_MODES, RN_MODES, inductive_noise, random_k_mask
-from igdtf.evaluation.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest
-from igdtf.evaluation.outcomes import ERROR_ON_COMMON, MEAN, MEAN_ON_CORRECT, PerSample, qualified
+from igdtf.evaluation.metrics.batches import correct, map_batches
+from igdtf.evaluation.metrics.inductive import INA_MODES, RN_MODES, inductive_noise, random_k_mask
+from igdtf.evaluation.metrics.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest
+from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, MEAN, MEAN_ON_CORRECT, PerSample, qualified
 from igdtf.seeding import batch_seed, fold_seed, fold_seed_int32
 from igdtf.validation import check_choice, check_fraction, check_positive_int
 
@@ -25,7 +25,6 @@ _ATTRIBUTION_STREAM, _RANDOM_MASK_STREAM = 101, 102
 __all__ = [
     "INA_FRACTIONS", "RN_FRACTIONS", "AttributionEvaluator", "AttributionGini", "BatchEvaluator",
     "CleanAccuracy", "Confidence", "GradientNorm", "InductiveNoise", "PGDAccuracy", "RandomNoise",
-    "correct", "map_batches",
 ]
 
 

@@ -14,11 +14,11 @@ import igdtf
 from igdtf.atomic import save_npz, write_json, write_text
 from igdtf.data.corruptions import CORRUPTIONS
 from igdtf.errors import UnreadableFileError
-from igdtf.evaluation.mce import corruption_errors
-from igdtf.evaluation.outcomes import PerSample
-from igdtf.evaluation.protocol import Comparison, evaluator_label, from_outcomes
-from igdtf.evaluation.robustbench import write_robustbench
-from igdtf.evaluation.tables import markdown_report
+from igdtf.evaluation.metrics.mce import corruption_errors
+from igdtf.evaluation.metrics.outcomes import PerSample
+from igdtf.evaluation.evaluators.protocol import Comparison, evaluator_label, from_outcomes
+from igdtf.evaluation.reporting.robustbench import write_robustbench
+from igdtf.evaluation.reporting.tables import markdown_report
 from igdtf.training.collapse import attach_collapse
 
 __all__ = ["build_report", "load_comparison", "markdown_report", "outcome_kinds", "write_report"]

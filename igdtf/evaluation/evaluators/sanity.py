@@ -27,10 +27,10 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import PGD, cross_entropy
-from igdtf.evaluation.evaluators import correct, map_batches
+from igdtf.evaluation.metrics.batches import correct, map_batches
 from igdtf.seeding import batch_seed
-from igdtf.evaluation.outcomes import MEAN, PerSample
-from igdtf.evaluation.weights import weight_snapshot, weights_unchanged
+from igdtf.evaluation.metrics.outcomes import MEAN, PerSample
+from igdtf.evaluation.metrics.weights import weight_snapshot, weights_unchanged
 from igdtf.ops import flatten_per_example
 
 log = logging.getLogger("igdtf.evaluation")
