@@ -46,7 +46,7 @@ from igdtf.attacks import PGD
 from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import dataset_info, load_split
-from igdtf.evaluation import PGDAccuracy, build_report, compare_models
+from igdtf.evaluation import SuiteSettings, build_evaluators, build_report, compare_models
 from igdtf.evaluation.reporting.figures import write_comparison_figures
 from igdtf.evaluation.reporting.seed_summary import parse_seeds, seed_run_dir
 from igdtf.evaluation.reporting.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap
@@ -178,7 +178,7 @@ def run_seed(cfg: IgamTransferConfig, seed: int, out: str, deterministic: bool =
     standard = train_model(cfg.standard, info, train, os.path.join(out, "standard"), name=STANDARD, tensorboard=logs)
     igam = train_model(cfg.igam, info, train, os.path.join(out, "igam"), teacher=teacher, name=STUDENT,
                        tensorboard=logs)
-    evaluators = [PGDAccuracy(cfg.eval_attack)]
+    evaluators = build_evaluators(("pgd",), SuiteSettings(pgd=cfg.eval_attack))
     models = {TEACHER: teacher, STANDARD: standard, STUDENT: igam}
     comparison = compare_models(models, test, evaluators)
     report = build_report(comparison, evaluators, dataset="shapes", paper_table_1=PAPER_TABLE_1, seed=seed,

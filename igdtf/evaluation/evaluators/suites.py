@@ -3,7 +3,9 @@
 SUITES maps a name to `factory(settings: SuiteSettings) -> list`, whose items are evaluators
 (`run(model, dataset)`) or map tests (map_tests.py). `build_evaluators` runs the chosen
 factories and groups every map test into one AttributionEvaluator per attribution, so the maps
-of an attribution are computed once per batch however many suites read them.
+of an attribution are computed once per batch however many suites read them. This is the one way
+evaluators are built: the evaluation CLI, the TensorBoard SuiteProbe, the dataset recipes' final
+report and the quickstart each name their suites and settings and call `build_evaluators`.
 """
 
 import dataclasses
@@ -19,7 +21,7 @@ from igdtf.evaluation.evaluators.batch_evaluators import (
     RN_FRACTIONS, AttributionEvaluator, Confidence, GradientNorm, PGDAccuracy, RandomNoise,
 )
 from igdtf.evaluation.metrics.map_tests import INA_FRACTIONS, GiniTest, InductiveNoiseTest, MapNorm, OcclusionTest
-from igdtf.evaluation.evaluators.sanity import RobustnessChecks
+from igdtf.evaluation.evaluators.sanity import GRID_NAME, SANITY_GRID, RobustnessChecks
 from igdtf.validation import check_choice, check_fraction, check_positive_int
 
 
@@ -32,6 +34,10 @@ class SuiteSettings:
     them (then `image_shape` and `num_classes` are needed).
     dataset: registry name of the data (the alignment suite reads its Δx, bounds and ε grids).
     alignment_steps: PGD steps per ε of the alignment suite's robustness curves.
+    map_norms: the gini suite also measures grad_l1 and attribution_l1 (IGD paper Table 2).
+    ina_weight_sums: the ina suite also measures Σw² and (Σw)² over the attacked elements.
+    sanity_reuses_pgd: the sanity grid's ε point is not run again but read from the pgd suite's
+    pgd_acc (the same attack and seed; `complete_sanity_grid` writes it into the report).
     """
 
     attributions: tuple[str, ...] = (DEFAULT_ATTRIBUTION,)
@@ -40,7 +46,7 @@ class SuiteSettings:
     gini_channels: tuple[str, str] = ("keep", "sum")  # (global, regional), see gini.py
     pgd: PGD = PGD(steps=20)
     autoattack: AutoAttack = AutoAttack()
-    sanity_grid: tuple[float, ...] = (0.0, 0.5, 1.0)  # multiples of the PGD ε (sanity suite)
+    sanity_grid: tuple[float, ...] = SANITY_GRID  # multiples of the PGD ε (sanity suite)
     ina_fractions: tuple[float, ...] = INA_FRACTIONS
     rn_fractions: tuple[float, ...] = RN_FRACTIONS
     ioa_centres: int = 10
@@ -53,6 +59,9 @@ class SuiteSettings:
     num_classes: int | None = None
     dataset: str | None = None
     alignment_steps: int = 40
+    map_norms: bool = True
+    ina_weight_sums: bool = True
+    sanity_reuses_pgd: bool = False
 
     def __post_init__(self):
         if not self.attributions:
@@ -67,6 +76,8 @@ class SuiteSettings:
         check_positive_int("IOA centres (N)", self.ioa_centres)
         check_positive_int("IOA radius (R)", self.ioa_radius)
         check_positive_int("alignment PGD steps", self.alignment_steps)
+        if self.sanity_reuses_pgd and 1.0 not in self.sanity_grid:
+            raise ValueError(f"sanity_reuses_pgd needs the ε point (1.0) in the sanity grid, received {self.sanity_grid}.")
 
     @classmethod
     def for_dataset(cls, info, **overrides) -> "SuiteSettings":
@@ -95,16 +106,26 @@ def _alignment(s: SuiteSettings) -> list:
     return alignment_evaluators(info, metrics, steps=s.alignment_steps, seed=s.seed)
 
 
+def _gini(s: SuiteSettings) -> list:
+    gini = GiniTest(s.gini_block, *s.gini_channels)
+    return [GradientNorm(), gini, MapNorm()] if s.map_norms else [gini]
+
+
+def _sanity(s: SuiteSettings) -> list:
+    grid = tuple(g for g in s.sanity_grid if not (s.sanity_reuses_pgd and g == 1.0))
+    return [RobustnessChecks(s.pgd, grid, s.seed)]
+
+
 SUITES = {
     "clean": lambda s: [Confidence()],  # clean_acc always runs (compare_models adds it)
     "pgd": lambda s: [PGDAccuracy(s.pgd, s.seed)],
-    "gini": lambda s: [GradientNorm(), GiniTest(s.gini_block, *s.gini_channels), MapNorm()],
-    "ina": lambda s: [InductiveNoiseTest(s.ina_fractions, weight_sums=True)],
+    "gini": _gini,
+    "ina": lambda s: [InductiveNoiseTest(s.ina_fractions, weight_sums=s.ina_weight_sums)],
     "rn": lambda s: [RandomNoise(s.rn_fractions, seed=s.seed)],
     "ioa": lambda s: [OcclusionTest(s.ioa_centres, s.ioa_radius)],
     "corruptions": _corruptions,
     "alignment": _alignment,
-    "sanity": lambda s: [RobustnessChecks(s.pgd, s.sanity_grid, s.seed)],
+    "sanity": _sanity,
     "autoattack": lambda s: [AutoAttackAccuracy(s.autoattack, s.seed)],
 }
 SLOW_SUITES = ("autoattack", "alignment")  # minutes per model on a CPU: opt-in
@@ -129,11 +150,24 @@ def is_map_test(item) -> bool:
 
 def build_evaluators(suites, settings: SuiteSettings) -> list:
     """The evaluators of `suites` (in order), map tests grouped per attribution."""
+    suites = check_suites(suites)
+    if settings.sanity_reuses_pgd and "sanity" in suites and "pgd" not in suites:
+        raise ValueError("sanity_reuses_pgd reads the sanity grid's ε point from the pgd suite: choose pgd too.")
     evaluators, map_tests = [], []
-    for name in check_suites(suites):
+    for name in suites:
         for item in SUITES[name](settings):
             (map_tests if is_map_test(item) else evaluators).append(item)
     if map_tests:
         evaluators += [AttributionEvaluator(map_tests, attribution, settings.seed)
                        for attribution in settings.attributions]
     return evaluators
+
+
+def complete_sanity_grid(report: dict, settings: SuiteSettings) -> dict:
+    """With `settings.sanity_reuses_pgd`, writes every model's pgd_acc as its sanity grid's ε point
+    (report["models"][name]["pgd_acc_at_eps"][ε]: PGD at ε with the same attack and seed); call it
+    after build_report, before add_robustness_checks. Returns the same report."""
+    if settings.sanity_reuses_pgd:
+        for summary in report["models"].values():
+            summary[GRID_NAME][f"{settings.pgd.epsilon:.6g}"] = summary["pgd_acc"]
+    return report
