@@ -132,16 +132,38 @@ def test_attribution_grids_are_drawn_for_every_method_and_gradcam(tmp_path, batc
         assert open(path, "rb").read(4) == b"\x89PNG"
 
 
-def test_cli_suites_give_the_quickstart_evaluators_numbers(batch):
+def test_suites_give_the_separate_evaluators_numbers_and_nothing_else_without_the_extra_norms(batch):
     from igdtf.evaluation import AttributionGini, InductiveNoise, PGDAccuracy
 
-    quickstart = [PGDAccuracy(PGD(steps=2)), AttributionGini(block=4), InductiveNoise(fractions=(0.05, 0.1))]
-    suites = build_evaluators(["clean", "pgd", "gini", "ina"], dataclasses.replace(
-        SMALL, attributions=("saliency",), ina_fractions=(0.05, 0.1)))
+    separate = [PGDAccuracy(PGD(steps=2)), AttributionGini(block=4), InductiveNoise(fractions=(0.05, 0.1))]
+    plain = dataclasses.replace(SMALL, attributions=("saliency",), map_norms=False, ina_weight_sums=False)
     models = {"one": tiny_cnn(0)}
     x, _ = batch
     data = _data((x, np.argmax(models["one"](x), -1).astype(np.int32)))  # all correct: INA measured
-    expected = compare_models(models, data, quickstart).summaries["one"]
-    got = compare_models(models, data, suites).summaries["one"]
+    expected = compare_models(models, data, separate).summaries["one"]
+    got = compare_models(models, data, build_evaluators(["pgd", "gini", "ina"], plain)).summaries["one"]
     assert None not in expected.values()
-    assert {k: got[k] for k in expected} == expected
+    assert got == expected
+    full = compare_models(models, data, build_evaluators(["gini", "ina"], dataclasses.replace(
+        plain, map_norms=True, ina_weight_sums=True))).summaries["one"]
+    assert {"grad_l1", "attribution_l1", "w2_sum", "w_sum_sq"} <= set(full) - set(got)
+
+
+def test_a_sanity_grid_reusing_pgd_gives_the_full_grid_with_one_pgd_run_less(batch):
+    from igdtf.evaluation.evaluators.suites import complete_sanity_grid
+
+    model = tiny_cnn(0)
+    x, _ = batch
+    data = _data((x, np.argmax(model(x), -1).astype(np.int32)))
+    reports = {}
+    for reuse in (False, True):
+        settings = dataclasses.replace(SMALL, sanity_reuses_pgd=reuse)
+        evaluators = build_evaluators(["pgd", "sanity"], settings)
+        assert evaluators[1].grid == ((0.0, 0.5) if reuse else (0.0, 0.5, 1.0))
+        comparison = compare_models({"one": model}, data, evaluators)
+        reports[reuse] = complete_sanity_grid(build_report(comparison, evaluators), settings)["models"]["one"]
+    assert list(reports[True]["pgd_acc_at_eps"].items()) == list(reports[False]["pgd_acc_at_eps"].items())
+    with pytest.raises(ValueError, match="choose pgd too"):
+        build_evaluators(["sanity"], dataclasses.replace(SMALL, sanity_reuses_pgd=True))
+    with pytest.raises(ValueError, match="ε point"):
+        dataclasses.replace(SMALL, sanity_reuses_pgd=True, sanity_grid=(0.0, 0.5))
