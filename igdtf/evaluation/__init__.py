@@ -1,5 +1,8 @@
-"""Evaluation: evaluators (run(model, data) -> per-sample outcomes), suites, the correct-by-all
-protocol, Gini, inductive noise and occlusion, corruptions, reports, figures and callbacks."""
+"""Evaluation, in three layers that import downwards only: metrics/ (Gini, inductive noise,
+occlusion, mCE, robustness curves, alignment, map tests, per-sample outcomes), evaluators/
+(run(model, data) -> per-sample outcomes, the suites that build them, the correct-by-all protocol,
+the sanity checks) and reporting/ (reports, tables, figures, claims, TensorBoard probes). This
+module gathers their public names."""
 
 from igdtf.evaluation.metrics.alignment import (
     InputAlignment, TabulatedDirectionAlignment, correlation_with_robustness, epsilon_50_columns, input_alignment,
