@@ -10,7 +10,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.14",
     packages=find_packages(include=["igdtf", "igdtf.*"]),
-    package_data={"igdtf.data": ["imagenet100_wnids.txt", "frost/*"]},
+    package_data={"igdtf.data.archives": ["imagenet100_wnids.txt"], "igdtf.data.corruptions": ["frost/*"]},
     # Exact pins: TensorFlow, Keras and tensorflow-datasets change numerics and APIs between
     # minor versions, and robustness numbers must be reproducible.
     install_requires=[
@@ -28,7 +28,7 @@ setup(
         "matplotlib==3.11.2",
         "tqdm==4.70.1",
         "scikit-image==0.26.0",
-        # The ImageNet-C corruptions (data/corruption_functions.py) call them directly; both already
+        # The ImageNet-C corruptions (data/corruptions/functions.py) call them directly; both already
         # came with scikit-image and matplotlib, pinned at the versions they brought.
         "scipy==1.17.1",
         "pillow==13.0.0",

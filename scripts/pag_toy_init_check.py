@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.attacks import PGD
-from igdtf.data.line_modes import generate_line_modes
+from igdtf.data.synthetic.line_modes import generate_line_modes
 from igdtf.models import build_model
 from igdtf.models.mlp import INITS
 from igdtf.recipes.pag_toy import EPSILON, PGD_STEP_SIZE, PGD_STEPS

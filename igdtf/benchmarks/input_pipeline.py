@@ -30,12 +30,12 @@ import tensorflow as tf
 from absl import flags
 
 from igdtf.cli import checked, run
-from igdtf.data import imagenet100
+from igdtf.benchmarks.fake_ilsvrc import make_fake_ilsvrc
+from igdtf.data.archives import imagenet100
 from igdtf.data.dataset_options import dataset_options
-from igdtf.data.fake_ilsvrc import make_fake_ilsvrc
 from igdtf.data.pipeline import EpochBatches, images_per_second
 from igdtf.data.registry import DATASETS, dataset_info
-from igdtf.data.specs import FORMS
+from igdtf.data.sources.specs import FORMS
 from igdtf.errors import ConfigError
 from igdtf.validation import check_positive_int
 

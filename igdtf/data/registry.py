@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-from igdtf.data import (
-    downloadable, fashion_mnist, specs, imagenet100, imagenet_c, line_modes, shapes, spheres, squares, tinyimagenet,
-)
+from igdtf.data.archives import downloadable, fashion_mnist, imagenet100, imagenet_c, tinyimagenet
 from igdtf.data.preprocess import AsStored, LargeImages, SmallImages, Vectors
+from igdtf.data.sources import specs
+from igdtf.data.sources.source import Source
+from igdtf.data.synthetic import shapes, spheres, splits, squares
 from igdtf.validation import check_choice, check_positive_int
 
 
@@ -45,7 +46,7 @@ class DatasetInfo:
     shuffle_buffer: int = 50_000
     bounds: tuple[float, float] | None = (0.0, 1.0)
     delta_x: Callable | None = None
-    statistics_file: str | None = None  # where mean/std measured on the data are cached (specs.py)
+    statistics_file: str | None = None  # where mean/std measured on the data are cached (sources/)
     recorded_class_names: Callable[..., tuple[str, ...]] | None = None  # fn(**loader options)
 
     def with_recorded_class_names(self, **options) -> "DatasetInfo":
@@ -82,36 +83,6 @@ def scaled_block(block: int, side: int, size: int) -> int:
     return max(1, round(block * size / side))
 
 
-def _load_shapes(split: str, num_samples: int | None = None, texture_amplitude: float = 4 / 255):
-    seeds = {"train": 0, "test": 1, "validation": 2}
-    defaults = {"train": 10_000, "test": 2_000, "validation": 1_000}
-    images, labels = shapes.generate_shapes(
-        num_samples or defaults[split], seeds[split], texture_amplitude=texture_amplitude
-    )
-    return tf.data.Dataset.from_tensor_slices((images, labels))
-
-
-_SYNTHETIC_SEEDS = {"train": 0, "test": 1, "validation": 2}
-
-
-def _load_spheres(split: str, num_samples: int | None = None, dimensions: int = spheres.DIMENSIONS):
-    defaults = {"train": 50_000, "test": 1_000, "validation": 200}
-    points, labels = spheres.generate_spheres(num_samples or defaults[split], _SYNTHETIC_SEEDS[split], dimensions)
-    return tf.data.Dataset.from_tensor_slices((points, labels))
-
-
-def _load_squares(split: str, num_samples: int | None = None, image_size: int = 32):
-    defaults = {"train": 10_000, "test": 1_000, "validation": 200}  # the original's split sizes
-    images, labels = squares.generate_squares(num_samples or defaults[split], _SYNTHETIC_SEEDS[split], image_size)
-    return tf.data.Dataset.from_tensor_slices((images, labels))
-
-
-def _load_line_modes(split: str, num_samples: int | None = None):
-    defaults = {"train": 6_000, "test": 600, "validation": 600}  # the PAG paper's appendix C.1
-    points, labels = line_modes.generate_line_modes(num_samples or defaults[split], _SYNTHETIC_SEEDS[split])
-    return tf.data.Dataset.from_tensor_slices((points, labels))
-
-
 _IMAGENET_MEAN, _IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 _NOISE_SPLITS = imagenet_c.noise_splits()
 _IMAGENET_C_SPLITS = imagenet_c.splits()
@@ -119,7 +90,7 @@ _IMAGENET_C_SPLITS = imagenet_c.splits()
 DATASETS = {
     "shapes": DatasetInfo(
         "shapes", shapes.NUM_CLASSES, (32, 32, 3), (0.5, 0.5, 0.5), (0.24, 0.24, 0.24), 4,
-        ("train", "validation", "test"), _load_shapes, shapes.CLASS_NAMES,
+        ("train", "validation", "test"), splits.load_shapes, shapes.CLASS_NAMES,
     ),
     "cifar10": DatasetInfo(
         "cifar10", 10, (32, 32, 3), (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616), 4,
@@ -136,7 +107,7 @@ DATASETS = {
         ("train", "test"), functools.partial(downloadable.load_split, "stl10"),
         preprocess=SmallImages(pad=12), recorded_class_names=functools.partial(downloadable.class_names, "stl10"),
     ),
-    # Fashion-MNIST from its four idx files (fashion_mnist.py); mean/std measured on the training split.
+    # Fashion-MNIST from its four idx files (archives/fashion_mnist.py); mean/std measured on the training split.
     "fashion_mnist": DatasetInfo(
         "fashion_mnist", len(fashion_mnist.CLASS_NAMES), (28, 28, 1), (0.2860,), (0.3530,), 4, fashion_mnist.SPLITS,
         fashion_mnist.load_split, fashion_mnist.CLASS_NAMES, shuffle_buffer=60_000,
@@ -148,16 +119,16 @@ DATASETS = {
     ),
     "spheres": DatasetInfo(
         "spheres", 2, (spheres.DIMENSIONS,), (0.0,), (1.15 / spheres.DIMENSIONS ** 0.5,), None,
-        ("train", "validation", "test"), _load_spheres, ("radius_1.0", "radius_1.3"),
+        ("train", "validation", "test"), splits.load_spheres, ("radius_1.0", "radius_1.3"),
         preprocess=Vectors(), bounds=None, delta_x=spheres.spheres_delta_x,
     ),
     "squares": DatasetInfo(
         "squares", 2, (32, 32, 1), (0.43,), (0.16,), 4, ("train", "validation", "test"),
-        _load_squares, ("small_square", "large_square"), delta_x=squares.squares_delta_x,
+        splits.load_squares, ("small_square", "large_square"), delta_x=squares.squares_delta_x,
     ),
     "line_modes": DatasetInfo(
         "line_modes", 2, (2,), (0.0, 0.0), (1.0, 1.0), None, ("train", "validation", "test"),
-        _load_line_modes, ("class_0", "class_1"), preprocess=Vectors(), bounds=None,
+        splits.load_line_modes, ("class_0", "class_1"), preprocess=Vectors(), bounds=None,
     ),
     "imagenet100": DatasetInfo(
         "imagenet100", imagenet100.NUM_CLASSES, (224, 224, 3), _IMAGENET_MEAN, _IMAGENET_STD, 16,
@@ -181,15 +152,37 @@ DATASETS = {
 
 def dataset_info(name: str, **options) -> DatasetInfo:
     """The DatasetInfo of a dataset spec: a built-in name, folder:PATH, npz:PATH or
-    tfds:NAME[/CONFIG] (specs.py; these are opened with `options` and measured, e.g.
+    tfds:NAME[/CONFIG] (sources/specs.py; these are opened with `options` and measured, e.g.
     holdout=0.1, data_dir, download, image_key, label_key). Built-in names ignore `options`.
     Raises ValueError for an unknown name or form, MissingDataError / DataError for bad data."""
     if specs.is_spec(name):
-        return specs.spec_info(name, **options)
+        return _spec_info(name, tuple(sorted(options.items())))
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}. Allowed: a built-in name ({', '.join(sorted(DATASETS))}), "
                          f"{specs.FORMS}.")
     return DATASETS[name]
+
+
+@functools.lru_cache(maxsize=None)
+def _spec_info(spec: str, options: tuple) -> DatasetInfo:
+    """The DatasetInfo of a folder:/npz:/tfds: spec opened with `options` ((key, value) pairs),
+    from its Source's measured facts; each spec and options are opened once per process."""
+    source = specs.opener(spec)(**dict(options))
+    facts = source.statistics
+    side = facts.side
+    return DatasetInfo(
+        spec, len(source.class_names), (side, side, facts.channels), facts.mean, facts.std,
+        scaled_block(4, 32, side), source.splits, functools.partial(_read, source), source.class_names,
+        specs.preprocessing(side), source.evaluation_split, shuffle_buffer=min(facts.count, 50_000),
+        statistics_file=source.statistics_file,
+    )
+
+
+def _read(source: Source, split: str, **options):
+    """The stored examples of one split of a spec; `options` were bound when the source was opened
+    (they are accepted again so that every loader is called the same way)."""
+    del options
+    return source.read(split)
 
 
 def dataset_loader(name: str) -> Callable:

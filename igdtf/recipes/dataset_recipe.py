@@ -28,7 +28,7 @@ from igdtf.data.dataset_options import dataset_options
 from igdtf.data.holdout import parse_validation
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info
-from igdtf.data.specs import FORMS
+from igdtf.data.sources.specs import FORMS
 from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError
 from igdtf.evaluation import AttributionGini
@@ -94,7 +94,7 @@ def define_flags(dataset: str | None, defaults: dict) -> None:
                           "--manual_dir (or a tfds: dataset that is not prepared in --data_dir).")
     if "class_list" in _EXTRA_DATA_FLAGS[dataset]:
         flags.DEFINE_string("class_list", None, "File of 100 ILSVRC2012 WNIDs, one per line (default: the "
-                            "CMC list shipped as igdtf/data/imagenet100_wnids.txt).")
+                            "CMC list shipped as igdtf/data/archives/imagenet100_wnids.txt).")
 
 
 def recipe_main(dataset: str | None):

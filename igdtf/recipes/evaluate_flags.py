@@ -5,9 +5,9 @@ from absl import flags
 
 from igdtf.attacks import VERSIONS
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
-from igdtf.data.corruptions import ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES
+from igdtf.data.corruptions.names import ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.registry import DATASETS
-from igdtf.data.specs import FORMS
+from igdtf.data.sources.specs import FORMS
 from igdtf.evaluation import INA_FRACTIONS, RN_FRACTIONS, SUITES
 from igdtf.evaluation.evaluators.suites import DEFAULT_SUITES
 from igdtf.recipes import data_flags

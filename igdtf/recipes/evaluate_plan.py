@@ -11,7 +11,7 @@ from igdtf.attacks import PGD, AutoAttack
 from igdtf.cli import check_output_dir, checked
 from igdtf.data.dataset_options import dataset_options
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info
-from igdtf.data.specs import FORMS
+from igdtf.data.sources.specs import FORMS
 from igdtf.errors import ConfigError
 from igdtf.evaluation import SuiteSettings, build_evaluators
 from igdtf.evaluation.reporting.robustbench import protocol_max_samples

@@ -15,7 +15,7 @@ from absl import flags
 from igdtf.cli import check_output_dir, run
 from igdtf.data.dataset_options import dataset_options
 from igdtf.data.registry import DATASETS, dataset_info
-from igdtf.data.specs import FORMS, is_spec
+from igdtf.data.sources.specs import FORMS, is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.recipes import data_flags

@@ -33,7 +33,7 @@ from absl import flags
 from igdtf.artefacts import read_json
 from igdtf.attacks import ATTACK_PRECISIONS
 from igdtf.cli import check_output_dir, checked, run
-from igdtf.data import fashion_mnist
+from igdtf.data.archives import fashion_mnist
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError
 from igdtf.evaluation import markdown_report

@@ -2,7 +2,7 @@
 perceptually aligned gradients give robustness?
 
 Appendix C.1, followed exactly: 6 000 training points, two classes of three Gaussian modes on
-the line x₂ = 2·x₁ (igdtf.data.line_modes), raw coordinates; a 2→32→2 ReLU MLP
+the line x₂ = 2·x₁ (igdtf.data.synthetic.line_modes), raw coordinates; a 2→32→2 ReLU MLP
 (initialised as PyTorch's nn.Linear, the authors' framework: see scripts/pag_toy_init_check.py)
 trained for 100 epochs, batch 128, Adam at lr 0.01, the same seed for every model; 600 test
 points, clean and under L2 PGD-10 with ε = 15 and step 2. Models: vanilla (cross-entropy) and PAG with each data

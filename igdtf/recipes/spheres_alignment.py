@@ -34,7 +34,7 @@ from igdtf.attacks import PGD
 from igdtf.cli import check_output_dir, checked, run
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
-from igdtf.data.spheres import fresh_spheres_batches
+from igdtf.data.synthetic.spheres import fresh_spheres_batches
 from igdtf.evaluation import DirectionAlignment, RobustnessCurve, build_report, compare_models, epsilon_50
 from igdtf.evaluation.evaluators.alignment_suite import SPHERES_L2_EPSILONS, SPHERES_LINF_EPSILONS  # the authors' test grids
 from igdtf.recipes.recipe_report import write_recipe_report

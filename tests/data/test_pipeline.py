@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from igdtf.benchmarks.fake_ilsvrc import jpeg
 from igdtf.data.pipeline import EpochBatches, images_per_second
 from igdtf.data.preprocess import LargeImages, SmallImages
 from igdtf.data.registry import dataset_info
-from tests.data.fixtures import jpeg
 
 SEED = tf.constant([3, 4], tf.int64)
 

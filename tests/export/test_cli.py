@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from igdtf.data import shapes
+from igdtf.data.synthetic import shapes
 from igdtf.data.registry import dataset_info
 from igdtf.export import export_saved_model
 

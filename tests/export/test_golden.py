@@ -20,7 +20,7 @@ import pytest
 import tensorflow as tf
 
 from igdtf.attributions import saliency
-from igdtf.data import shapes
+from igdtf.data.synthetic import shapes
 from igdtf.data.registry import dataset_info
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.models import build_model

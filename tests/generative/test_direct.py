@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.data.spheres import generate_spheres, spheres_delta_x
-from igdtf.data.squares import generate_squares, squares_delta_x
+from igdtf.data.synthetic.spheres import generate_spheres, spheres_delta_x
+from igdtf.data.synthetic.squares import generate_squares, squares_delta_x
 from igdtf.generative import (
     DeltaXGAN, DirectDeltaX, mean_cosine, projection_discriminator, residual_generator, train_direct_estimator,
 )

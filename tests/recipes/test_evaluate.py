@@ -3,7 +3,7 @@ import os
 
 import numpy as np
 
-from igdtf.data.corruptions import CORRUPTIONS
+from igdtf.data.corruptions.names import CORRUPTIONS
 from igdtf.models import build_model
 
 from tests.conftest import tiny_cnn

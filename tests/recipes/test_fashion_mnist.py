@@ -6,9 +6,9 @@ import os
 import subprocess
 import sys
 
-from igdtf.data.fashion_mnist import DEBIAN_PACKAGE, FILES
+from igdtf.data.archives.fashion_mnist import DEBIAN_PACKAGE, FILES
 
-from tests.data.idx_files import write_fashion_mnist
+from tests.data.archives.idx_files import write_fashion_mnist
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

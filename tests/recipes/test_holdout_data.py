@@ -6,7 +6,7 @@ import pytest
 from igdtf.data.registry import dataset_info
 from igdtf.recipes.holdout_data import HoldoutSplits
 
-from tests.data.idx_files import write_fashion_mnist
+from tests.data.archives.idx_files import write_fashion_mnist
 
 
 def _images(dataset) -> list[bytes]:

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from tests.data.user_data import CLASSES, coloured_images, image_folder, npz_file
+from tests.data.sources.user_data import CLASSES, coloured_images, image_folder, npz_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = ["--arch=small_cnn", "--epochs=1", "--batch_size=8", "--pgd_steps=1", "--eval_pgd_steps=1",

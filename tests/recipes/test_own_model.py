@@ -17,7 +17,7 @@ from igdtf.models.saved_model_copy import KERAS_COPY_FILE
 from igdtf.training import train_model
 from igdtf.training.init_from import weights_sha256
 
-from tests.data.user_data import npz_file
+from tests.data.sources.user_data import npz_file
 from tests.models.own_models import write_factory_module
 from tests.training.test_init_from import THREE, _batches, _config
 

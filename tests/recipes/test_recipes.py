@@ -7,7 +7,7 @@ import keras
 import pytest
 import tensorflow as tf
 
-from igdtf.data import shapes
+from igdtf.data.synthetic import shapes
 from igdtf.quickstart_config import CLAIMS
 
 from tests.export.contract import check_serving_contract
@@ -207,8 +207,8 @@ SMOKE = ["--arch=small_cnn", "--image_size=32", "--epochs=1", "--batch_size=16",
 
 @pytest.fixture(scope="module")
 def fake_ilsvrc(tmp_path_factory):
-    from igdtf.data import imagenet100
-    from tests.data.fixtures import make_fake_ilsvrc
+    from igdtf.benchmarks.fake_ilsvrc import make_fake_ilsvrc
+    from igdtf.data.archives import imagenet100
 
     manual_dir = tmp_path_factory.mktemp("ilsvrc")
     make_fake_ilsvrc(str(manual_dir), imagenet100.class_wnids(), images_per_class=2, size=(36, 40))

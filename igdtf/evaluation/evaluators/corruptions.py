@@ -6,10 +6,11 @@ them into Hendrycks & Dietterich's mean corruption error)."""
 import numpy as np
 import tensorflow as tf
 
-from igdtf.data.corruptions import (
-    ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES, check_severity, corrupt, corruption_names, to_uint8,
+from igdtf.data.corruptions.apply import corrupt, to_uint8
+from igdtf.data.corruptions.folders import check_folders, list_images, load_images, resolve_class_folders
+from igdtf.data.corruptions.names import (
+    ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES, check_severity, corruption_names,
 )
-from igdtf.data.corruption_folders import check_folders, list_images, load_images, resolve_class_folders
 from igdtf.evaluation.metrics.batches import correct
 from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, PerSample
 from igdtf.validation import check_positive_int
@@ -57,7 +58,7 @@ class FolderCorruptions:
     """The same outcomes read from ROOT/<corruption>/<severity>/<class folder>/<images>.
 
     The folder must hold the test set's images in the test set's order (see
-    igdtf/data/corruption_folders.py); `run` checks that its labels equal the test set's, sample by
+    igdtf/data/corruptions/folders.py); `run` checks that its labels equal the test set's, sample by
     sample, and refuses to compare otherwise.
     """
 

@@ -12,7 +12,7 @@ import dataclasses
 
 from igdtf.attacks import PGD, AutoAttack
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
-from igdtf.data.corruptions import NOISE_CORRUPTIONS, SEVERITIES
+from igdtf.data.corruptions.names import NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.registry import dataset_info
 from igdtf.evaluation.evaluators.alignment_suite import ALIGNMENT_METRICS, alignment_evaluators
 from igdtf.evaluation.evaluators.autoattack import AutoAttackAccuracy

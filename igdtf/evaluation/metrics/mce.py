@@ -9,7 +9,7 @@ paper uses AlexNet). On those samples every clean error is 0, so the paper's rel
 the mCE and is not reported separately. Values are fractions (1.0 = as bad as the baseline).
 """
 
-from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS, CORRUPTIONS
+from igdtf.data.corruptions.names import BENCHMARK_CORRUPTIONS, CORRUPTIONS
 
 
 def _total_error(summary: dict, corruption: str):

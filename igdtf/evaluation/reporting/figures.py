@@ -16,7 +16,7 @@ import tensorflow as tf  # noqa: E402
 
 from igdtf.atomic import save_figure  # noqa: E402
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION  # noqa: E402
-from igdtf.data.corruptions import CORRUPTIONS  # noqa: E402
+from igdtf.data.corruptions.names import CORRUPTIONS  # noqa: E402
 from igdtf.evaluation.metrics.outcomes import parse_name  # noqa: E402
 
 log = logging.getLogger("igdtf.evaluation")

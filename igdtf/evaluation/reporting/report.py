@@ -12,7 +12,7 @@ import tensorflow as tf
 
 import igdtf
 from igdtf.atomic import save_npz, write_json, write_text
-from igdtf.data.corruptions import CORRUPTIONS
+from igdtf.data.corruptions.names import CORRUPTIONS
 from igdtf.errors import UnreadableFileError
 from igdtf.evaluation.metrics.mce import corruption_errors
 from igdtf.evaluation.metrics.outcomes import PerSample

@@ -7,7 +7,7 @@ end, so that nothing computed is left out of the report.
 """
 
 from igdtf.attributions import DEFAULT_ATTRIBUTION
-from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS, CORRUPTIONS, NOISE_CORRUPTIONS
+from igdtf.data.corruptions.names import BENCHMARK_CORRUPTIONS, CORRUPTIONS, NOISE_CORRUPTIONS
 from igdtf.evaluation.evaluators.alignment_suite import alignment_markdown
 from igdtf.evaluation.reporting.claims import claims_markdown
 from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, parse_name

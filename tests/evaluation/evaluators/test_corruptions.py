@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from igdtf.errors import MissingDataError
 from igdtf.evaluation import FolderCorruptions, GeneratedCorruptions
-from igdtf.data.corruptions import CORRUPTIONS, NOISE_CORRUPTIONS
+from igdtf.data.corruptions.names import CORRUPTIONS, NOISE_CORRUPTIONS
 
 from tests.conftest import tiny_cnn
 

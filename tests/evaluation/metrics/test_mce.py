@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from igdtf.data.corruptions import BENCHMARK_CORRUPTIONS
+from igdtf.data.corruptions.names import BENCHMARK_CORRUPTIONS
 from igdtf.evaluation.metrics.mce import corruption_errors
 from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, PerSample
 from igdtf.evaluation.evaluators.protocol import from_outcomes

@@ -9,7 +9,7 @@ fails at once with a message naming the file, rather than after a network timeou
 import dataclasses
 import os
 
-from igdtf.data.builders import DEFAULT_MANUAL_DIR, label_names, manual_directory, read_split
+from igdtf.data.archives.builders import DEFAULT_MANUAL_DIR, label_names, manual_directory, read_split
 from igdtf.data.tfds_compat import tfds
 from igdtf.errors import DataError, MissingDataError
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError  # not exported by tfds

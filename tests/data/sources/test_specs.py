@@ -10,7 +10,7 @@ from igdtf.data.preprocess import LargeImages, SmallImages
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.errors import DataError, MissingDataError
 
-from tests.data.user_data import CLASSES, coloured_images, image_folder, npz_file, prepare_tiny_tfds, write_image
+from tests.data.sources.user_data import CLASSES, coloured_images, image_folder, npz_file, prepare_tiny_tfds, write_image
 
 
 def _arrays(dataset):

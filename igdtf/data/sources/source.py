@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-from igdtf.data.statistics import ImageStatistics
+from igdtf.data.sources.statistics import ImageStatistics
 
 log = logging.getLogger("igdtf.data")
 

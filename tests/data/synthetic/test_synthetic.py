@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.data import line_modes, spheres, squares
+from igdtf.data.synthetic import line_modes, spheres, squares
 from igdtf.data.registry import dataset_info, load_split
 
 

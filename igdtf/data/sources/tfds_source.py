@@ -13,8 +13,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from igdtf.data.source import Source
-from igdtf.data.statistics import PixelMoments, cached, statistics_from
+from igdtf.data.sources.source import Source
+from igdtf.data.sources.statistics import PixelMoments, cached, statistics_from
 from igdtf.data.tfds_compat import tfds
 from igdtf.errors import DataError, MissingDataError
 

@@ -18,10 +18,10 @@ import os
 
 import tensorflow as tf
 
-from igdtf.data.folder_index import TreeIndex
 from igdtf.data.images import SkipCounter
-from igdtf.data.source import Source, warn_test_duplicates
-from igdtf.data.statistics import PixelMoments, cached, statistics_from
+from igdtf.data.sources.folder_index import TreeIndex
+from igdtf.data.sources.source import Source, warn_test_duplicates
+from igdtf.data.sources.statistics import PixelMoments, cached, statistics_from
 from igdtf.errors import DataError, MissingDataError
 
 log = logging.getLogger("igdtf.data")

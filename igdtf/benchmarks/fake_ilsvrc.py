@@ -8,7 +8,7 @@ import tarfile
 import numpy as np
 import tensorflow as tf
 
-from igdtf.data import ilsvrc
+from igdtf.data.archives import ilsvrc
 
 
 def jpeg(rng: np.random.Generator, height: int, width: int, channels: int = 3) -> bytes:

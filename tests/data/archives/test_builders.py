@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.data import ilsvrc, imagenet100, tinyimagenet
+from igdtf.benchmarks.fake_ilsvrc import jpeg, make_fake_ilsvrc
+from igdtf.data.archives import ilsvrc, imagenet100, tinyimagenet
 from igdtf.data.images import CorruptImage, rgb_jpeg
 from igdtf.data.registry import load_split
 from igdtf.data.tfds_compat import tfds
 from igdtf.errors import ConfigError, DataError, MissingDataError
-from tests.data.fixtures import jpeg, make_fake_ilsvrc, make_fake_tinyimagenet, truncate
+from tests.data.archives.fake_archives import make_fake_tinyimagenet, truncate
 
 CMC = imagenet100.class_wnids()
 

@@ -7,13 +7,13 @@ import os
 import numpy as np
 import pytest
 
-from igdtf.data import fashion_mnist
-from igdtf.data.fashion_mnist import DEBIAN_DIR, DEBIAN_PACKAGE, FILES, read_arrays
-from igdtf.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
+from igdtf.data.archives import fashion_mnist
+from igdtf.data.archives.fashion_mnist import DEBIAN_DIR, DEBIAN_PACKAGE, FILES, read_arrays
+from igdtf.data.archives.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.errors import DataError, MissingDataError
 
-from tests.data.idx_files import banded_images, idx_bytes, write_fashion_mnist, write_idx
+from tests.data.archives.idx_files import banded_images, idx_bytes, write_fashion_mnist, write_idx
 
 
 @pytest.mark.parametrize("name", ["images.idx", "images.idx.gz"])

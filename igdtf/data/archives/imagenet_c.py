@@ -7,7 +7,7 @@ blur, weather, digital and extra .tar extracted), laid out as
   IMAGENET_C_DIR/<corruption>/<severity>/<wnid>/*.JPEG     (224×224 centre crops)
 of which only the ImageNet-100 classes are read.
 
-On the fly: corruptions.py's ImageNet-C corruptions as a TensorFlow op (or any function with the
+On the fly: corruptions/apply.py's ImageNet-C corruptions as a TensorFlow op (or any function with the
 same signature passed as `corruption_fn`) applied to ImageNet-100 validation images after the
 evaluation crop, with a stateless seed per image, so every model sees the same corrupted images.
 """
@@ -17,8 +17,9 @@ import os
 
 import tensorflow as tf
 
-from igdtf.data import imagenet100
-from igdtf.data.corruptions import CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES, CorruptionFn, corruption_op
+from igdtf.data.archives import imagenet100
+from igdtf.data.corruptions.apply import CorruptionFn, corruption_op
+from igdtf.data.corruptions.names import CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.data.preprocess import LargeImages
 from igdtf.errors import MissingDataError
 from igdtf.seeding import fold_seed
@@ -110,7 +111,7 @@ def load_corrupted_split(split: str, manual_dir: str | None = None, data_dir: st
                          corruption_fn: CorruptionFn | None = None):
     """Unbatched (float image [224, 224, 3] in [0, 1], label) of ImageNet-100 validation images
     corrupted on the fly; `corruption_fn` replaces the reference implementation of the split's
-    corruption (corruptions.corruption_op; same signature)."""
+    corruption (corruptions/apply.py's corruption_op; same signature)."""
     name, severity = parse_split(split)
     crop = LargeImages()
     clean = imagenet100.load_split("validation", manual_dir=manual_dir, data_dir=data_dir, class_list=class_list)

@@ -15,8 +15,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from igdtf.data.source import Source, warn_test_duplicates
-from igdtf.data.statistics import PixelMoments, cached, statistics_from
+from igdtf.data.sources.source import Source, warn_test_duplicates
+from igdtf.data.sources.statistics import PixelMoments, cached, statistics_from
 from igdtf.errors import DataError, MissingDataError
 
 REQUIRED_KEYS = ("x_train", "y_train", "x_test", "y_test")

@@ -4,7 +4,7 @@ import tensorflow as tf
 
 from igdtf.data.augment import cutout
 from igdtf.data.registry import dataset_info, load_split
-from igdtf.data.shapes import NUM_CLASSES, class_textures, generate_shapes
+from igdtf.data.synthetic.shapes import NUM_CLASSES, class_textures, generate_shapes
 
 
 def test_shapes_are_deterministic_balanced_and_valid_images():

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.data import corruptions, imagenet100, imagenet_c
+from igdtf.benchmarks.fake_ilsvrc import jpeg, make_fake_ilsvrc
+from igdtf.data.archives import imagenet100, imagenet_c
+from igdtf.data.corruptions import apply, names
 from igdtf.data.registry import load_split
 from igdtf.errors import MissingDataError
-from tests.data.fixtures import jpeg, make_fake_ilsvrc
 
 CMC = imagenet100.class_wnids()
 
@@ -15,19 +16,19 @@ CMC = imagenet100.class_wnids()
 def test_corruption_op_runs_the_corruptions_seeded_and_checks_its_arguments():
     image = tf.random.uniform([16, 16, 3], seed=1)
     seed = tf.constant([1, 2], tf.int64)
-    for name in corruptions.NOISE_CORRUPTIONS + ("frost", "glass_blur", "spatter"):
-        op = corruptions.corruption_op(name)
+    for name in names.NOISE_CORRUPTIONS + ("frost", "glass_blur", "spatter"):
+        op = apply.corruption_op(name)
         out = tf.function(op)(image, 3, seed)  # works in graph code (tf.data maps are graphs)
         assert out.shape == image.shape and out.dtype == tf.float32
         integer_seed = (1 * 1_000_003 + 2) % 2**32
-        expected = corruptions.corrupt(corruptions.to_uint8(image.numpy()), name, 3, integer_seed) / 255.0
+        expected = apply.corrupt(apply.to_uint8(image.numpy()), name, 3, integer_seed) / 255.0
         np.testing.assert_allclose(out, expected, atol=1e-7)
         np.testing.assert_array_equal(out, op(image, 3, seed))
         assert not np.array_equal(out, op(image, 3, tf.constant([1, 3], tf.int64)))
     with pytest.raises(ValueError, match="Unknown corruption 'smoke'"):
-        corruptions.corruption_op("smoke")
+        apply.corruption_op("smoke")
     with pytest.raises(ValueError, match="severity must be an integer in 1..5, received 6"):
-        corruptions.corruption_op("shot_noise")(image, 6, seed)
+        apply.corruption_op("shot_noise")(image, 6, seed)
     with pytest.raises(ValueError, match="Unknown ImageNet-C split 'gaussian_noise_6'"):
         imagenet_c.parse_split("gaussian_noise_6")
     assert imagenet_c.parse_split("jpeg_compression_5") == ("jpeg_compression", 5)

@@ -1,14 +1,13 @@
-"""ImageNet-C corruptions (Hendrycks & Dietterich 2019): the 15 of the benchmark and the 4 extra
-ones, at severities 1–5, seeded, scaled to the image size.
+"""Applying the ImageNet-C corruptions (names.py) to images, seeded, scaled to the image size.
 
-The algorithms are corruption_functions.py's (written from the published ones; no OpenCV,
-ImageMagick or download needed — frost's photographs ship in igdtf/data/frost/). The severity
-constants are CIFAR-10-C's for images up to 84 px and ImageNet-C's above
-(corruption_severities.py; `parameters=` chooses explicitly). A call's draws come from one
-NumPy RandomState seeded by `seed`, so the same images, corruption and seed always give the same
-result and the global NumPy generator is left alone; the noise corruptions draw for the whole
-batch at once, exactly as ImageNet-C's reference code does (tests/data checks Gaussian, shot and
-impulse noise against tensorflow-datasets' copy of it, draw for draw).
+The algorithms are functions.py's (written from the published ones; no OpenCV, ImageMagick or
+download needed — frost's photographs ship in igdtf/data/corruptions/frost/). The severity
+constants are CIFAR-10-C's for images up to 84 px and ImageNet-C's above (severities.py;
+`parameters=` chooses explicitly). A call's draws come from one NumPy RandomState seeded by
+`seed`, so the same images, corruption and seed always give the same result and the global NumPy
+generator is left alone; the noise corruptions draw for the whole batch at once, exactly as
+ImageNet-C's reference code does (tests/data/corruptions checks Gaussian, shot and impulse noise
+against tensorflow-datasets' copy of it, draw for draw).
 
 `corruption_op` runs the same code inside tf.data (the imagenet100_c splits), so the evaluation
 suite and the dataset splits corrupt images identically.
@@ -19,44 +18,14 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
-from igdtf.data.corruption_filters import LUMA
-from igdtf.data.corruption_functions import FUNCTIONS, NOISE_FUNCTIONS, RGB_ONLY
-from igdtf.data.corruption_severities import PARAMETER_SETS, SEVERITY_CONSTANTS, parameter_set
+from igdtf.data.corruptions.filters import LUMA
+from igdtf.data.corruptions.functions import FUNCTIONS, NOISE_FUNCTIONS, RGB_ONLY
+from igdtf.data.corruptions.names import CORRUPTIONS, check_severity
+from igdtf.data.corruptions.severities import PARAMETER_SETS, SEVERITY_CONSTANTS, parameter_set
 from igdtf.validation import check_choice
-
-NOISE_CORRUPTIONS = ("gaussian_noise", "shot_noise", "impulse_noise")  # the IGD paper's Tables 5–7
-BENCHMARK_CORRUPTIONS = NOISE_CORRUPTIONS + (  # the 15 of ImageNet-C's mCE, in the paper's order
-    "defocus_blur", "glass_blur", "motion_blur", "zoom_blur", "snow", "frost", "fog", "brightness", "contrast",
-    "elastic_transform", "pixelate", "jpeg_compression",
-)
-EXTRA_CORRUPTIONS = ("speckle_noise", "gaussian_blur", "spatter", "saturate")  # ImageNet-C's held-out four
-CORRUPTIONS = BENCHMARK_CORRUPTIONS + EXTRA_CORRUPTIONS
-ALL = "all"
-SEVERITIES = (1, 2, 3, 4, 5)
 
 # (image [H, W, C] float32 in [0, 1], severity 1-5, stateless seed [2] int64) → corrupted image.
 CorruptionFn = Callable[[tf.Tensor, int, tf.Tensor], tf.Tensor]
-
-
-def check_severity(severity) -> int:
-    if isinstance(severity, bool) or not isinstance(severity, (int, np.integer)) or severity not in SEVERITIES:
-        raise ValueError(f"Corruption severity must be an integer in 1..5, received {severity!r}.")
-    return int(severity)
-
-
-def corruption_names(names) -> tuple[str, ...]:
-    """["all"] → the 19 corruptions; otherwise the names, checked, in the order given."""
-    names = tuple(names)
-    if ALL in names:
-        if len(names) > 1:
-            raise ValueError(f"Corruptions: give '{ALL}' alone or a list of names, received {','.join(names)}.")
-        return CORRUPTIONS
-    if not names:
-        raise ValueError(f"Choose at least one corruption ('{ALL}' or names: {', '.join(CORRUPTIONS)}).")
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f"Corruption {duplicates[0]!r} is listed twice.")
-    return tuple(check_choice("corruption", name, CORRUPTIONS) for name in names)
 
 
 def corrupt(images: np.ndarray, name: str, severity: int, seed: int, parameters: str | None = None) -> np.ndarray:

@@ -7,7 +7,7 @@ import struct
 
 import numpy as np
 
-from igdtf.data.fashion_mnist import FILES
+from igdtf.data.archives.fashion_mnist import FILES
 
 
 def idx_bytes(array: np.ndarray, magic_type: int = 0x08) -> bytes:

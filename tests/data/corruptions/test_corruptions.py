@@ -3,11 +3,10 @@ import functools
 import numpy as np
 import pytest
 
-from igdtf.data import corruption_filters
-from igdtf.data.corruption_severities import SEVERITY_CONSTANTS
-from igdtf.data.corruptions import (
-    BENCHMARK_CORRUPTIONS, CORRUPTIONS, EXTRA_CORRUPTIONS, corrupt, corruption_names, to_uint8,
-)
+from igdtf.data.corruptions import filters
+from igdtf.data.corruptions.apply import corrupt, to_uint8
+from igdtf.data.corruptions.names import BENCHMARK_CORRUPTIONS, CORRUPTIONS, EXTRA_CORRUPTIONS, corruption_names
+from igdtf.data.corruptions.severities import SEVERITY_CONSTANTS
 
 
 def _images(n=2, size=8, channels=3):
@@ -102,20 +101,20 @@ def test_the_global_numpy_generator_is_left_as_it_was():
 
 def test_filters_keep_constant_images_and_normalise():
     flat = np.full((9, 9, 3), 0.25)
-    assert corruption_filters.disk_kernel(1.5, 0.1).sum() == pytest.approx(1.0)
-    np.testing.assert_allclose(corruption_filters.correlate_channels(flat, corruption_filters.disk_kernel(3, 0.5)), flat)
-    np.testing.assert_allclose(corruption_filters.motion_blur(flat, 4, 2, 30.0), flat)
-    np.testing.assert_allclose(corruption_filters.clipped_zoom(flat, 1.3), flat)
-    fractal = corruption_filters.plasma_fractal(16, 2.0, np.random.RandomState(0))
+    assert filters.disk_kernel(1.5, 0.1).sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(filters.correlate_channels(flat, filters.disk_kernel(3, 0.5)), flat)
+    np.testing.assert_allclose(filters.motion_blur(flat, 4, 2, 30.0), flat)
+    np.testing.assert_allclose(filters.clipped_zoom(flat, 1.3), flat)
+    fractal = filters.plasma_fractal(16, 2.0, np.random.RandomState(0))
     assert fractal.shape == (16, 16) and fractal.min() == 0.0 and fractal.max() == 1.0
     # motion blur along 0°: a pixel averages itself and the pixels to its right (edge repeated)
     step = np.zeros((1, 6, 1))
     step[0, 3:] = 1.0
-    blurred = corruption_filters.motion_blur(step, 1, 1.0, 0.0)[0, :, 0]
+    blurred = filters.motion_blur(step, 1, 1.0, 0.0)[0, :, 0]
     w = np.exp(-np.arange(3) ** 2 / 2.0) / np.exp(-np.arange(3) ** 2 / 2.0).sum()
     np.testing.assert_allclose(blurred, [0, w[2], w[1] + w[2], 1, 1, 1])
     grey = np.array([[0, 0, 10, 10, 200]], np.uint8)
-    np.testing.assert_array_equal(corruption_filters.equalize_histogram(grey), [[0, 0, 170, 170, 255]])
+    np.testing.assert_array_equal(filters.equalize_histogram(grey), [[0, 0, 170, 170, 255]])
 
 
 def test_bad_corruption_arguments_are_refused():

@@ -10,12 +10,12 @@ import keras
 import numpy as np
 import pytest
 
-from igdtf.data.folder import open_folder
-from igdtf.data.folder_index import TreeIndex
-from igdtf.data.specs import spec_info
+from igdtf.data.registry import dataset_info
+from igdtf.data.sources.folder import open_folder
+from igdtf.data.sources.folder_index import TreeIndex
 from igdtf.errors import DataError
 
-from tests.data.user_data import image_folder, npz_file
+from tests.data.sources.user_data import image_folder, npz_file
 
 
 def _keras_index(root, holdout=None):
@@ -78,7 +78,7 @@ def test_test_images_copied_from_training_images_are_counted_and_empty_test_clas
     shutil.rmtree(os.path.join(root, "test", "blue"))
     os.makedirs(os.path.join(root, "test", "blue"))  # an empty test class folder
     with caplog.at_level(logging.WARNING, logger="igdtf.data"):
-        spec_info(f"folder:{root}")
+        dataset_info(f"folder:{root}")
     assert "1 test image(s) are identical to training images (test/red/copy.png = train/red/2.png)" in caplog.text
     assert "the test split has no images of class(es) blue" in caplog.text
     caplog.clear()
@@ -87,6 +87,6 @@ def test_test_images_copied_from_training_images_are_counted_and_empty_test_clas
     x_test[2:] = 0
     path = npz_file(str(tmp_path / "arrays.npz"), x_train=x_train, x_test=x_test)
     with caplog.at_level(logging.WARNING, logger="igdtf.data"):
-        spec_info(f"npz:{path}")
+        dataset_info(f"npz:{path}")
     assert "2 test image(s) are identical to training images (x_test[0] = x_train[3], x_test[1] = x_train[5])" \
         in caplog.text

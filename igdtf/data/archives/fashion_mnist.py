@@ -14,8 +14,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from igdtf.data.builders import manual_directory
-from igdtf.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
+from igdtf.data.archives.builders import manual_directory
+from igdtf.data.archives.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from igdtf.data.tfds_compat import tfds
 from igdtf.errors import DataError, MissingDataError
 

@@ -12,7 +12,7 @@ The test folder has no labels and is not read. Corrupt images are skipped and co
 import os
 import zipfile
 
-from igdtf.data.builders import (
+from igdtf.data.archives.builders import (
     DEFAULT_MANUAL_DIR, label_names, manual_directory, prepare_from_manual_dir, read_split,
 )
 from igdtf.data.images import CorruptImage, SkipCounter, rgb_jpeg

@@ -1,6 +1,6 @@
 """The 19 ImageNet-C corruptions (Hendrycks & Dietterich 2019), written from the published
 algorithms. Each takes an image [H, W, C] float64 in [0, 1], its severity constant `c` (see
-corruption_severities.py), a NumPy RandomState and the parameter set's name, and returns the
+severities.py), a NumPy RandomState and the parameter set's name, and returns the
 corrupted image as float64 [H, W, C] (clipped and quantised by the caller). NOISE_FUNCTIONS are
 elementwise and also take whole batches [..., H, W, C], drawing their noise in one call.
 RGB_ONLY corruptions (colour space or coloured overlays) need C = 3.
@@ -16,10 +16,10 @@ from scipy import ndimage
 from skimage import color, filters, util
 from skimage.feature import canny
 
-from igdtf.data.corruption_filters import (
+from igdtf.data.corruptions.filters import (
     LUMA, clipped_zoom, correlate_channels, disk_kernel, equalize_histogram, motion_blur, plasma_fractal,
 )
-from igdtf.data.corruption_severities import FROST_RESIZE, REFERENCE_SIZE
+from igdtf.data.corruptions.severities import FROST_RESIZE, REFERENCE_SIZE
 
 FROST_DIR = os.path.join(os.path.dirname(__file__), "frost")
 FROST_FILES = ("frost1.png", "frost2.png", "frost3.png", "frost4.jpg", "frost5.jpg")

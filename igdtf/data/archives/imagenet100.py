@@ -10,8 +10,8 @@ Images are stored as JPEG bytes; corrupt images are skipped and counted in the l
 import hashlib
 import os
 
-from igdtf.data import ilsvrc
-from igdtf.data.builders import DEFAULT_MANUAL_DIR, manual_directory, prepare_from_manual_dir, read_split
+from igdtf.data.archives import ilsvrc
+from igdtf.data.archives.builders import DEFAULT_MANUAL_DIR, manual_directory, prepare_from_manual_dir, read_split
 from igdtf.data.images import CorruptImage, SkipCounter, rgb_jpeg
 from igdtf.data.tfds_compat import tfds
 from igdtf.errors import MissingDataError

@@ -1,14 +1,13 @@
-"""Small archives shaped like the real ones, generated on the fly (no downloads)."""
+"""A small tiny-imagenet-200.zip shaped like the real one, generated on the fly (no downloads); the
+ILSVRC2012-shaped tars come from igdtf/benchmarks/fake_ilsvrc.py (the input benchmark uses them too)."""
 
 import os
 import zipfile
 
 import numpy as np
 
-from igdtf.data import ilsvrc
-from igdtf.data.fake_ilsvrc import jpeg, make_fake_ilsvrc
-
-__all__ = ["jpeg", "make_fake_ilsvrc", "make_fake_tinyimagenet", "truncate"]
+from igdtf.benchmarks.fake_ilsvrc import jpeg
+from igdtf.data.archives import ilsvrc
 
 
 def make_fake_tinyimagenet(path: str, num_classes: int = 200, images_per_class: int = 2,
