@@ -1,7 +1,7 @@
 """The command line of every entry module (recipes/, benchmarks/, the `python -m` shims):
 logging to stderr; path flags expanded (user_paths.py); every bad input (a flag absl cannot
 parse, a stray positional argument, bad settings, bad or missing data, an unusable or busy
-output folder, a diverged run) and every refused write (a full disk: write_errors.py) as one
+output folder, a diverged run) and every refused write (a full disk: runs/write_errors.py) as one
 clear line with exit code 2; SIGTERM and SIGINT as a graceful stop (stop_signals.py): one line
 and exit code 143 or 130.
 
@@ -18,10 +18,10 @@ from absl import app, flags
 from absl import logging as absl_logging
 
 from igdtf.errors import ConfigError, DataError, MissingDataError, WriteError
-from igdtf.run_lock import LOCK_FILE, refuse_held
+from igdtf.runs.lock import LOCK_FILE, refuse_held
+from igdtf.runs.write_errors import SPACE_ERRNOS, failed_path, is_write_failure, write_error
 from igdtf.stop_signals import StopRequested, handling_stop_signals
 from igdtf.user_paths import expand_path_flags
-from igdtf.write_errors import SPACE_ERRNOS, failed_path, is_write_failure, write_error
 
 BAD_INPUT = 2  # the exit code of every bad input
 
@@ -68,11 +68,11 @@ def run(main) -> None:
 
 
 def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None = None) -> None:
-    """Checks that no other run holds the folder `path` (run_lock.py), and that files can be
+    """Checks that no other run holds the folder `path` (runs/lock.py), and that files can be
     written in it or, if it does not exist yet, in its nearest existing parent (nothing is
     created, so a run refused later leaves no folder); with overwrite=False also refuses a folder
     that is not empty. ConfigError (naming --`flag`) otherwise."""
-    refuse_held(path, flag)  # a folder another run holds (run_lock.py)
+    refuse_held(path, flag)  # a folder another run holds (runs/lock.py)
     existing = os.path.abspath(path)
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
@@ -89,12 +89,3 @@ def check_output_dir(path: str, flag: str = "output_dir", overwrite: bool | None
         held = ", ".join(([name for name in names if not name.startswith(".")] or names)[:5])
         raise ConfigError(f"--{flag}={path} is not empty (it holds {held}); pass --overwrite to replace its "
                           "files, or choose an empty or new folder.")
-
-
-def checked(build, *args, **kwargs):
-    """Calls build(*args, **kwargs), turning a ValueError into a ConfigError (exit code 2)."""
-    try:
-        return build(*args, **kwargs)
-    except ValueError as error:
-        raise ConfigError(str(error)) from error
-

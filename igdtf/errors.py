@@ -27,3 +27,11 @@ class WriteError(OSError):
 class TrainingDiverged(ConfigError):
     """The training loss became NaN or infinite; the message names the run, the epoch and step,
     what to lower, and the last good checkpoint (which is kept)."""
+
+
+def checked(build, *args, **kwargs):
+    """Calls build(*args, **kwargs), turning a ValueError into a ConfigError (exit code 2)."""
+    try:
+        return build(*args, **kwargs)
+    except ValueError as error:
+        raise ConfigError(str(error)) from error

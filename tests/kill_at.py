@@ -5,7 +5,7 @@ with the prefix "enospc:", with a full disk there (the write raises ENOSPC as th
 
 HOOK:
   save:NAME      when the complete temporary copy of the artefact NAME (model.keras,
-                 report.json, ...) is about to be renamed into place (igdtf.atomic); NAME
+                 report.json, ...) is about to be renamed into place (igdtf.runs.atomic); NAME
                  "export" is a SavedModel version staged by igdtf.export
   checkpoint:N   in the N-th checkpoint save, after its files are written and before the
                  checkpoint state names it (enospc: while its data is written, leaving the
@@ -20,7 +20,7 @@ import sys
 
 import tensorflow as tf
 
-import igdtf.atomic
+import igdtf.runs.atomic
 import igdtf.export.saved_model
 
 
@@ -49,7 +49,7 @@ def install(hook: str) -> None:
     fail = _no_space if full else _kill
     kind, _, value = hook.removeprefix("enospc:").partition(":")
     if kind == "save":
-        flush = igdtf.atomic.fsync_tree
+        flush = igdtf.runs.atomic.fsync_tree
         marker = f"{os.sep}.export-" if value == "export" else f"{os.sep}.{value}.tmp-"
 
         def fsync_then_maybe_fail(path):
@@ -57,7 +57,7 @@ def install(hook: str) -> None:
             if marker in os.path.abspath(path):
                 fail(path)
 
-        igdtf.atomic.fsync_tree = fsync_then_maybe_fail
+        igdtf.runs.atomic.fsync_tree = fsync_then_maybe_fail
         igdtf.export.saved_model.fsync_tree = fsync_then_maybe_fail  # imported by name there
     elif kind == "checkpoint" and full:
         save, calls = tf.train.CheckpointManager.save, []

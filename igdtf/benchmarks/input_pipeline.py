@@ -6,7 +6,6 @@ Command:
   python -m igdtf.benchmarks.input_pipeline --fake_cifar      # CIFAR-shaped images in memory
   python -m igdtf.benchmarks.input_pipeline --folder_vs_npz --image_size=224   # folder: vs npz:
   python -m igdtf.benchmarks.input_pipeline --dataset=folder:/data/photos      # any dataset spec
-(`python -m igdtf.recipes.input_benchmark` is the same program under its former name.)
 Hardware: the machine that will feed the GPUs (the pipeline runs on its CPU cores).
 Expected time: under a minute plus, the first time, building the records.
 Read the figure against the GPU: a training step consumes batch_size images; if the pipeline
@@ -29,14 +28,14 @@ import tensorflow as tf
 
 from absl import flags
 
-from igdtf.cli import checked, run
 from igdtf.benchmarks.fake_ilsvrc import make_fake_ilsvrc
+from igdtf.cli import run
 from igdtf.data.archives import imagenet100
 from igdtf.data.dataset_options import dataset_options
 from igdtf.data.pipeline import EpochBatches, images_per_second
 from igdtf.data.registry import DATASETS, dataset_info
 from igdtf.data.sources.specs import FORMS
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.validation import check_positive_int
 
 flags.DEFINE_string("dataset", "imagenet100", f"Dataset spec whose training pipeline is measured: a built-in "

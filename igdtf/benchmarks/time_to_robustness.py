@@ -24,16 +24,16 @@ from absl import flags
 from igdtf.attacks import ATTACK_PRECISIONS, PGD, TRAIN_ATTACKS
 from igdtf.benchmarks.timing import load_average
 from igdtf.benchmarks.wall_time import EpochClock, markdown_table, plot, read_epoch_seconds, timeline
-from igdtf.cli import check_output_dir, checked, run
+from igdtf.cli import check_output_dir, run
 from igdtf.data.registry import dataset_info
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
 from igdtf.quickstart_config import EPSILON, config
-from igdtf.run_lock import hold_folder
+from igdtf.runs.files import HISTORY_FILE
+from igdtf.runs.lock import hold_folder
+from igdtf.runs.overfitting_record import read_overfitting
 from igdtf.training import train_model
 from igdtf.training.overrides import with_epsilon_warmup
-from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import HISTORY_FILE
 from igdtf.validation import check_choice, check_positive_int
 
 flags.DEFINE_string("output_dir", "runs/time_to_robustness", "Where the runs, table and plot go.")

@@ -24,7 +24,8 @@ from igdtf.benchmarks.candidates import (
     ALL, CANDIDATES, PLAIN_METHODS, attack_label, build_candidate, report, selected_candidates,
 )
 from igdtf.benchmarks.timing import gpu_device, load_average, peak_host_rss_bytes, round_robin
-from igdtf.cli import checked, run
+from igdtf.cli import run
+from igdtf.errors import checked
 from igdtf.models import ARCHITECTURES
 from igdtf.models.arch import FORMS
 from igdtf.precision import MIXED_FLOAT16

@@ -3,8 +3,8 @@ what its loader accepts."""
 
 import inspect
 
-from igdtf.cli import checked
 from igdtf.data.registry import dataset_loader
+from igdtf.errors import checked
 from igdtf.keyword_options import parse_options
 
 

@@ -23,14 +23,14 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
-from igdtf.atomic import fsync_tree, weight_bytes
 from igdtf.export.preprocessing import ImagePreprocessing
 from igdtf.export.signatures import ServingSignatures
 from igdtf.export.warmup import warmup_requests, write_warmup_requests
 from igdtf.methods.base import Trainer
 from igdtf.models.saved_model_copy import write_keras_copy
+from igdtf.runs.atomic import fsync_tree, weight_bytes
+from igdtf.runs.write_errors import writing
 from igdtf.validation import check_positive_int
-from igdtf.write_errors import writing
 
 CLASS_NAMES_FILE = "class_names.txt"
 
@@ -103,19 +103,14 @@ def export_saved_model(
       top_k: classes ranked by the classification signatures (capped at K).
       model_name: model name written into the warm-up requests (default: BASE's folder name).
       modules: modules to import before the Keras copy loads (a factory's custom layers: the
-        run's ModelSpec.modules(), igdtf.training.run_dir.recorded_modules).
+        run's ModelSpec.modules(), igdtf.models.loading.recorded_modules).
     Raises:
       TypeError / ValueError for a non-classifier or bad options; FileExistsError if
       BASE/<version>/ exists and overwrite is False; WriteError if BASE cannot be written (a full
       disk, permissions). Nothing is written when an error is raised, and a process killed at any point
       leaves the previous version or the new one, never a partial one.
     """
-    image_shape, num_classes = check_classifier(model)
-    names = check_class_names(class_names, num_classes)
-    check_positive_int("version", version)
-    check_positive_int("top_k", top_k)
-    if preprocessing is not None and not isinstance(preprocessing, ImagePreprocessing):
-        raise TypeError(f"preprocessing must be an ImagePreprocessing, received {type(preprocessing).__name__}.")
+    image_shape, names = _checked_options(model, version, class_names, preprocessing, top_k)
     path = os.path.join(base_dir, str(version))
     if os.path.exists(path) and not overwrite:
         raise FileExistsError(
@@ -137,6 +132,18 @@ def export_saved_model(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+def _checked_options(model: keras.Model, version: int, class_names, preprocessing, top_k: int) -> tuple:
+    """(the classifier's image shape, its K class names) after checking export_saved_model's
+    arguments; TypeError / ValueError naming a bad one."""
+    image_shape, num_classes = check_classifier(model)
+    names = check_class_names(class_names, num_classes)
+    check_positive_int("version", version)
+    check_positive_int("top_k", top_k)
+    if preprocessing is not None and not isinstance(preprocessing, ImagePreprocessing):
+        raise TypeError(f"preprocessing must be an ImagePreprocessing, received {type(preprocessing).__name__}.")
+    return image_shape, names
 
 
 def _staging_dir(base_dir: str, version: int) -> str:

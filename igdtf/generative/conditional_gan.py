@@ -19,8 +19,6 @@ from igdtf.generative.averaged_gan import AveragedGAN
 from igdtf.generative.projection import ConditionalGenerator
 from igdtf.validation import check_positive_int
 
-UPSAMPLINGS = 2  # the generator doubles the resolution twice: H and W must be divisible by 4
-
 
 def conditional_generator(image_shape, num_classes: int, latent_dim: int = 32, width: int = 64,
                           name: str = "conditional_generator") -> keras.Model:

@@ -10,8 +10,8 @@ import zipfile
 
 import numpy as np
 
-from igdtf.atomic import save_npz
 from igdtf.generative.projection import ConditionalGenerator, ProjectionSettings, Projector
+from igdtf.runs.atomic import save_npz
 
 log = logging.getLogger("igdtf.generative")
 

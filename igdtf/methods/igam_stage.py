@@ -12,12 +12,12 @@ import os
 import keras
 import tensorflow as tf
 
-from igdtf.artefacts import error_summary, load_keras_file
-from igdtf.atomic import atomic_path, save_model, write_json
 from igdtf.errors import UnreadableFileError
 from igdtf.methods.adapters import InputAdapter
 from igdtf.methods.igam_teacher import finetune_teacher
-from igdtf.training.run_dir import ADAPTER_WEIGHTS_FILE, FINETUNED_TEACHER_FILE, TEACHER_REPORT_FILE
+from igdtf.runs.artefacts import error_summary, load_keras_file
+from igdtf.runs.atomic import atomic_path, save_model, write_json
+from igdtf.runs.files import ADAPTER_WEIGHTS_FILE, FINETUNED_TEACHER_FILE, TEACHER_REPORT_FILE
 
 log = logging.getLogger("igdtf.training")
 

@@ -2,12 +2,12 @@
 
 import keras
 
-from igdtf.training.run_dir import load_classifier
+from igdtf.models.loading import load_classifier
 
 
 def load_teacher(path: str) -> keras.Model:
     """The frozen classifier (trainable=False) at `path`: a .keras file, a SavedModel directory
-    whose `serving_default` returns logits, or a run directory (training.run_dir.load_classifier,
+    whose `serving_default` returns logits, or a run directory (igdtf.models.loading.load_classifier,
     whose errors it raises)."""
     model = load_classifier(path).model
     model.trainable = False

@@ -20,7 +20,7 @@ import os
 
 import keras
 
-from igdtf.artefacts import error_summary
+from igdtf.runs.artefacts import error_summary
 from igdtf.validation import check_choice
 
 # Constructor arguments igdtf sets itself; every other argument of the constructor (alpha,

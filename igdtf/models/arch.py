@@ -16,12 +16,12 @@ from collections.abc import Sequence
 
 import keras
 
-from igdtf.artefacts import error_summary
 from igdtf.keyword_options import parse_options
 from igdtf.models.applications import RESERVED, application_constructor, application_model
 from igdtf.models.checks import check_classifier
 from igdtf.models.factory import factory_module, import_factory, is_factory
 from igdtf.models.registry import ARCHITECTURES
+from igdtf.runs.artefacts import error_summary
 
 APPLICATION_PREFIX = "keras.applications."
 FORMS = "a built-in name, keras.applications.NAME or module:function"

@@ -8,7 +8,7 @@ cross-entropy on probabilities mask gradients: the robustness it reports would b
 import keras
 import numpy as np
 
-from igdtf.artefacts import error_summary
+from igdtf.runs.artefacts import error_summary
 
 
 def check_classifier(model, input_shape, num_classes: int) -> None:

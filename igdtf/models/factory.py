@@ -8,7 +8,7 @@ import inspect
 import os
 import sys
 
-from igdtf.artefacts import error_summary
+from igdtf.runs.artefacts import error_summary
 
 PARAMETERS = ("input_shape", "num_classes")  # what igdtf passes to every factory
 

@@ -19,8 +19,8 @@ import os
 
 import keras
 
-from igdtf.artefacts import error_summary, load_keras_file, read_json
 from igdtf.models.factory import import_module
+from igdtf.runs.artefacts import error_summary, load_keras_file, read_json
 
 log = logging.getLogger("igdtf.models")
 

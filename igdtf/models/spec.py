@@ -14,10 +14,10 @@ import os
 
 import keras
 
-from igdtf.artefacts import load_keras_file, read_json
-from igdtf.atomic import write_json
 from igdtf.models.arch import arch_kind, build_model, check_arch, required_modules
 from igdtf.models.factory import import_module
+from igdtf.runs.artefacts import load_keras_file, read_json
+from igdtf.runs.atomic import write_json
 
 INIT_ARCH = "init_from"  # the arch of a student whose architecture and first weights come from a model file
 

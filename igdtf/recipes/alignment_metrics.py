@@ -24,9 +24,8 @@ import os
 
 from absl import flags
 
-from igdtf.atomic import atomic_path
+from igdtf import errors
 from igdtf.attacks import PGD
-from igdtf import cli
 from igdtf.cli import check_output_dir, run
 from igdtf.data.registry import load_split
 from igdtf.errors import UnreadableFileError
@@ -38,7 +37,8 @@ from igdtf.generative import mean_cosine, train_direct_estimator
 from igdtf.generative.direct import DirectDeltaX, residual_generator
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, paper_table, spheres_batches
-from igdtf.run_lock import hold_folder
+from igdtf.runs.atomic import atomic_path
+from igdtf.runs.lock import hold_folder
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 from igdtf.training.overrides import with_epsilon_warmup
 
@@ -139,7 +139,7 @@ def markdown(table: dict, pearson: dict, checked: dict, cosine: float | None, cf
 def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
-    cfg = cli.checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
+    cfg = errors.checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     out = FLAGS.output_dir
     check_output_dir(out)
     hold_folder(out)  # one run per folder

@@ -32,19 +32,19 @@ import numpy as np
 import tensorflow as tf
 from absl import flags
 
-from igdtf.artefacts import load_keras_file
-from igdtf.atomic import save_model
+from igdtf import errors
 from igdtf.attacks import PGD
-from igdtf import cli
 from igdtf.cli import check_output_dir, run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
-from igdtf.evaluation import alignment_evaluators, alignment_markdown, alignment_table, build_report, compare_models
 from igdtf.errors import ConfigError
+from igdtf.evaluation import alignment_evaluators, alignment_markdown, alignment_table, build_report, compare_models
 from igdtf.generative import ConditionalGenerator, ProjectionError, ProjectionSettings, project_dataset
 from igdtf.generative.conditional_gan import conditional_samples, train_conditional_gan
 from igdtf.recipes.recipe_report import write_recipe_report
-from igdtf.run_lock import hold_folder
+from igdtf.runs.artefacts import load_keras_file
+from igdtf.runs.atomic import save_model
+from igdtf.runs.lock import hold_folder
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 from igdtf.training.overrides import with_epsilon_warmup
 
@@ -162,7 +162,7 @@ def markdown(table: dict, projections: dict, samples_correct: float, checked: di
 def main(argv):
     del argv
     cfg = config(FLAGS.smoke)
-    cfg = cli.checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
+    cfg = errors.checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     out = FLAGS.output_dir
     check_output_dir(out)
     hold_folder(out)  # one run per folder

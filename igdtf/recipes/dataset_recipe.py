@@ -23,30 +23,31 @@ import tensorflow as tf
 from absl import flags
 
 from igdtf.attacks import AutoAttack
-from igdtf.cli import check_output_dir, checked
+from igdtf.cli import check_output_dir
 from igdtf.data.dataset_options import dataset_options
 from igdtf.data.holdout import parse_validation
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info
 from igdtf.data.sources.specs import FORMS
 from igdtf.distribute import is_chief, make_strategy
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import AttributionGini
+from igdtf.evaluation.reporting.tensorboard import training_probes
 from igdtf.recipes import recipe_data, recipe_seeds, training_flags
 from igdtf.recipes.final_report import ReportSettings, write_final_report
 from igdtf.recipes.method_flags import given_flags
-from igdtf.recipes.recipe_data import RecipeData, define_validation_flag, load_recipe_data
 from igdtf.recipes.pixel_flags import pixel_distance
+from igdtf.recipes.recipe_data import RecipeData, define_validation_flag, load_recipe_data
 from igdtf.recipes.recipe_seeds import define_seeds_flag, seed_runs, write_summary
 from igdtf.recipes.recipe_teacher import (
     check_teacher_flags, recipe_teacher, standard_teacher_config, teacher_path, teacher_settings,
 )
-from igdtf.run_lock import hold_folder
+from igdtf.runs.files import TEACHER_DIR
+from igdtf.runs.lock import hold_folder
+from igdtf.runs.run_file import check_run_directory
 from igdtf.training import TensorBoardOptions, run_settings, train_model
 from igdtf.training.fitted_defaults import FITTED, fit_config, has_batchnorm
-from igdtf.training.init_from import check_student, untrained_student
-from igdtf.training.run_dir import INITIAL_MODEL_FILE, TEACHER_DIR, recorded_spec
-from igdtf.training.run_record import check_run_directory
+from igdtf.training.init_from import check_student, recorded_initial_model, untrained_student
 from igdtf.validation import check_fraction, check_positive_int
 
 FLAGS = flags.FLAGS
@@ -188,9 +189,8 @@ def _untrained_student(config, info: DatasetInfo, run_dir: str):
     naming its flag (check_student); a started --init_from run in `run_dir` gives its recorded
     initial model (resuming needs no source)."""
     checked(check_student, config, info, run_dir)
-    recorded = recorded_spec(run_dir)
-    if config.init_from is not None and recorded is not None and recorded.init \
-            and os.path.isfile(os.path.join(run_dir, INITIAL_MODEL_FILE)):
+    recorded = recorded_initial_model(config, run_dir)
+    if recorded is not None:
         return checked(recorded.build, run_dir)
     return checked(untrained_student, config, info)
 
@@ -231,7 +231,8 @@ def _train_and_report(dataset: str, run: _SeedRun, info: DatasetInfo, data: Reci
         deterministic=FLAGS.deterministic, cutout_size=FLAGS.pipeline_cutout,
     )
     tensorboard = TensorBoardOptions(
-        probe=_probe(data.validation, FLAGS.probe_examples), evaluators=(AttributionGini(block=info.gini_block),),
+        probes=training_probes(_probe(data.validation, FLAGS.probe_examples),
+                               (AttributionGini(block=info.gini_block),)),
         every_steps=FLAGS.tensorboard_every_steps,
         hparams={**dataclasses.asdict(config), "dataset": info.name, "image_size": size, "strategy": FLAGS.strategy,
                  "replicas": strategy.num_replicas_in_sync},

@@ -25,10 +25,10 @@ import os
 
 from absl import flags
 
-from igdtf.cli import checked, run
+from igdtf.cli import run
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
-from igdtf.errors import ConfigError, WriteError
+from igdtf.errors import ConfigError, WriteError, checked
 from igdtf.evaluation import compare_models
 from igdtf.evaluation.evaluators.protocol import check_comparable
 from igdtf.evaluation.reporting.seed_summary import seed_run_dir
@@ -38,9 +38,9 @@ from igdtf.recipes.evaluate_models import check_models_fit, fit_image_size, load
 from igdtf.recipes.evaluate_plan import plan_at, plan_from_flags
 from igdtf.recipes.evaluate_report import write_evaluation_report
 from igdtf.recipes.recipe_seeds import write_summary
-from igdtf.run_lock import hold_folder
+from igdtf.runs.lock import hold_folder
+from igdtf.runs.write_errors import remove_paths
 from igdtf.stop_signals import StopRequested
-from igdtf.write_errors import remove_paths
 
 flags.adopt_module_key_flags(evaluate_flags)  # list its flags in --help
 FLAGS = flags.FLAGS

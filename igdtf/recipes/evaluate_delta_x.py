@@ -6,8 +6,7 @@ import os
 
 from absl import flags
 
-from igdtf.cli import checked
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.evaluation.metrics.alignment import TabulatedDirectionAlignment
 from igdtf.generative import ProjectionError, ProjectionSettings, load_conditional_generator, project_dataset
 

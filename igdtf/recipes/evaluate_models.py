@@ -6,10 +6,9 @@ import logging
 import keras
 from absl import flags
 
-from igdtf.cli import checked
-from igdtf.errors import ConfigError
-from igdtf.evaluation.evaluators.protocol import check_comparable
-from igdtf.training.run_dir import is_run_directory, load_classifier
+from igdtf.errors import ConfigError, checked
+from igdtf.models.loading import load_classifier
+from igdtf.runs.files import is_run_directory
 
 FLAGS = flags.FLAGS
 log = logging.getLogger("igdtf.evaluate")
@@ -43,8 +42,8 @@ def fit_image_size(models: dict, info):
 
 
 def check_models_fit(models: dict, info) -> None:
-    """ConfigError unless every model takes the dataset's images and predicts its classes."""
-    checked(check_comparable, models)
+    """ConfigError unless every model (already checked comparable: evaluate._evaluate) takes the
+    dataset's images and predicts its classes."""
     for name, model in models.items():
         shape, classes = tuple(model.input_shape[1:]), model.output_shape[-1]
         if shape != tuple(info.image_shape) or classes != info.num_classes:

@@ -8,19 +8,20 @@ import re
 from absl import flags
 
 from igdtf.attacks import PGD, AutoAttack
-from igdtf.cli import check_output_dir, checked
+from igdtf.cli import check_output_dir
 from igdtf.data.dataset_options import dataset_options
 from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info
 from igdtf.data.sources.specs import FORMS
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import SuiteSettings, build_evaluators
 from igdtf.evaluation.reporting.robustbench import protocol_max_samples
 from igdtf.evaluation.evaluators.suites import ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
 from igdtf.generative import ConditionalGenerator, ProjectionSettings
+from igdtf.models.saved_model_copy import SAVED_MODEL_FILE
 from igdtf.recipes.evaluate_delta_x import delta_x_generator_from_flags
-from igdtf.recipes.pixel_flags import pixel_distance
 from igdtf.recipes.evaluate_runs import DEFAULT_EPSILON, evaluation_epsilon, seed_models
-from igdtf.training.run_dir import BEST_MODEL_FILE, CHECKPOINTS_DIR, MODEL_FILE, SAVED_MODEL_FILE, is_run_directory
+from igdtf.recipes.pixel_flags import pixel_distance
+from igdtf.runs.files import BEST_MODEL_FILE, CHECKPOINTS_DIR, MODEL_FILE, is_run_directory
 from igdtf.validation import check_choice
 
 FLAGS = flags.FLAGS

@@ -5,10 +5,10 @@ trained at (run.json beside the model) and, with --seed_runs, the seed runs of e
 import os
 import re
 
-from igdtf.artefacts import read_json
 from igdtf.errors import ConfigError
 from igdtf.evaluation.reporting.seed_summary import SEED_DIR_PREFIX
-from igdtf.training.run_dir import RUN_FILE
+from igdtf.runs.artefacts import read_json
+from igdtf.runs.files import RUN_FILE
 
 DEFAULT_EPSILON = 8.0  # 1/255 units: when no model records the ε it was trained at
 _SEED_DIR = re.compile(rf"^{SEED_DIR_PREFIX}(\d+)$")

@@ -18,9 +18,10 @@ from igdtf.data.registry import DATASETS, dataset_info
 from igdtf.data.sources.specs import FORMS, is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
+from igdtf.models.loading import load_classifier, recorded_modules
+from igdtf.models.saved_model_copy import SAVED_MODEL_FILE
 from igdtf.recipes import data_flags
-from igdtf.run_lock import hold_folder
-from igdtf.training.run_dir import SAVED_MODEL_FILE, load_classifier, recorded_modules
+from igdtf.runs.lock import hold_folder
 
 flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
 flags.DEFINE_string("output", None, "Model base path for TF Serving; the model goes to OUTPUT/VERSION/.")

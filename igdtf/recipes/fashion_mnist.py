@@ -30,12 +30,11 @@ import types
 
 from absl import flags
 
-from igdtf.artefacts import read_json
 from igdtf.attacks import ATTACK_PRECISIONS
-from igdtf.cli import check_output_dir, checked, run
+from igdtf.cli import check_output_dir, run
 from igdtf.data.archives import fashion_mnist
 from igdtf.data.registry import dataset_info
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import markdown_report
 from igdtf.evaluation.reporting.seed_summary import (
     SUMMARY_MD, flatten_metrics, parse_seeds, read_seed_reports, seed_run_dir, summary_markdown, write_seed_summary,
@@ -47,9 +46,10 @@ from igdtf.recipes.fashion_mnist_settings import (
     SUMMARY_METRICS, TEACHERS, default_settings, igd_paper_claims, train_config, training_order,
 )
 from igdtf.recipes.holdout_data import HoldoutSplits
-from igdtf.recipes.model_flags import arch_and_options
-from igdtf.run_lock import hold_folder
 from igdtf.recipes.method_comparison import evaluate_methods, train_methods
+from igdtf.recipes.model_flags import arch_and_options
+from igdtf.runs.artefacts import read_json
+from igdtf.runs.lock import hold_folder
 
 flags.DEFINE_string("output_dir", "runs/fashion_mnist", "Where the seeds' runs, reports and the summary go.")
 flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds, one run of every method each (OUTPUT_DIR/seed_<s>/).")

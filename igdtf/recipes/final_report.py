@@ -16,10 +16,11 @@ from igdtf.evaluation import (
 from igdtf.evaluation.reporting.figures import write_comparison_figures
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import load_teacher, teacher_requirement
+from igdtf.models.loading import load_classifier, recorded_modules, started_from
 from igdtf.precision import float32_compute
-from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import TEACHER_DIR, load_classifier, recorded_modules, started_from
-from igdtf.training.run_record import read_run_file
+from igdtf.runs.files import TEACHER_DIR
+from igdtf.runs.overfitting_record import read_overfitting
+from igdtf.runs.run_file import read_run_file
 
 REPORT_SUITES = ("pgd", "gini", "ina")  # then "sanity" (sanity_checks) and "autoattack" (autoattack set)
 FIGURE_IMAGES = 6  # test images of the saliency grid
@@ -51,7 +52,7 @@ def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
     """The best checkpoint of a run (or its final model) outside any strategy, and what it is:
     {"checkpoint": "best" or "final", ..., "segments": the epochs and settings run.json records,
     "started_from": the init record of a run started from another model (--init_from)}.
-    UnreadableFileError naming a file that cannot be read (training.run_dir.load_classifier)."""
+    UnreadableFileError naming a file that cannot be read (igdtf.models.loading.load_classifier)."""
     recorded = {"segments": (read_run_file(run_dir) or {}).get("segments", []), **started_from(run_dir)}
     loaded = load_classifier(run_dir, best=True)
     if loaded.best is not None:

@@ -9,10 +9,10 @@ OUTPUT_DIR (training/collapse.py).
 import logging
 import os
 
-from igdtf.atomic import write_json, write_text
 from igdtf.evaluation.reporting.seed_summary import SUMMARY_JSON, SUMMARY_MD, summarize_seeds
 from igdtf.evaluation.reporting.student_check import REPORT_KEY
-from igdtf.training.collapse import attach_collapse
+from igdtf.runs.atomic import write_json, write_text
+from igdtf.runs.collapse_record import attach_collapse
 
 log = logging.getLogger("igdtf.igam_transfer")
 

@@ -43,16 +43,17 @@ import tensorflow as tf
 from absl import flags
 
 from igdtf.attacks import PGD
-from igdtf.cli import check_output_dir, checked, run
+from igdtf.cli import check_output_dir, run
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import dataset_info, load_split
+from igdtf.errors import checked
 from igdtf.evaluation import SuiteSettings, build_evaluators, build_report, compare_models
 from igdtf.evaluation.reporting.figures import write_comparison_figures
 from igdtf.evaluation.reporting.seed_summary import parse_seeds, seed_run_dir
 from igdtf.evaluation.reporting.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap
 from igdtf.recipes.igam_seeds import write_igam_summary
 from igdtf.recipes.recipe_report import write_recipe_report
-from igdtf.run_lock import hold_folder
+from igdtf.runs.lock import hold_folder
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 from igdtf.training.overrides import with_epsilon_warmup
 

@@ -18,11 +18,12 @@ from igdtf.evaluation import AttributionGini, add_robustness_checks, build_repor
 from igdtf.evaluation.reporting.claims import check_claims
 from igdtf.evaluation.reporting.figures import write_comparison_figures
 from igdtf.evaluation.evaluators.suites import DEFAULT_SUITES, SuiteSettings, build_evaluators
+from igdtf.evaluation.reporting.tensorboard import training_probes
 from igdtf.methods import teacher_requirement
+from igdtf.models.loading import load_classifier
 from igdtf.precision import float32_compute
+from igdtf.runs.overfitting_record import read_overfitting
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model
-from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import load_classifier
 
 log = logging.getLogger("igdtf.recipes")
 
@@ -69,7 +70,8 @@ def train_methods(configs: dict[str, TrainConfig], data: ComparisonData, seed_di
             teacher.trainable = False
             teacher_note = f"{teachers[kind]} of this seed (best checkpoint)"
         run_dir = os.path.join(seed_dir, name)
-        tensorboard = TensorBoardOptions(probe=data.probe, evaluators=(AttributionGini(block=data.info.gini_block),),
+        probes = training_probes(data.probe, (AttributionGini(block=data.info.gini_block),))
+        tensorboard = TensorBoardOptions(probes=probes,
                                          every_steps=tensorboard_every_steps,
                                          hparams={**dataclasses.asdict(config), "dataset": data.info.name})
         train_model(config, data.info, data.train, run_dir, validation_data=data.validation, teacher=teacher,

@@ -4,8 +4,7 @@ of igdtf/models/arch.py with its --arch_option values, or --init_from a trained 
 
 from absl import flags
 
-from igdtf.cli import checked
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.models import ARCHITECTURES
 from igdtf.models.arch import SYNCHRONIZED_BN, check_arch, parse_arch_options, takes_synchronized_bn
 from igdtf.models.spec import INIT_ARCH

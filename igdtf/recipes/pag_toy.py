@@ -35,7 +35,7 @@ from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import RobustnessCurve, build_report, compare_models
 from igdtf.evaluation.reporting.decision_boundaries import plot_decision_boundaries
 from igdtf.recipes.recipe_report import write_recipe_report
-from igdtf.run_lock import hold_folder
+from igdtf.runs.lock import hold_folder
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 
 flags.DEFINE_string("output_dir", "runs/pag_toy", "Where models, the report and the boundary plots go.")

@@ -29,24 +29,25 @@ import os
 from absl import flags
 
 from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS
-from igdtf.cli import check_output_dir, checked, run
+from igdtf.cli import check_output_dir, run
 from igdtf.data.registry import dataset_info
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import (
     AttributionGini, add_robustness_checks, build_evaluators, build_report, compare_models, markdown_report,
     write_report,
 )
+from igdtf.evaluation.evaluators.suites import complete_sanity_grid
 from igdtf.evaluation.reporting.claims import check_claims, verdict_line
 from igdtf.evaluation.reporting.figures import write_comparison_figures
-from igdtf.evaluation.evaluators.suites import complete_sanity_grid
 from igdtf.evaluation.reporting.seed_summary import SUMMARY_MD, parse_seeds, seed_run_dir, write_seed_summary
+from igdtf.evaluation.reporting.tensorboard import training_probes
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.native_bfloat16 import AUTO
 from igdtf.quickstart_config import CLAIMS, EVALUATION_SUITES, MODELS, SUMMARY_METRICS, config
-from igdtf.run_lock import hold_folder
+from igdtf.runs.lock import hold_folder
+from igdtf.runs.overfitting_record import read_overfitting
 from igdtf.training import TensorBoardOptions, train_model
 from igdtf.training.overrides import with_epsilon_warmup
-from igdtf.training.overfitting_guard import read_overfitting
 from igdtf.validation import check_non_negative_int
 
 flags.DEFINE_string("output_dir", "runs/quickstart", "Where models, report and export go.")
@@ -138,7 +139,7 @@ def _tensorboard(cfg, validation) -> dict:
         images, labels = next(iter(validation.unbatch().batch(FLAGS.probe_examples)))
         probe = (images.numpy(), labels.numpy())
     evaluators = (AttributionGini(block=dataset_info("shapes").gini_block),)
-    return {name: TensorBoardOptions(probe=probe, evaluators=evaluators, every_steps=10,
+    return {name: TensorBoardOptions(probes=training_probes(probe, evaluators), every_steps=10,
                                      hparams={**dataclasses.asdict(getattr(cfg, name)), "dataset": "shapes"})
             for name in MODELS}
 

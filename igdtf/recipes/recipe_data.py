@@ -12,10 +12,9 @@ import logging
 import tensorflow as tf
 from absl import flags
 
-from igdtf.cli import checked
 from igdtf.data import holdout
 from igdtf.data.registry import DatasetInfo, load_split
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 
 log = logging.getLogger("igdtf.recipes")
 

@@ -2,8 +2,8 @@
 
 import os
 
-from igdtf.atomic import write_json, write_text
-from igdtf.training.collapse import attach_collapse
+from igdtf.runs.atomic import write_json, write_text
+from igdtf.runs.collapse_record import attach_collapse
 
 
 def write_recipe_report(output_dir: str, report: dict, text: str) -> None:

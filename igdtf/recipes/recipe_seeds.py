@@ -7,8 +7,7 @@ import os
 
 from absl import flags
 
-from igdtf.cli import checked
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.evaluation.reporting.seed_summary import (
     SUMMARY_JSON, SUMMARY_MD, parse_seeds, read_seed_reports, seed_run_dir, summarize_seeds, write_seed_summary,
 )

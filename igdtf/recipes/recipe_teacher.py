@@ -9,14 +9,13 @@ import os
 
 from absl import flags
 
-from igdtf.cli import checked
-from igdtf.errors import ConfigError
+from igdtf.errors import ConfigError, checked
 from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.methods.teacher import check_teacher_shape
 from igdtf.recipes.model_flags import teacher_model_settings
+from igdtf.runs.files import TEACHER_DIR
+from igdtf.runs.run_file import read_run_file, recorded_epochs
 from igdtf.training import train_model
-from igdtf.training.run_dir import TEACHER_DIR
-from igdtf.training.run_record import read_run_file, recorded_epochs
 from igdtf.validation import check_positive_int
 
 FLAGS = flags.FLAGS

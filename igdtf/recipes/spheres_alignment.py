@@ -31,18 +31,19 @@ import keras
 from absl import flags
 
 from igdtf.attacks import PGD
-from igdtf.cli import check_output_dir, checked, run
+from igdtf.cli import check_output_dir, run
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
 from igdtf.data.synthetic.spheres import fresh_spheres_batches
+from igdtf.errors import checked
 from igdtf.evaluation import DirectionAlignment, RobustnessCurve, build_report, compare_models, epsilon_50
 from igdtf.evaluation.evaluators.alignment_suite import SPHERES_L2_EPSILONS, SPHERES_LINF_EPSILONS  # the authors' test grids
+from igdtf.models.loading import load_classifier
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, RHO_OVER_ALPHA, paper_table, spheres_batches
-from igdtf.run_lock import hold_folder
+from igdtf.runs.lock import hold_folder
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model
 from igdtf.training.overrides import with_epsilon_warmup
-from igdtf.training.run_dir import load_classifier
 
 flags.DEFINE_string("output_dir", "runs/spheres_alignment", "Where models and the report go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")

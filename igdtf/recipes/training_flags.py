@@ -8,13 +8,13 @@ from absl import flags
 
 from igdtf.attacks import PGD, VERSIONS
 from igdtf.distribute import STRATEGIES
+from igdtf.errors import checked
 from igdtf.evaluation import INA_FRACTIONS
 from igdtf.methods import METHODS, method_class
 from igdtf.recipes import method_flags, model_flags
 from igdtf.recipes.method_flags import define_method_flags, method_options_from_flags
 from igdtf.recipes.model_flags import define_model_flags, model_settings_from_flags
 from igdtf.recipes.pixel_flags import pixel_distance
-from igdtf.cli import checked
 from igdtf.training import OPTIMIZERS, TrainConfig
 from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
 

@@ -2,8 +2,8 @@
 updates before the checkpoint that records them).
 
   PlateauSchedule, BestModel, RunCheckpoint  keep the RunState (checkpoints.py) and save
-  TensorBoardLogger  TensorBoard logs and probes (tags: evaluation/reporting/tensorboard.py)
   ProgressLogger     log lines with steps/s and ETA
+  (TensorBoard logs and probes: tensorboard_logger.py's TensorBoardLogger)
   (history.csv: history.py's HistoryFile, epochs numbered from 1 like everything else)
   CollapseDetector, OverfittingGuard  apply collapse.py's and overfitting_guard.py's rules
 """
@@ -15,17 +15,16 @@ import time
 import keras
 import numpy as np
 import tensorflow as tf
-from tensorboard.plugins.hparams import api as hparams_api
 
-from igdtf.atomic import save_model, write_json
-from igdtf.evaluation.reporting.tensorboard import hparam_values
+from igdtf.runs.atomic import save_model, write_json
+from igdtf.runs.collapse_record import read_collapse, write_collapse
+from igdtf.runs.files import BEST_FILE, BEST_MODEL_FILE
+from igdtf.runs.write_errors import tree_size, writing
 from igdtf.stop_signals import StopRequested
 from igdtf.training.checkpoints import RunState
-from igdtf.training.collapse import PATIENCE, TOLERANCE, CollapseRule, read_collapse, write_collapse
+from igdtf.training.collapse import PATIENCE, TOLERANCE, CollapseRule
 from igdtf.training.overfitting_guard import DEFAULT_DROP, OverfittingRule, fall_back_to_pgd
-from igdtf.training.run_dir import BEST_FILE, BEST_MODEL_FILE
 from igdtf.training.stops import StopCheck
-from igdtf.write_errors import tree_size, writing
 
 log = logging.getLogger("igdtf.training")
 CHECKPOINT_TEMPORARIES = ("*_temp*", "checkpoint.tmp*")  # what a failed tf.train checkpoint write leaves
@@ -205,60 +204,6 @@ class ProgressLogger(keras.callbacks.Callback):
 
 def _format(logs) -> str:
     return ", ".join(f"{k}={float(np.mean(v)):.4f}" for k, v in sorted((logs or {}).items()))
-
-
-class TensorBoardLogger(keras.callbacks.Callback):
-    """Writes train/* and epoch/* scalars, hparams and `probes` to `log_dir`
-    (evaluation/reporting/tensorboard.py lists the tags).
-
-    Args:
-      log_dir: the event-file folder.
-      hparams: the run's settings (nested dicts are flattened), or None for none.
-      every_steps: period of the train/* scalars in optimizer steps (0: none).
-      probes: fixed subsets evaluated at epoch ends (tensorboard.Probe, tensorboard.SuiteProbe),
-        given the trained model's `student` (igdtf trainers) or the trained model itself.
-    """
-
-    def __init__(self, log_dir: str, hparams: dict | None = None, every_steps: int = 50, probes=()):
-        super().__init__()
-        self.log_dir, self.every_steps, self.probes = log_dir, every_steps, tuple(probes)
-        self.hparams = None if hparams is None else hparam_values(hparams)
-        self.writer = None
-
-    def _lr(self) -> float:
-        return float(np.asarray(self.model.optimizer.learning_rate))
-
-    def on_train_begin(self, logs=None):
-        if self.writer is not None:  # a later fit call of the same run
-            return
-        self.writer = tf.summary.create_file_writer(self.log_dir)
-        if self.hparams is not None:
-            with self.writer.as_default():
-                hparams_api.hparams(self.hparams)
-        for probe in self.probes:
-            probe.start(self.log_dir, self.writer)
-
-    def on_train_batch_end(self, batch, logs=None):
-        step = int(self.model.optimizer.iterations.numpy())
-        if not self.every_steps or step % self.every_steps:
-            return
-        with self.writer.as_default():
-            for name, value in (logs or {}).items():
-                tf.summary.scalar(f"train/{name}", float(np.mean(value)), step=step)
-            tf.summary.scalar("train/lr", self._lr(), step=step)
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = dict(logs or {})
-        logs.setdefault("lr", self._lr())
-        with self.writer.as_default():
-            for name, value in logs.items():
-                tf.summary.scalar(f"epoch/{name}", float(np.mean(value)), step=epoch + 1)
-        for probe in self.probes:
-            probe.write(getattr(self.model, "student", self.model), epoch + 1)
-        self.writer.flush()
-
-    def on_train_end(self, logs=None):
-        self.writer.flush()
 
 
 class CollapseDetector(keras.callbacks.Callback):

@@ -1,5 +1,5 @@
 """What makes a run resumable exactly: its state, and restoring it from the newest readable
-checkpoint (its identity and settings are in run_record.py; the callbacks that save it are in
+checkpoint (its identity and settings are in runs/run_file.py; the callbacks that save it are in
 callbacks.py).
 
 RunState holds, as tf.Variables saved in every checkpoint, everything about a run that is not a
@@ -16,8 +16,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from igdtf.artefacts import error_summary
 from igdtf.errors import ConfigError, UnreadableFileError
+from igdtf.runs.artefacts import error_summary
 
 log = logging.getLogger("igdtf.training")
 

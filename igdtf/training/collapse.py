@@ -9,19 +9,13 @@ after the warm-up,
   - the validation accuracy is at chance: val_acc ≤ 1/K + `tolerance`.
 
 It logs a loud warning and keeps RUN_DIR/collapse.json up to date (epochs checked, the current
-streak, every flagged epoch, the last epoch's values: a run may recover from a plateau).
-Reports gather these files (`attach_collapse`) into report.json ("collapse") and a section of
-report.md.
+streak, every flagged epoch, the last epoch's values: a run may recover from a plateau;
+igdtf/runs/collapse_record.py). Reports gather these files (`attach_collapse`) into report.json
+("collapse") and a section of report.md.
 """
 
-import glob
 import logging
 import math
-import os
-
-from igdtf.artefacts import read_json
-from igdtf.atomic import write_json
-from igdtf.training.run_dir import COLLAPSE_FILE
 
 log = logging.getLogger("igdtf.collapse")
 
@@ -84,50 +78,3 @@ class CollapseRule:
                         "input; lower the learning rate, raise the batch count or add a warm-up.",
                         name, epoch, "; ".join(reasons))
         return True
-
-
-def write_collapse(run_dir: str, record: dict) -> None:
-    """Writes RUN_DIR/collapse.json (atomically, creating RUN_DIR)."""
-    os.makedirs(run_dir, exist_ok=True)
-    write_json(os.path.join(run_dir, COLLAPSE_FILE), record)
-
-
-def read_collapse(run_dir: str) -> dict | None:
-    """The collapse record of a run directory, or None if it has none."""
-    path = os.path.join(run_dir, COLLAPSE_FILE)
-    if not os.path.exists(path):
-        return None
-    return read_json(path, "Delete it to check the run afresh.")
-
-
-def collapse_records(output_dir: str) -> dict:
-    """{run directory relative to output_dir: record} for every run below output_dir."""
-    paths = sorted(glob.glob(os.path.join(output_dir, "**", COLLAPSE_FILE), recursive=True))
-    return {os.path.relpath(os.path.dirname(p), output_dir): read_collapse(os.path.dirname(p)) for p in paths}
-
-
-def collapse_markdown(records: dict) -> list[str]:
-    """Markdown lines: every collapsed run and its flagged epochs, or that none collapsed."""
-    if not records:
-        return []
-    collapsed = {run: r for run, r in records.items() if r["collapsed"]}
-    if not collapsed:
-        return ["", f"Collapse check: none of the {len(records)} training runs collapsed.", ""]
-    lines = ["", f"## WARNING: {len(collapsed)} of {len(records)} training runs collapsed", ""]
-    for run, record in collapsed.items():
-        events = "; ".join(f"epoch {e['epoch']}: {', '.join(e['reasons'])}" for e in record["events"])
-        last = record.get("last_epoch", {})
-        values = ", ".join(f"{k} {last[k]:.4f}" for k in ("ce", "val_acc") if k in last)
-        ending = ("still collapsed at its last epoch" if last.get("flagged") else "recovered") + \
-            (f" (epoch {last['epoch']}: {values})" if last else "")
-        lines.append(f"- `{run}`: {events}; {ending}")
-    return lines + [""]
-
-
-def attach_collapse(report: dict, output_dir: str) -> list[str]:
-    """Adds the collapse records of the runs below output_dir to `report` ("collapse", only if
-    there are runs) and returns their markdown lines."""
-    records = collapse_records(output_dir)
-    if records:
-        report["collapse"] = {"any_collapsed": any(r["collapsed"] for r in records.values()), "runs": records}
-    return collapse_markdown(records)

@@ -128,13 +128,13 @@ class TrainConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TensorBoardOptions:
-    """What the TensorBoard callback logs besides the training logs (callbacks.TensorBoardLogger).
+    """What the TensorBoard callback logs besides the training logs (tensorboard_logger.py).
 
-    probe: (images, labels) numpy arrays evaluated every epoch; evaluators: run on the probe.
+    probes: evaluated at every epoch's end (e.g. igdtf.evaluation.reporting.tensorboard.training_probes).
+    hparams: the run's settings (nested dicts are flattened; "method" is added).
     """
 
-    probe: tuple | None = None
-    evaluators: tuple = ()
+    probes: tuple = ()
     every_steps: int = 50
     hparams: dict = dataclasses.field(default_factory=dict)
 

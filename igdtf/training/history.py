@@ -15,8 +15,8 @@ import logging
 import keras
 import numpy as np
 
-from igdtf.artefacts import error_summary
-from igdtf.atomic import write_text
+from igdtf.runs.artefacts import error_summary
+from igdtf.runs.atomic import write_text
 
 log = logging.getLogger("igdtf.training")
 

@@ -16,17 +16,16 @@ import os
 import keras
 import numpy as np
 
-from igdtf.atomic import save_model
 from igdtf.data.registry import DatasetInfo
 from igdtf.models.arch import SYNCHRONIZED_BN, synchronize_batch_norm
 from igdtf.models.checks import check_classifier
 from igdtf.models.heads import replace_head
+from igdtf.models.loading import LoadedClassifier, load_classifier, recorded_modules, recorded_spec
 from igdtf.models.saved_model_copy import ASSETS_DIR, KERAS_COPY_FILE, has_keras_copy, load_keras_copy, served_version
 from igdtf.models.spec import INIT_ARCH, ModelSpec
+from igdtf.runs.atomic import save_model
+from igdtf.runs.files import INITIAL_MODEL_FILE, has_checkpoint
 from igdtf.training.config import TrainConfig
-from igdtf.training.run_dir import (
-    INITIAL_MODEL_FILE, LoadedClassifier, has_checkpoint, load_classifier, recorded_modules, recorded_spec,
-)
 
 log = logging.getLogger("igdtf.training")
 
@@ -48,12 +47,24 @@ def student_model(config: TrainConfig, info: DatasetInfo, output_dir: str, files
     if config.init_from is None:
         spec = _arch_spec(config, info)
         return spec, spec.build(initial_weights=not resuming)
-    recorded = recorded_spec(output_dir)
-    if recorded is not None and recorded.init and os.path.isfile(os.path.join(output_dir, INITIAL_MODEL_FILE)):
+    recorded = recorded_initial_model(config, output_dir)
+    if recorded is not None:
         return recorded, recorded.build(output_dir)
     model, init = _initial_model(config, info)
     save_model(model, os.path.join(files, INITIAL_MODEL_FILE))
     return _arch_spec(config, info, init), model
+
+
+def recorded_initial_model(config: TrainConfig, output_dir: str) -> ModelSpec | None:
+    """The ModelSpec of a started --init_from run in `output_dir`, which has recorded its initial
+    model (model_spec.json with its init record, and initial.keras): resuming needs no source.
+    None otherwise, and for a config without init_from."""
+    if config.init_from is None:
+        return None
+    recorded = recorded_spec(output_dir)
+    if recorded is not None and recorded.init and os.path.isfile(os.path.join(output_dir, INITIAL_MODEL_FILE)):
+        return recorded
+    return None
 
 
 def _initial_model(config: TrainConfig, info: DatasetInfo) -> tuple[keras.Model, dict]:
@@ -117,8 +128,7 @@ def check_student(config: TrainConfig, info: DatasetInfo, output_dir: str, flag:
     the flag (--`flag` for the architecture). A run in `output_dir` that has started needs no
     pretrained weights file and no init_from source any more (student_model)."""
     if config.init_from is not None:
-        recorded = recorded_spec(output_dir)
-        if recorded is not None and recorded.init and os.path.isfile(os.path.join(output_dir, INITIAL_MODEL_FILE)):
+        if recorded_initial_model(config, output_dir) is not None:
             return
         if not os.path.exists(config.init_from):
             raise ValueError(f"--init_from={config.init_from} does not exist.")

@@ -6,7 +6,7 @@ the guard compares validation PGD accuracy (`val_pgd_acc`) with its best so far;
 than `drop` (Wong et al.'s early-stopping rule: 0.2) while the training accuracy under the
 training attack (`acc`) is above its value at that best epoch is an event (OverfittingRule;
 the training callback is callbacks.OverfittingGuard). Each event is logged at ERROR level and
-appended to RUN_DIR/overfitting.json; then, by `action`:
+appended to RUN_DIR/overfitting.json (igdtf/runs/overfitting_record.py); then, by `action`:
   log   nothing more;
   stop  training stops after this epoch (best.keras keeps the best validation epoch);
   pgd   the trainer's training attack falls back to PGD (same ε, the configured PGD steps and
@@ -17,23 +17,13 @@ import dataclasses
 import logging
 import os
 
-from igdtf.artefacts import read_json
-from igdtf.atomic import write_json
-from igdtf.training.run_dir import OVERFITTING_FILE
+from igdtf.runs.files import OVERFITTING_FILE
+from igdtf.runs.overfitting_record import read_overfitting, write_overfitting
 
 log = logging.getLogger("igdtf.training")
 
 OVERFITTING_ACTIONS = ("log", "stop", "pgd")
 DEFAULT_DROP = 0.2
-
-
-def read_overfitting(run_dir: str) -> list:
-    """The events recorded in RUN_DIR/overfitting.json ([] if none), each a dict with epoch
-    (1-based), val_pgd_acc, best_val_pgd_acc, best_epoch, acc, best_acc, action."""
-    path = os.path.join(run_dir, OVERFITTING_FILE)
-    if not os.path.exists(path):
-        return []
-    return read_json(path)["events"]
 
 
 class OverfittingRule:
@@ -68,8 +58,7 @@ class OverfittingRule:
                   robust, best_robust, best_epoch, best_train, train, self.action, os.path.join(
                       self.run_dir, OVERFITTING_FILE))
         self.events.append(event)
-        os.makedirs(self.run_dir, exist_ok=True)
-        write_json(os.path.join(self.run_dir, OVERFITTING_FILE), {"events": self.events})
+        write_overfitting(self.run_dir, self.events)
 
 
 def fall_back_to_pgd(trainer) -> None:

@@ -10,33 +10,30 @@ import shutil
 import keras
 import tensorflow as tf
 
-from igdtf.artefacts import load_keras_file
-from igdtf.atomic import save_model
-from igdtf.cli import checked
 from igdtf.data.registry import DatasetInfo
 from igdtf.distribute import in_multi_worker_mode, is_chief, worker_path
-from igdtf.errors import ConfigError, UnreadableFileError
-from igdtf.evaluation.reporting.tensorboard import Probe
+from igdtf.errors import ConfigError, UnreadableFileError, checked
 from igdtf.methods import MethodContext, build_trainer
 from igdtf.models.heads import head_layer
 from igdtf.precision import MIXED_FLOAT16, dtype_policy
+from igdtf.runs.artefacts import load_keras_file
+from igdtf.runs.atomic import save_model
+from igdtf.runs.files import CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR, has_checkpoint
+from igdtf.runs.run_file import check_run_directory, read_run_file, recorded_epochs, write_run_file
+from igdtf.runs.write_errors import writing
 from igdtf.stop_signals import deferring_stops
 from igdtf.training.batches import TrainingBatches
 from igdtf.training.callbacks import (
     CHECKPOINT_TEMPORARIES, BestModel, CollapseDetector, OverfittingGuard, PlateauSchedule, ProgressLogger,
-    RunCheckpoint, TensorBoardLogger,
+    RunCheckpoint,
 )
 from igdtf.training.checkpoints import RunState, restore_latest
-from igdtf.training.history import HistoryFile
 from igdtf.training.config import TensorBoardOptions, TrainConfig, run_settings
+from igdtf.training.history import HistoryFile
 from igdtf.training.init_from import student_model
 from igdtf.training.lr_warmup import LearningRateWarmup, warmup_steps
-from igdtf.training.run_dir import (
-    CHECKPOINTS_DIR, HISTORY_FILE, MODEL_FILE, MODEL_SPEC_FILE, TENSORBOARD_DIR, has_checkpoint,
-)
-from igdtf.training.run_record import check_run_directory, read_run_file, recorded_epochs, write_run_file
 from igdtf.training.stops import DivergenceStop, StopCheck
-from igdtf.write_errors import writing
+from igdtf.training.tensorboard_logger import TensorBoardLogger
 
 log = logging.getLogger("igdtf.training")
 EPOCHS_PER_FIT = 10  # epochs per model.fit call (its input pipeline chains that many epochs)
@@ -97,7 +94,7 @@ def train_model(
       tensorboard: options of the TensorBoard logs; None writes none.
       callbacks: more Keras callbacks, run after the run's own (before its checkpoint).
       settings: more settings that change the result (data options, the teacher), recorded in
-        run.json with the config's and compared with them on resume (run_record.py).
+        run.json with the config's and compared with them on resume (igdtf/runs/run_file.py).
       extend_epochs: a run recorded with fewer epochs than config.epochs trains on (even when
         finished) instead of being refused; run.json records the new segment.
     Returns:
@@ -112,13 +109,7 @@ def train_model(
     finished = _finished_model(output_dir, config, name, strategy)
     if finished is not None:
         return finished
-    if config.plateau_patience is not None and validation_data is None:
-        raise ConfigError("A plateau schedule (plateau_patience) needs validation data.")
-    check_attack_bounds(config, info)
-    batches = TrainingBatches(train_data, strategy)
-    for setting in ("checkpoint_every_steps", "lr_warmup_epochs"):
-        if getattr(config, setting) and not batches.steps_per_epoch:
-            raise ConfigError(f"{setting} needs training data of known length.")
+    batches = _checked_batches(config, info, train_data, validation_data, strategy)
     teacher, method_inputs = prepare_method(config, info, batches, output_dir, teacher, strategy)
     run = _Run(config, info, name, output_dir, strategy, batches, validation_data, tensorboard, callbacks)
     run.build(teacher, method_inputs)
@@ -126,6 +117,21 @@ def train_model(
         write_run_file(output_dir, identity, all_settings)
         run.spec.save(os.path.join(output_dir, MODEL_SPEC_FILE))
     return run.train()
+
+
+def _checked_batches(config: TrainConfig, info: DatasetInfo, train_data, validation_data,
+                     strategy) -> TrainingBatches:
+    """The run's TrainingBatches of `train_data`, after refusing (ConfigError, ValueError) settings
+    the data cannot serve: a plateau schedule without validation data, attack bounds other than
+    the data's, step-based settings on epochs of unknown length."""
+    if config.plateau_patience is not None and validation_data is None:
+        raise ConfigError("A plateau schedule (plateau_patience) needs validation data.")
+    check_attack_bounds(config, info)
+    batches = TrainingBatches(train_data, strategy)
+    for setting in ("checkpoint_every_steps", "lr_warmup_epochs"):
+        if getattr(config, setting) and not batches.steps_per_epoch:
+            raise ConfigError(f"{setting} needs training data of known length.")
+    return batches
 
 
 def _finished_model(output_dir: str, config: TrainConfig, name: str, strategy) -> keras.Model | None:
@@ -274,9 +280,9 @@ class _Run:
                 callbacks.append(OverfittingGuard(self.trainer, self.files, config.overfitting_action))
         if self.tensorboard is not None:
             options = self.tensorboard
-            probes = () if options.probe is None else (Probe(*options.probe, options.evaluators),)
             callbacks.append(TensorBoardLogger(os.path.join(self.files, TENSORBOARD_DIR),
-                                               {**options.hparams, "method": config.method}, options.every_steps, probes))
+                                               {**options.hparams, "method": config.method}, options.every_steps,
+                                               options.probes))
         checkpoint = RunCheckpoint(
             self.manager, self.state, self.trainer.optimizer, self.batches.steps_per_epoch,
             config.checkpoint_every_steps, restore_metrics=restore_metrics, stop=StopCheck(self.strategy),

@@ -7,7 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.data.registry import DatasetInfo
-from igdtf.training import MODEL_FILE, TrainConfig, train_model
+from igdtf.runs.files import MODEL_FILE
+from igdtf.training import TrainConfig, train_model
 
 
 def tiny_run(run_dir: str, info: DatasetInfo, finished: bool = True) -> keras.Model:

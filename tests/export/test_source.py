@@ -7,7 +7,8 @@ import tensorflow as tf
 
 from igdtf.data.registry import dataset_info
 from igdtf.models import ModelSpec
-from igdtf.training.run_dir import MODEL_SPEC_FILE, load_classifier
+from igdtf.models.loading import load_classifier
+from igdtf.runs.files import MODEL_SPEC_FILE
 
 from tests.conftest import IMAGE_SHAPE, NUM_CLASSES
 from tests.export.runs import tiny_run

@@ -58,6 +58,7 @@ from igdtf.data.preprocess import SmallImages  # noqa: E402
 from igdtf.data.registry import DatasetInfo  # noqa: E402
 from igdtf.errors import TrainingDiverged, WriteError  # noqa: E402
 from igdtf.evaluation import AttributionGini  # noqa: E402
+from igdtf.evaluation.reporting.tensorboard import training_probes  # noqa: E402
 from igdtf.stop_signals import StopRequested, handling_stop_signals  # noqa: E402
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model  # noqa: E402
 
@@ -129,7 +130,7 @@ extra = (KillAt(),) if args.kill_at else ()
 extra += (FillDiskAt(),) if args.fill_disk_at else ()
 extra += (PoisonAt(),) if args.poison_at else ()
 extra += (SignalAt(args.signal_at),) if args.signal_at else ()
-tensorboard = TensorBoardOptions(probe=(images[48:52], labels[48:52]), evaluators=(AttributionGini(block=2),),
+tensorboard = TensorBoardOptions(probes=training_probes((images[48:52], labels[48:52]), (AttributionGini(block=2),)),
                                  every_steps=2, hparams={"dataset": "check"})
 try:
     with handling_stop_signals():

@@ -8,10 +8,10 @@ import numpy as np
 import tensorflow as tf
 
 from igdtf.data.registry import dataset_info
+from igdtf.runs.collapse_record import attach_collapse, collapse_markdown, read_collapse
+from igdtf.runs.files import COLLAPSE_FILE
 from igdtf.training import TrainConfig, train_model
 from igdtf.training.callbacks import CollapseDetector
-from igdtf.training.collapse import attach_collapse, collapse_markdown, read_collapse
-from igdtf.training.run_dir import COLLAPSE_FILE
 
 LN10 = math.log(10)
 

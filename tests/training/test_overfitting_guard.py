@@ -6,9 +6,9 @@ import pytest
 
 from igdtf.attacks import PGD
 from igdtf.methods import build_trainer
+from igdtf.runs.files import OVERFITTING_FILE
+from igdtf.runs.overfitting_record import read_overfitting
 from igdtf.training.callbacks import OverfittingGuard
-from igdtf.training.overfitting_guard import read_overfitting
-from igdtf.training.run_dir import OVERFITTING_FILE
 
 from tests.conftest import tiny_cnn
 

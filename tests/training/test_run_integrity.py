@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from igdtf.atomic import atomic_path, save_model, save_npz, write_json, write_text
 from igdtf.attacks import PGD
 from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation import load_comparison
 from igdtf.methods import load_teacher
+from igdtf.models.loading import load_classifier
 from igdtf.recipes.final_report import _load_for_evaluation
-from igdtf.training.run_dir import load_classifier
-from igdtf.training.run_record import check_run_directory, write_run_file
+from igdtf.runs.atomic import atomic_path, save_model, save_npz, write_json, write_text
+from igdtf.runs.run_file import check_run_directory, write_run_file
 
 from tests.conftest import tiny_cnn
 from tests.training.test_training import INFO, _config, _train_batches

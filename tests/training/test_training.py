@@ -14,10 +14,10 @@ from igdtf.data.registry import DatasetInfo
 from igdtf.errors import ConfigError
 from igdtf.models import build_model
 from igdtf.precision import MIXED_FLOAT16, dtype_policy, float32_compute
+from igdtf.runs.run_file import check_run_directory, write_run_file
 from igdtf.training import TrainConfig, train_model
 from igdtf.training.callbacks import PlateauSchedule
 from igdtf.training.checkpoints import RunState
-from igdtf.training.run_record import check_run_directory, write_run_file
 
 INFO = DatasetInfo("tiny", 3, (8, 8, 3), (0.5,) * 3, (0.25,) * 3, 2, ("train",), None)
 

@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from igdtf.atomic import save_figure  # noqa: E402
+from igdtf.runs.atomic import save_figure  # noqa: E402
 
 
 def predicted_classes(model, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

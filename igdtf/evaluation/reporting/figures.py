@@ -14,10 +14,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from igdtf.atomic import save_figure  # noqa: E402
 from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION  # noqa: E402
 from igdtf.data.corruptions.names import CORRUPTIONS  # noqa: E402
 from igdtf.evaluation.metrics.outcomes import parse_name  # noqa: E402
+from igdtf.runs.atomic import save_figure  # noqa: E402
 
 log = logging.getLogger("igdtf.evaluation")
 

@@ -11,7 +11,6 @@ import numpy as np
 import tensorflow as tf
 
 import igdtf
-from igdtf.atomic import save_npz, write_json, write_text
 from igdtf.data.corruptions.names import CORRUPTIONS
 from igdtf.errors import UnreadableFileError
 from igdtf.evaluation.metrics.mce import corruption_errors
@@ -19,7 +18,8 @@ from igdtf.evaluation.metrics.outcomes import PerSample
 from igdtf.evaluation.evaluators.protocol import Comparison, evaluator_label, from_outcomes
 from igdtf.evaluation.reporting.robustbench import write_robustbench
 from igdtf.evaluation.reporting.tables import markdown_report
-from igdtf.training.collapse import attach_collapse
+from igdtf.runs.atomic import save_npz, write_json, write_text
+from igdtf.runs.collapse_record import attach_collapse
 
 __all__ = ["build_report", "load_comparison", "markdown_report", "outcome_kinds", "write_report"]
 
@@ -65,8 +65,8 @@ def build_report(comparison: Comparison, evaluators, mce_baseline: str | None = 
 def write_report(report: dict, comparison: Comparison, output_dir: str) -> None:
     """Writes outcomes.npz (per-sample values), report.md, robustbench/<model>.json for the models
     AutoAttack was run on (robustbench.py) and, last, report.json into output_dir, each
-    atomically (igdtf.atomic). Both reports carry the collapse check of the training runs below
-    output_dir (training/collapse.py)."""
+    atomically (igdtf.runs.atomic). Both reports carry the collapse check of the training runs below
+    output_dir (runs/collapse_record.py)."""
     attach_collapse(report, output_dir)  # markdown_report shows it
     arrays = {"correct_by_all": comparison.correct_by_all}
     kinds = {}

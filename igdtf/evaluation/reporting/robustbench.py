@@ -13,7 +13,7 @@ import shlex
 import sys
 from fractions import Fraction
 
-from igdtf.atomic import write_json
+from igdtf.runs.atomic import write_json
 
 ROBUSTBENCH_DIR = "robustbench"
 AUTOATTACK_EVALUATOR = "AutoAttackAccuracy"  # its key in report["protocol"]["evaluators"]

@@ -22,9 +22,9 @@ import os
 
 import numpy as np
 
-from igdtf.artefacts import read_json
-from igdtf.atomic import write_json, write_text
 from igdtf.evaluation.reporting.claims import MEAN_OF_CURVE
+from igdtf.runs.artefacts import read_json
+from igdtf.runs.atomic import write_json, write_text
 
 SEED_DIR_PREFIX = "seed_"
 SUMMARY_JSON, SUMMARY_MD = "summary.json", "summary.md"

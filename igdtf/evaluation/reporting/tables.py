@@ -12,7 +12,7 @@ from igdtf.evaluation.evaluators.alignment_suite import alignment_markdown
 from igdtf.evaluation.reporting.claims import claims_markdown
 from igdtf.evaluation.metrics.outcomes import ERROR_ON_COMMON, parse_name
 from igdtf.evaluation.evaluators.sanity import robustness_keys, robustness_markdown
-from igdtf.training.collapse import collapse_markdown
+from igdtf.runs.collapse_record import collapse_markdown
 
 
 def _percent_point(point: str) -> str:

@@ -1,15 +1,7 @@
-"""What the TensorBoard callback (training/callbacks.py: TensorBoardLogger) writes.
-
-Scalars (tags), in LOG_DIR:
-  train/<metric>   every `every_steps` optimizer steps: each loss term the trainer reports
-                   (loss, ce, the method's penalty terms, acc) and train/lr
-  epoch/<metric>   every epoch: the epoch averages, the validation metrics (val_acc,
-                   val_pgd_acc, ...) and lr
-Hparams: the run's settings, written when training starts. Steps are optimizer steps and epoch
-numbers, so a resumed run continues the same curves.
-
-Probes, fixed subsets evaluated at epoch ends (each has start(log_dir, writer), called when
-training starts, and write(model, epoch)):
+"""TensorBoard probes: fixed subsets evaluated at epoch ends by the training runs' TensorBoard
+callback (igdtf/training/tensorboard_logger.py, which lists the scalars it writes itself); the
+recipes pass them in TensorBoardOptions(probes=...). Each has start(log_dir, writer), called
+when training starts, and write(model, epoch):
   Probe       the training runs' probe, in LOG_DIR every epoch: each evaluator's mean on the
               probe images (epoch/probe_<name>, e.g. epoch/probe_gini_global), probe/images
               once, probe/saliency (|∂f_y/∂x|, max over channels, scaled to [0, 1] per image)
@@ -29,22 +21,6 @@ from igdtf.evaluation.metrics.outcomes import MEAN
 from igdtf.evaluation.evaluators.protocol import compare_models
 from igdtf.evaluation.evaluators.suites import SuiteSettings, build_evaluators, check_suites
 from igdtf.validation import check_positive_int
-
-
-def hparam_values(settings: dict, prefix: str = "") -> dict:
-    """Flattens nested settings into TensorBoard hparams (bool, int, float or str values)."""
-    flat = {}
-    for key, value in settings.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(hparam_values(value, f"{name}."))
-        elif isinstance(value, (bool, int, float, str)):
-            flat[name] = value
-        elif value is None:
-            flat[name] = "none"
-        else:
-            flat[name] = str(value)
-    return flat
 
 
 def saliency_images(model, images, labels) -> tf.Tensor:
@@ -78,6 +54,12 @@ class Probe:
             shown = slice(0, self.max_images)
             maps = saliency_images(model, tf.constant(self.images[shown]), tf.constant(self.labels[shown]))
             tf.summary.image("probe/saliency", maps, step=step, max_outputs=self.max_images)
+
+
+def training_probes(probe: tuple | None, evaluators=()) -> tuple:
+    """The probes of TensorBoardOptions: (Probe(images, labels, evaluators),) for `probe` =
+    (images, labels), () for None."""
+    return () if probe is None else (Probe(*probe, evaluators),)
 
 
 class SuiteProbe:

@@ -9,7 +9,7 @@ from igdtf.attacks import PGD
 from igdtf.evaluation import SuiteSettings
 from igdtf.evaluation.reporting.tensorboard import SuiteProbe
 from igdtf.methods import build_trainer
-from igdtf.training.callbacks import TensorBoardLogger
+from igdtf.training.tensorboard_logger import TensorBoardLogger
 
 from tests.conftest import tiny_cnn
 

@@ -17,7 +17,7 @@ import tempfile
 
 import numpy as np
 
-from igdtf.write_errors import writing
+from igdtf.runs.write_errors import writing
 
 
 def _temporary_prefix(path: str) -> str:

@@ -18,10 +18,10 @@ import os
 
 import tensorflow as tf
 
-from igdtf.artefacts import read_json
-from igdtf.atomic import write_json
 from igdtf.errors import ConfigError
-from igdtf.training.run_dir import CHECKPOINTS_DIR, MODEL_FILE, RUN_FILE
+from igdtf.runs.artefacts import read_json
+from igdtf.runs.atomic import write_json
+from igdtf.runs.files import CHECKPOINTS_DIR, MODEL_FILE, RUN_FILE
 
 log = logging.getLogger("igdtf.training")
 

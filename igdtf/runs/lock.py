@@ -27,7 +27,7 @@ import sys
 import time
 
 from igdtf.errors import ConfigError
-from igdtf.write_errors import writing
+from igdtf.runs.write_errors import writing
 
 LOCK_FILE = ".igdtf.lock"
 _SEED_RUN = re.compile(r"^seed_\d+$")  # the run folders of --seeds (evaluation/reporting/seed_summary.py)

@@ -1,4 +1,4 @@
-"""Refused writes as one line (igdtf/write_errors.py): the path, the reason, free and needed space,
+"""Refused writes as one line (igdtf/runs/write_errors.py): the path, the reason, free and needed space,
 what was kept, temporaries removed; cli.run's last resort for a full disk no write site named,
 which leaves a read's permission error alone."""
 
@@ -11,13 +11,13 @@ import textwrap
 import pytest
 
 from igdtf.errors import WriteError
-from igdtf.write_errors import failed_path, is_write_failure, writing
+from igdtf.runs.write_errors import failed_path, is_write_failure, writing
 
 from tests.training.test_resume_and_distribution import ROOT
 
 
 def test_a_full_disk_in_a_block_is_one_write_error_naming_path_space_and_what_was_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr("igdtf.write_errors.free_space", lambda path: 1_000_000)
+    monkeypatch.setattr("igdtf.runs.write_errors.free_space", lambda path: 1_000_000)
     target, temporary = tmp_path / "model.keras", tmp_path / "model.keras_temp"
     temporary.write_bytes(b"partial")
     with pytest.raises(WriteError) as raised:

@@ -12,8 +12,8 @@ from igdtf.attacks import PGD
 from igdtf.data.registry import DatasetInfo, dataset_info, load_split
 from igdtf.methods import METHODS, MethodContext, method_options, teacher_requirement
 from igdtf.models import build_model
+from igdtf.runs.files import ADAPTER_WEIGHTS_FILE, FINETUNED_TEACHER_FILE, TEACHER_REPORT_FILE
 from igdtf.training import TrainConfig, train_model
-from igdtf.training.run_dir import ADAPTER_WEIGHTS_FILE, FINETUNED_TEACHER_FILE, TEACHER_REPORT_FILE
 
 
 @pytest.mark.parametrize("field,value,message", [

@@ -1,8 +1,7 @@
-"""One run per folder (igdtf/run_lock.py): processes racing for a folder, a killed holder, folders
+"""One run per folder (igdtf/runs/lock.py): processes racing for a folder, a killed holder, folders
 inside a held one, the command lines refusing a held folder, and a two-worker job."""
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -12,14 +11,14 @@ from tests.training.test_faults import _assert_one_line_and_code_2
 from tests.training.test_resume_and_distribution import ROOT, _env, _free_ports
 
 # A process that holds FOLDER (printing "held") until its stdin closes, or prints the refusal and
-# exits 2. It loads igdtf.run_lock without the package's __init__ (no TensorFlow: fast).
+# exits 2. It loads igdtf.runs.lock without the package's __init__ (no TensorFlow: fast).
 HOLDER = textwrap.dedent("""
     import sys, types
     package = types.ModuleType("igdtf")
     package.__path__ = [sys.argv[1] + "/igdtf"]
     sys.modules["igdtf"] = package
     from igdtf.errors import ConfigError
-    from igdtf.run_lock import hold_folder
+    from igdtf.runs.lock import hold_folder
     try:
         hold_folder(sys.argv[2])
     except ConfigError as error:
@@ -149,7 +148,7 @@ WORKER = textwrap.dedent("""
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     from igdtf.cli import check_output_dir
     from igdtf.errors import ConfigError
-    from igdtf.run_lock import hold_folder
+    from igdtf.runs.lock import hold_folder
     try:
         hold_folder(sys.argv[1], strategy=strategy)
         check_output_dir(sys.argv[1])  # a worker's check accepts its own chief's lock
