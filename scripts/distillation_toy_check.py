@@ -3,7 +3,7 @@
   PYTHONPATH=. python scripts/distillation_toy_check.py --output_dir=runs/distillation_toy
 
 Trains, with the quickstart's settings (small CNN of width 32, Adam 1e-3, batch 128, 5 000 Shapes
-images with a 4/255 class texture, igdtf/quickstart_config.py): a robust teacher (the quickstart's
+images with a 4/255 class texture, igdtf/recipes/quickstart_config.py): a robust teacher (the quickstart's
 PGDAT), the standard student, and the same student with KDIGA and with IGDM (the quickstart's
 IGD settings, method changed) from that teacher;
 then prints clean and PGD-20 (L∞ 8/255, step 2/255) accuracy on 1 000 test images and writes

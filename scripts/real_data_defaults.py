@@ -18,11 +18,15 @@ import sys
 
 import numpy as np
 
+from igdtf.recipes.paper_settings import as_flags, flag_defaults
+from igdtf.training.fitted_defaults import FITTED
+
 FASHION = "/usr/share/datasets/fashion-mnist"
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
          "t10k-labels-idx1-ubyte.gz")
-RECIPE_SETTINGS = ["--optimizer=sgd", "--learning_rate=0.1", "--batch_size=128", "--weight_decay=0.0005",
-                   "--plateau_patience=10", "--lr_warmup_epochs=0"]
+# The dataset recipes' values of the settings igdtf.recipes.train fits (no warm-up: the flag's default).
+RECIPE_SETTINGS = as_flags({name: value for name, value in flag_defaults().items() if name in FITTED}) + [
+    "--lr_warmup_epochs=0"]
 
 
 def read_idx(path: str) -> np.ndarray:

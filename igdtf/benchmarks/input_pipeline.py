@@ -29,20 +29,17 @@ import tensorflow as tf
 from absl import flags
 
 from igdtf.benchmarks.fake_ilsvrc import make_fake_ilsvrc
-from igdtf.cli import run
+from igdtf.cli import data_flags, run
 from igdtf.data.archives import imagenet100
 from igdtf.data.dataset_options import dataset_options
 from igdtf.data.pipeline import EpochBatches, images_per_second
-from igdtf.data.registry import DATASETS, dataset_info
-from igdtf.data.sources.specs import FORMS
+from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError, checked
 from igdtf.validation import check_positive_int
 
-flags.DEFINE_string("dataset", "imagenet100", f"Dataset spec whose training pipeline is measured: a built-in "
-                    f"name ({', '.join(sorted(DATASETS))}) or {FORMS}.")
-flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE option of --dataset (e.g. holdout=0.1).")
-flags.DEFINE_string("manual_dir", None, "Folder with the dataset's archive(s).")
-flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory.")
+data_flags.define_data_flags(dataset="The one whose training pipeline is measured.", dataset_default="imagenet100",
+                             download=False, manual_dir=data_flags.MANUAL_DIR_DEFAULT)
+flags.adopt_module_key_flags(data_flags)
 flags.DEFINE_bool("fake_imagenet", False, "Measure ImageNet-100 on generated ImageNet-shaped archives.")
 flags.DEFINE_bool("fake_cifar", False, "Measure CIFAR-10's pipeline on random CIFAR-shaped images in memory.")
 flags.DEFINE_integer("fake_cifar_images", 10_000, "Number of random images of --fake_cifar.")

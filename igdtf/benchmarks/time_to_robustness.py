@@ -5,7 +5,7 @@ Command (BUILD.md, "Fast training"):
   python -m igdtf.benchmarks.time_to_robustness --output_dir=runs/time_to_robustness
   python -m igdtf.benchmarks.time_to_robustness --smoke --output_dir=/tmp/ttr   # seconds, numbers meaningless
   python -m igdtf.benchmarks.time_to_robustness --train_attack=pgd,n_fgsm --single_step_epochs=30   # equal wall time
-The quickstart's models, data, optimizer and ε warm-up (igdtf/quickstart_config.py), with
+The quickstart's models, data, optimizer and ε warm-up (igdtf/recipes/quickstart_config.py), with
 IGD at the paper's λ = 2 (TTR_IGD_LAMBDA: the results in recipes/time_to_robustness/ were
 measured with it; the quickstart now uses 6), except the training attack: "pgd" here is PGD-10 with step 2/255 (the papers'), and every run is
 validated after each epoch with PGD-20 (ε 8/255, step 2/255) on --num_validation held-out
@@ -28,7 +28,7 @@ from igdtf.cli import check_output_dir, run
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError, checked
 from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
-from igdtf.quickstart_config import EPSILON, config
+from igdtf.recipes.quickstart_config import EPSILON, get_config
 from igdtf.runs.files import HISTORY_FILE
 from igdtf.runs.lock import hold_folder
 from igdtf.runs.overfitting_record import read_overfitting
@@ -87,7 +87,7 @@ def main(argv):
             checked(check_positive_int, name, FLAGS[name].value)
     checked(check_positive_int, "num_validation", FLAGS.num_validation)
     FLAGS.attack_precision = resolve_attack_precision(FLAGS.attack_precision)  # recorded and printed resolved
-    cfg = config(FLAGS.smoke, igd_lambda=TTR_IGD_LAMBDA)
+    cfg = get_config(FLAGS.smoke, igd_lambda=TTR_IGD_LAMBDA)
     cfg = checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     if FLAGS.num_train is not None:
         cfg = dataclasses.replace(cfg, num_train=checked(check_positive_int, "num_train", FLAGS.num_train))

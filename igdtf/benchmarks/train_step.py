@@ -24,19 +24,16 @@ from igdtf.benchmarks.candidates import (
     ALL, CANDIDATES, PLAIN_METHODS, attack_label, build_candidate, report, selected_candidates,
 )
 from igdtf.benchmarks.timing import gpu_device, load_average, peak_host_rss_bytes, round_robin
-from igdtf.cli import run
+from igdtf.cli import model_flags, run
+from igdtf.cli.model_flags import arch_and_options
 from igdtf.errors import checked
-from igdtf.models import ARCHITECTURES
-from igdtf.models.arch import FORMS
 from igdtf.precision import MIXED_FLOAT16
-from igdtf.recipes.model_flags import arch_and_options
 from igdtf.validation import check_choice, check_non_negative_int, check_positive_int
 
 flags.DEFINE_list("method", ["all"], f"Comma-separated candidates among {', '.join(CANDIDATES)}, or all "
                   f"(= {', '.join(ALL)}).")
-flags.DEFINE_string("arch", "resnet18", f"Student (and teacher) architecture: {FORMS} (built-in: "
-                    f"{', '.join(sorted(ARCHITECTURES))}).")
-flags.DEFINE_multi_string("arch_option", [], "KEY=VALUE option of --arch (as in the recipes), e.g. depth=16.")
+model_flags.define_arch_flags("resnet18", "The student's and the teacher's.")
+flags.adopt_module_key_flags(model_flags)
 flags.DEFINE_integer("image_size", 32, "Image side in pixels (3 channels).")
 flags.DEFINE_integer("batch", 32, "Batch size (one device).")
 flags.DEFINE_integer("steps", 5, "Timed steps per candidate, taken round-robin.")

@@ -8,7 +8,7 @@ images, never on the test split), report.json/report.md (Tables 1-3: accuracy, P
 claims), outcomes.npz and the figures (error curves, saliency grid, one row per model).
 OUTPUT_DIR/summary.md and summary.json: every number as mean ± std (min-max) over the seeds,
 and in how many seeds each claim holds. Settings and their sources:
-igdtf/recipes/fashion_mnist_settings.py and BUILD.md ("Paper settings").
+igdtf/recipes/fashion_mnist_config.py and BUILD.md ("Paper settings").
 
 Command:       python -m igdtf.recipes.fashion_mnist --output_dir=runs/fashion_mnist
 Data:          the four idx files of Fashion-MNIST in --manual_dir (default
@@ -31,7 +31,8 @@ import types
 from absl import flags
 
 from igdtf.attacks import ATTACK_PRECISIONS
-from igdtf.cli import check_output_dir, run
+from igdtf.cli import check_output_dir, data_flags, method_flags, model_flags, run, seed_flags
+from igdtf.cli.model_flags import arch_and_options
 from igdtf.data.archives import fashion_mnist
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError, checked
@@ -41,28 +42,24 @@ from igdtf.evaluation.reporting.seed_summary import (
 )
 from igdtf.methods import METHODS, method_class
 from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
-from igdtf.recipes import method_flags
-from igdtf.recipes.fashion_mnist_settings import (
-    SUMMARY_METRICS, TEACHERS, default_settings, igd_paper_claims, train_config, training_order,
+from igdtf.recipes.fashion_mnist_config import (
+    SUMMARY_METRICS, TEACHERS, get_config, igd_paper_claims, train_config, training_order,
 )
 from igdtf.recipes.holdout_data import HoldoutSplits
 from igdtf.recipes.method_comparison import evaluate_methods, train_methods
-from igdtf.recipes.model_flags import arch_and_options
 from igdtf.runs.artefacts import read_json
 from igdtf.runs.lock import hold_folder
 
 flags.DEFINE_string("output_dir", "runs/fashion_mnist", "Where the seeds' runs, reports and the summary go.")
-flags.DEFINE_list("seeds", ["0", "1", "2"], "Seeds, one run of every method each (OUTPUT_DIR/seed_<s>/).")
+seed_flags.define_seeds_flag("one run of every method", default=["0", "1", "2"])
+flags.adopt_module_key_flags(seed_flags)
 flags.DEFINE_list("methods", ["standard", "pgdat", "igd"], f"Methods to train and compare ({', '.join(sorted(METHODS))}"
                   f"); a method needing a standard teacher gets the seed's {TEACHERS['standard']} model, one needing "
                   f"a robust teacher its {TEACHERS['robust']} model (added when not listed).")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
-flags.DEFINE_string("manual_dir", None, f"Folder holding the four idx files (gzipped or not; default "
-                    f"{fashion_mnist.DEBIAN_DIR} when present, from the Debian package {fashion_mnist.DEBIAN_PACKAGE}).")
-flags.DEFINE_bool("download", False, "Download the files with tensorflow-datasets' fashion_mnist builder if they "
-                  "are not in --manual_dir.")
-flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory for --download (default: "
-                    "~/tensorflow_datasets).")
+data_flags.define_data_flags(dataset_option=False, manual_dir=f"{fashion_mnist.DEBIAN_DIR} when present, from "
+                             f"the Debian package {fashion_mnist.DEBIAN_PACKAGE}")
+flags.adopt_module_key_flags(data_flags)
 flags.DEFINE_integer("train_examples", None, "Training images (class-stratified, outside the holdout; default "
                      "5 000; 0: all 59 000).")
 flags.DEFINE_integer("validation_examples", None, "Training images held out for validation (default 1 000).")
@@ -73,10 +70,9 @@ flags.DEFINE_integer("standard_epochs", None, "Training epochs of the standard m
 flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute precision of the adversarial "
                   "methods' training attack; auto: bfloat16 where the hardware has it natively, else float32. "
                   "Validation and evaluation stay float32.")
-flags.DEFINE_string("arch", "small_cnn", "Architecture of every model: any form of igdtf.recipes.train's --arch "
-                    "(a built-in name, keras.applications.NAME or module:function; README, \"Your own model\"). "
-                    "Default small_cnn, width 32 (BUILD.md, \"Paper settings\").")
-flags.DEFINE_multi_string("arch_option", [], "KEY=VALUE option of --arch, e.g. width=64; repeat for several.")
+model_flags.define_arch_flags("small_cnn", "The architecture of every model; default small_cnn, width 32 (BUILD.md, "
+                              "\"Paper settings\").")
+flags.adopt_module_key_flags(model_flags)
 flags.DEFINE_integer("tensorboard_every_steps", 100, "Period of the per-step TensorBoard scalars.")
 method_flags.define_option_flags({}, skip=("attack_precision",))
 flags.adopt_module_key_flags(method_flags)  # list the method options in --help
@@ -118,7 +114,7 @@ def _methods_and_options() -> tuple[tuple[str, ...], dict[str, dict]]:
 def _settings():
     """The recipe's settings with the size flags applied (ConfigError for bad values)."""
     arch, arch_options = arch_and_options(FLAGS.arch, FLAGS.arch_option, "arch")
-    return checked(default_settings, FLAGS.smoke, train_examples=FLAGS.train_examples,
+    return checked(get_config, FLAGS.smoke, train_examples=FLAGS.train_examples,
                    validation_examples=FLAGS.validation_examples, test_examples=FLAGS.test_examples,
                    epochs=FLAGS.epochs, standard_epochs=FLAGS.standard_epochs, arch=arch, arch_options=arch_options)
 

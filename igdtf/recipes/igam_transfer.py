@@ -43,7 +43,7 @@ import tensorflow as tf
 from absl import flags
 
 from igdtf.attacks import PGD
-from igdtf.cli import check_output_dir, run
+from igdtf.cli import check_output_dir, run, seed_flags
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.errors import checked
@@ -59,9 +59,8 @@ from igdtf.training.overrides import with_epsilon_warmup
 
 flags.DEFINE_string("output_dir", "runs/igam_transfer", "Where models and the report go.")
 flags.DEFINE_bool("smoke", False, "A tiny, fast run that checks the pipeline (numbers meaningless).")
-flags.DEFINE_list("seeds", None, "Seeds, e.g. 0,1,2: one run of the three models per seed in OUTPUT_DIR/seed_<s>/ "
-                                 "and OUTPUT_DIR/summary.json and summary.md (mean ± std, min–max, per-seed rows). "
-                                 "Default: seed 0, in OUTPUT_DIR itself.")
+seed_flags.define_seeds_flag("one run of the three models")
+flags.adopt_module_key_flags(seed_flags)
 flags.DEFINE_bool("deterministic", False, "Deterministic TensorFlow ops (tf.config.experimental."
                                           "enable_op_determinism): the same flags give the same numbers.")
 flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "

@@ -25,15 +25,10 @@ of the CMC list (or --class_list) are written. Without them the recipe exits at 
 and says which files to put where.
 """
 
-from absl import flags
-
 from igdtf.cli import run
-from igdtf.recipes import dataset_recipe, training_flags
-from igdtf.recipes.dataset_recipe import define_flags, recipe_main
+from igdtf.recipes.dataset_entry import dataset_recipe
 
-define_flags("imagenet100", {"method": "igd", "epochs": 150, "batch_size": 128, "learning_rate": 0.1})
-flags.adopt_module_key_flags(training_flags)  # list the shared flags in --help
-flags.adopt_module_key_flags(dataset_recipe)
+main = dataset_recipe("imagenet100")  # defines the flags, with the paper's defaults (paper_settings.py)
 
 if __name__ == "__main__":
-    run(recipe_main("imagenet100"))
+    run(main)

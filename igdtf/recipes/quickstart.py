@@ -3,11 +3,11 @@
 Trains a standard teacher, PGDAT and IGD (λ = 6; small CNN, 32x32 Shapes with a faint class texture,
 10 adversarial epochs, ε grown over the first 6, PGD-5 training attacks in bfloat16 where the
 hardware has it natively, validated with PGD-10 for the overfitting guard), evaluates all three
-on one test set in float32, checks the quickstart's claims (igdtf/quickstart_config.py: CLAIMS)
+on one test set in float32, checks the quickstart's claims (igdtf/recipes/quickstart_config.py: CLAIMS)
 against this run's own numbers, and writes OUTPUT_DIR/report.json ("claims": the verdicts),
 report.md, the figures (error_curves.png, attributions_saliency.png), TensorBoard logs
 (OUTPUT_DIR/<model>/tensorboard) and the IGD model for TF Serving. Settings:
-igdtf/quickstart_config.py.
+igdtf/recipes/quickstart_config.py.
 
 Command:       python -m igdtf.recipes.quickstart --output_dir=runs/quickstart
                --seed=S: another seed (weights, data order, every random draw; same images);
@@ -29,7 +29,7 @@ import os
 from absl import flags
 
 from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS
-from igdtf.cli import check_output_dir, run
+from igdtf.cli import check_output_dir, run, seed_flags
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import (
@@ -43,7 +43,7 @@ from igdtf.evaluation.reporting.seed_summary import SUMMARY_MD, parse_seeds, see
 from igdtf.evaluation.reporting.tensorboard import training_probes
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.native_bfloat16 import AUTO
-from igdtf.quickstart_config import CLAIMS, EVALUATION_SUITES, MODELS, SUMMARY_METRICS, config
+from igdtf.recipes.quickstart_config import CLAIMS, EVALUATION_SUITES, MODELS, SUMMARY_METRICS, get_config
 from igdtf.runs.lock import hold_folder
 from igdtf.runs.overfitting_record import read_overfitting
 from igdtf.training import TensorBoardOptions, train_model
@@ -59,13 +59,13 @@ flags.DEFINE_enum("train_attack", "pgd", TRAIN_ATTACKS, "Training attack of PGDA
 flags.DEFINE_enum("attack_precision", AUTO, [AUTO, *ATTACK_PRECISIONS], "Compute precision of the training "
                   "attack; auto: bfloat16 where the training hardware has it natively (CPU avx512_bf16 or "
                   "amx_bf16, GPU compute capability >= 8.0), else float32. Evaluation stays float32.")
-flags.DEFINE_float("igd_lambda", None, "IGD's lambda (default: the quickstart's, see config()).")
+flags.DEFINE_float("igd_lambda", None, "IGD's lambda (default: the quickstart's, see get_config()).")
 flags.DEFINE_float("epsilon_warmup_epochs", None, "Grow the adversarial models' training ε linearly over the "
                    "first W epochs (default: the recipe's own: 6 epochs of 10).")
 flags.DEFINE_integer("seed", 0, "Seed of the run: the models' weights, the training data order and every random "
                      "draw of training and evaluation (the Shapes images stay the same).")
-flags.DEFINE_list("seeds", None, "Several seeds, e.g. 0,1,2: one run per seed in OUTPUT_DIR/seed_<s>/ (each "
-                  "resumable), then OUTPUT_DIR/summary.md and summary.json over the seeds. Excludes --seed.")
+seed_flags.define_seeds_flag("one run of the three models")
+flags.adopt_module_key_flags(seed_flags)
 flags.DEFINE_integer("probe_examples", 8, "Validation images logged to TensorBoard every epoch (saliency maps, "
                      "Gini); 0: none.")
 FLAGS = flags.FLAGS
@@ -74,7 +74,7 @@ log = logging.getLogger("igdtf.quickstart")
 
 def main(argv):
     del argv
-    cfg = checked(config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda)
+    cfg = checked(get_config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda)
     cfg = checked(with_epsilon_warmup, cfg, FLAGS.epsilon_warmup_epochs)
     out = FLAGS.output_dir
     check_output_dir(out)
@@ -99,7 +99,7 @@ def main(argv):
 
 
 def _config(seed: int):
-    return checked(config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda, seed)
+    return checked(get_config, FLAGS.smoke, FLAGS.train_attack, FLAGS.attack_precision, FLAGS.igd_lambda, seed)
 
 
 def run_quickstart(cfg, out: str) -> dict:

@@ -18,15 +18,10 @@ Defaults: ResNet-18 (3x3 stem), SGD 0.1, wd 5e-4, plateau 10, 150 epochs, PGD-10
 Data: tiny-imagenet-200.zip (http://cs231n.stanford.edu/tiny-imagenet-200.zip) in --manual_dir.
 """
 
-from absl import flags
-
 from igdtf.cli import run
-from igdtf.recipes import dataset_recipe, training_flags
-from igdtf.recipes.dataset_recipe import define_flags, recipe_main
+from igdtf.recipes.dataset_entry import dataset_recipe
 
-define_flags("tinyimagenet", {"method": "igd", "epochs": 150, "batch_size": 128, "learning_rate": 0.1})
-flags.adopt_module_key_flags(training_flags)  # list the shared flags in --help
-flags.adopt_module_key_flags(dataset_recipe)
+main = dataset_recipe("tinyimagenet")  # defines the flags, with the paper's defaults (paper_settings.py)
 
 if __name__ == "__main__":
-    run(recipe_main("tinyimagenet"))
+    run(main)

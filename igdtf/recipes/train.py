@@ -17,19 +17,14 @@ Defaults: ResNet-18, 150 epochs, PGD-10 8/255, lambda=2; batch size, optimizer, 
   (igdtf/training/fitted_defaults.py; logged and recorded in the report); validation on a
   holdout of the training split (10 % up to 10 000 images; --validation); images at the data's
   own size unless --image_size. IGD needs --teacher=PATH or --teacher=train.
-Writes OUTPUT_DIR as the dataset recipes (igdtf/recipes/dataset_recipe.py): checkpoints,
+Writes OUTPUT_DIR as the dataset recipes (igdtf/cli/train/command.py): checkpoints,
 TensorBoard, report.json/.md (with the dataset's class names, mean and std), export/<method>/1/.
 """
 
-from absl import flags
-
 from igdtf.cli import run
-from igdtf.recipes import dataset_recipe, training_flags
-from igdtf.recipes.dataset_recipe import define_flags, recipe_main
+from igdtf.recipes.dataset_entry import dataset_recipe
 
-define_flags(None, {"method": "igd", "epochs": 150, "batch_size": 128, "learning_rate": 0.1})
-flags.adopt_module_key_flags(training_flags)  # list the shared flags in --help
-flags.adopt_module_key_flags(dataset_recipe)
+main = dataset_recipe(None)  # defines the flags, with the paper's defaults (paper_settings.py)
 
 if __name__ == "__main__":
-    run(recipe_main(None))
+    run(main)

@@ -49,7 +49,7 @@ def test_path_flags_specs_and_named_paths_are_expanded_others_left(monkeypatch, 
     assert values.dataset == "tfds:~name" and values.teacher == "train"  # a word, not a path
     (tmp_path / "run").mkdir()
     bare = flags.FlagValues()
-    flags.DEFINE_multi_string("model", [], "", flag_values=bare, module_name="igdtf.recipes.evaluate_flags")
+    flags.DEFINE_multi_string("model", [], "", flag_values=bare, module_name="igdtf.cli.evaluate.flags")
     bare(["x", "--model=~/run", "--model=nothing_there"])  # bare paths: expanded if they exist, else as given
     expand_path_flags(bare)
     assert bare.model == [str(tmp_path / "run"), "nothing_there"]

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from igdtf.methods import METHODS, build_trainer
-from igdtf.recipes.method_flags import method_help, option_fields
+from igdtf.cli.method_flags import method_help, option_fields
 from igdtf.training import TrainConfig
 
 from tests.conftest import tiny_cnn
@@ -47,7 +47,7 @@ _SCRIPT = """
 import json, sys
 from absl import flags
 import igdtf.recipes.train
-from igdtf.recipes.training_flags import config_from_flags
+from igdtf.cli.training_flags import config_from_flags
 results = {"help": flags.FLAGS.module_help(igdtf.recipes.train)}
 for args in (["--method=toy_plugin", "--toy_weight=2.5"], ["--method=pgdat", "--toy_weight=2.5"]):
     args = [*args, "--dataset=shapes", "--output_dir=unused"]

@@ -12,8 +12,10 @@ import sys
 from absl import flags
 
 from igdtf.errors import ConfigError, MissingDataError
-from igdtf.recipes import evaluate
+from igdtf.cli.evaluate import command as evaluate
+from igdtf.cli.evaluate.flags import define_evaluate_flags
 
+define_evaluate_flags()
 FLAGS = flags.FLAGS
 record = {}
 real_load = evaluate._load

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from igdtf.errors import ConfigError
-from igdtf.recipes.evaluate_plan import parse_models
-from igdtf.recipes.evaluate_runs import evaluation_epsilon, recorded_epsilon, seed_models
+from igdtf.cli.evaluate.plan import parse_models
+from igdtf.cli.evaluate.runs import evaluation_epsilon, recorded_epsilon, seed_models
 
 
 def _run_dir(path, epsilon=None, model_file="model.keras"):

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from igdtf.quickstart_config import CLAIMS, MODELS, config
+from igdtf.recipes.quickstart_config import CLAIMS, MODELS, get_config
 
 from tests.recipes.test_recipes import _run
 
@@ -59,7 +59,7 @@ def test_seeds_give_one_run_each_a_summary_logs_and_figures(tmp_path):
 
 
 def test_a_seed_changes_every_training_seed_but_not_the_images():
-    zero, two = config(smoke=True), config(smoke=True, seed=2)
+    zero, two = get_config(smoke=True), get_config(smoke=True, seed=2)
     for name in MODELS:
         assert (getattr(zero, name).seed, getattr(two, name).seed) == (0, 2)
     assert (zero.seed, two.seed) == (0, 2)

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from igdtf.data.synthetic import shapes
-from igdtf.quickstart_config import CLAIMS
+from igdtf.recipes.quickstart_config import CLAIMS
 
 from tests.export.contract import check_serving_contract
 from tests.export.rest import read_golden, serve_rest
@@ -67,8 +67,8 @@ def test_quickstart_smoke_run_writes_report_and_export_and_resumes(tmp_path):
 
 
 def test_quickstart_train_attack_changes_only_the_adversarial_models_training_attack():
-    from igdtf.quickstart_config import IGD_LAMBDA, config
-    default, fast = config(), config(train_attack="n_fgsm", attack_precision="bfloat16", igd_lambda=1.0)
+    from igdtf.recipes.quickstart_config import IGD_LAMBDA, get_config
+    default, fast = get_config(), get_config(train_attack="n_fgsm", attack_precision="bfloat16", igd_lambda=1.0)
     for name in ("pgdat", "igd"):
         options = getattr(fast, name).method_options
         assert (options.train_attack, options.attack_precision) == ("n_fgsm", "bfloat16")
@@ -76,15 +76,15 @@ def test_quickstart_train_attack_changes_only_the_adversarial_models_training_at
         assert getattr(default, name).eval_attack is not None
     assert (default.igd.method_options.igd_lambda, fast.igd.method_options.igd_lambda) == (IGD_LAMBDA, 1.0)
     assert fast.standard == default.standard and fast.eval_attack == default.eval_attack
-    assert config(attack_precision="float32").igd.method_options.attack_precision == "float32"
+    assert get_config(attack_precision="float32").igd.method_options.attack_precision == "float32"
 
 
 def test_quickstart_auto_precision_is_bfloat16_only_on_native_hardware(monkeypatch):
-    from igdtf.quickstart_config import config
+    from igdtf.recipes.quickstart_config import get_config
     monkeypatch.setattr("igdtf.native_bfloat16.gpu_capabilities", lambda: [])
     for flags, expected in (({"avx512_bf16"}, "bfloat16"), ({"avx2"}, "float32")):
         monkeypatch.setattr("igdtf.native_bfloat16.cpu_flags", lambda flags=flags: flags)
-        cfg = config()
+        cfg = get_config()
         assert (cfg.pgdat.method_options.attack_precision, cfg.igd.method_options.attack_precision) == \
             (expected, expected)
 
@@ -116,7 +116,7 @@ _PARSE_FLAGS = """
 import json, sys
 from absl import flags
 import igdtf.recipes.imagenet100  # defines the shared training flags
-from igdtf.recipes.training_flags import config_from_flags
+from igdtf.cli.training_flags import config_from_flags
 results = []
 for args in json.loads(sys.argv[1]):
     flags.FLAGS.unparse_flags()
@@ -292,7 +292,7 @@ def test_every_flagfile_parses_into_a_valid_config():
         "import glob, sys\n"
         "import igdtf.recipes.cifar10\n"
         "from absl import flags\n"
-        "from igdtf.recipes.training_flags import config_from_flags\n"
+        "from igdtf.cli.training_flags import config_from_flags\n"
         "files = sorted(glob.glob('recipes/*/*.flags'))\n"
         "for path in files:\n"
         "    flags.FLAGS.unparse_flags()\n"

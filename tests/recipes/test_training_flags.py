@@ -6,8 +6,8 @@ import pytest
 from igdtf.distribute import make_strategy
 from igdtf.errors import ConfigError
 from igdtf.methods import METHODS
-from igdtf.recipes.method_flags import method_help, option_fields
-from igdtf.recipes.training_flags import config_from_flags
+from igdtf.cli.method_flags import method_help, option_fields
+from igdtf.cli.training_flags import config_from_flags
 
 
 def _values(**overrides):

@@ -12,7 +12,7 @@ import sys
 from absl import flags
 
 from igdtf.errors import ConfigError, DataError, MissingDataError
-from igdtf.recipes import dataset_recipe, recipe_teacher
+from igdtf.cli.train import command as train_command, teacher as train_teacher
 from igdtf.recipes import train  # noqa: F401  (defines the flags)
 
 FLAGS = flags.FLAGS
@@ -25,14 +25,14 @@ def refuse_training(config, *args, name=None, **kwargs):
     raise RuntimeError("training started")
 
 
-dataset_recipe.train_model = recipe_teacher.train_model = refuse_training  # the student's, the teacher's
+train_command.train_model = train_teacher.train_model = refuse_training  # the student's, the teacher's
 results = []
 for argv in json.loads(sys.argv[1]):
     record.update(trained=False, first_run=None)
     FLAGS.unparse_flags()
     try:
         FLAGS(["train", *argv])
-        dataset_recipe.run_recipe(FLAGS.dataset, fit_defaults=True)  # as python -m igdtf.recipes.train
+        train_command.run_recipe(FLAGS.dataset, fit_defaults=True)  # as python -m igdtf.recipes.train
         error = None
     except (ConfigError, DataError, MissingDataError, flags.Error, RuntimeError) as e:
         error = f"{type(e).__name__}: {e}"

@@ -62,10 +62,10 @@ def test_the_warm_up_rises_linearly_then_holds_and_resumes_where_it_was():
 
 
 def test_the_epsilon_warm_up_flag_reaches_every_adversarial_config_of_a_recipe():
-    from igdtf.quickstart_config import config
+    from igdtf.recipes.quickstart_config import get_config
     from igdtf.training.overrides import with_epsilon_warmup
 
-    quick = config(smoke=True)
+    quick = get_config(smoke=True)
     assert with_epsilon_warmup(quick, None) is quick
     warmed = with_epsilon_warmup(quick, 2.0)
     assert (warmed.pgdat.epsilon_warmup_epochs, warmed.igd.epsilon_warmup_epochs) == (2.0, 2.0)

@@ -15,8 +15,8 @@ from igdtf.attacks import PGD
 from igdtf.errors import ConfigError, UnreadableFileError
 from igdtf.evaluation import load_comparison
 from igdtf.methods import load_teacher
+from igdtf.cli.train.report import _load_for_evaluation
 from igdtf.models.loading import load_classifier
-from igdtf.recipes.final_report import _load_for_evaluation
 from igdtf.runs.atomic import atomic_path, save_model, save_npz, write_json, write_text
 from igdtf.runs.run_file import check_run_directory, write_run_file
 

@@ -4,7 +4,7 @@ import pytest
 
 from igdtf.evaluation.reporting.claims import Difference, check_claims, claims_markdown, metric_value, verdict_line
 from igdtf.evaluation.reporting.seed_summary import summarize_seeds, summary_markdown
-from igdtf.quickstart_config import CLAIMS
+from igdtf.recipes.quickstart_config import CLAIMS
 
 GINI = Difference("IGD's Gini is at least 0.02 below PGDAT's", "gini_global", "pgdat", "igd", 0.02)
 COST = Difference("IGD costs at most 10 PGD-20 points", "pgd_acc", "igd", "pgdat", -0.10, percent=True)

@@ -11,16 +11,17 @@ from igdtf.distribute import STRATEGIES
 from igdtf.errors import checked
 from igdtf.evaluation import INA_FRACTIONS
 from igdtf.methods import METHODS, method_class
-from igdtf.recipes import method_flags, model_flags
-from igdtf.recipes.method_flags import define_method_flags, method_options_from_flags
-from igdtf.recipes.model_flags import define_model_flags, model_settings_from_flags
-from igdtf.recipes.pixel_flags import pixel_distance
+from igdtf.cli import method_flags, model_flags
+from igdtf.cli.method_flags import define_method_flags, method_options_from_flags
+from igdtf.cli.model_flags import define_model_flags, model_settings_from_flags
+from igdtf.cli.pixel_flags import pixel_distance
 from igdtf.training import OPTIMIZERS, TrainConfig
 from igdtf.training.overfitting_guard import OVERFITTING_ACTIONS
 
 
 def define_training_flags(defaults: dict) -> None:
-    """Defines the shared flags; `defaults` gives each recipe's paper values (by flag name)."""
+    """Defines the shared flags; `defaults` gives the paper values by flag name (method, arch, the
+    optimisation and attack settings, eval_pgd_steps: igdtf/recipes/paper_settings.py flag_defaults)."""
     define_method_flags(defaults)
     flags.adopt_module_key_flags(method_flags)  # recipes adopting this module's flags list them in --help
     define_model_flags(defaults)
@@ -29,18 +30,18 @@ def define_training_flags(defaults: dict) -> None:
     _define_attack_flags(defaults)
     _define_teacher_flags()
     _define_scale_flags()
-    _define_evaluation_flags()
+    _define_evaluation_flags(defaults)
 
 
 def _define_optimisation_flags(defaults: dict) -> None:
     flags.DEFINE_integer("epochs", defaults["epochs"], "Training epochs.")
     flags.DEFINE_integer("batch_size", defaults["batch_size"], "Global batch size (split over replicas).")
-    flags.DEFINE_enum("optimizer", defaults.get("optimizer", "sgd"), OPTIMIZERS, "Optimizer.")
+    flags.DEFINE_enum("optimizer", defaults["optimizer"], OPTIMIZERS, "Optimizer.")
     flags.DEFINE_float("learning_rate", defaults["learning_rate"], "Initial learning rate.")
-    flags.DEFINE_float("momentum", defaults.get("momentum", 0.9), "SGD momentum.")
-    flags.DEFINE_float("weight_decay", defaults.get("weight_decay", 5e-4),
+    flags.DEFINE_float("momentum", defaults["momentum"], "SGD momentum.")
+    flags.DEFINE_float("weight_decay", defaults["weight_decay"],
                        "L2 weight decay added to the gradient (PyTorch SGD semantics).")
-    flags.DEFINE_integer("plateau_patience", defaults.get("plateau_patience", 10),
+    flags.DEFINE_integer("plateau_patience", defaults["plateau_patience"],
                          "Epochs without improvement of the validation metric (PGD accuracy for "
                          "adversarial methods, clean accuracy otherwise) before lr *= 0.1.")
     flags.DEFINE_float("lr_warmup_epochs", defaults.get("lr_warmup_epochs", 0.0), "Grow the learning rate "
@@ -49,9 +50,9 @@ def _define_optimisation_flags(defaults: dict) -> None:
 
 
 def _define_attack_flags(defaults: dict) -> None:
-    flags.DEFINE_float("epsilon", defaults.get("epsilon", 8.0), "L-inf radius of PGD, in 1/255 units.")
-    flags.DEFINE_float("step_size", defaults.get("step_size", 2.0), "PGD step size, in 1/255 units.")
-    flags.DEFINE_integer("pgd_steps", defaults.get("pgd_steps", 10), "PGD steps in training and validation.")
+    flags.DEFINE_float("epsilon", defaults["epsilon"], "L-inf radius of PGD, in 1/255 units.")
+    flags.DEFINE_float("step_size", defaults["step_size"], "PGD step size, in 1/255 units.")
+    flags.DEFINE_integer("pgd_steps", defaults["pgd_steps"], "PGD steps in training and validation.")
     flags.DEFINE_float("epsilon_warmup_epochs", defaults.get("epsilon_warmup_epochs", 0.0), "Grow the training "
                        "attack's ε (and step) linearly over the first W epochs (adversarial methods; 0: none, the "
                        "papers' setting; small models without BatchNorm may need it, see the quickstart).")
@@ -90,11 +91,12 @@ def _define_scale_flags() -> None:
     flags.DEFINE_integer("shuffle_buffer", None, "tf.data shuffle buffer (default: per dataset).")
 
 
-def _define_evaluation_flags() -> None:
+def _define_evaluation_flags(defaults: dict) -> None:
     """Evaluation and logs."""
     flags.DEFINE_integer("eval_examples", None, "Evaluate on the first N held-out examples (default: all).")
     flags.DEFINE_integer("eval_batch_size", 250, "Batch size of validation and evaluation.")
-    flags.DEFINE_integer("eval_pgd_steps", 20, "PGD steps of the final report's adversarial accuracy.")
+    flags.DEFINE_integer("eval_pgd_steps", defaults["eval_pgd_steps"],
+                         "PGD steps of the final report's adversarial accuracy.")
     flags.DEFINE_float("eval_step_size", None, "PGD step size of the final report, in 1/255 units (default: "
                        "--epsilon / 4, i.e. 2 at ε = 8). --pgd_steps and --step_size set the training attack "
                        "and validation.")

@@ -17,10 +17,10 @@ from igdtf.evaluation import SuiteSettings, build_evaluators
 from igdtf.evaluation.reporting.robustbench import protocol_max_samples
 from igdtf.evaluation.evaluators.suites import ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
 from igdtf.generative import ConditionalGenerator, ProjectionSettings
+from igdtf.cli.evaluate.delta_x import delta_x_generator_from_flags
+from igdtf.cli.evaluate.runs import DEFAULT_EPSILON, evaluation_epsilon, seed_models
+from igdtf.cli.pixel_flags import pixel_distance
 from igdtf.models.saved_model_copy import SAVED_MODEL_FILE
-from igdtf.recipes.evaluate_delta_x import delta_x_generator_from_flags
-from igdtf.recipes.evaluate_runs import DEFAULT_EPSILON, evaluation_epsilon, seed_models
-from igdtf.recipes.pixel_flags import pixel_distance
 from igdtf.runs.files import BEST_MODEL_FILE, CHECKPOINTS_DIR, MODEL_FILE, is_run_directory
 from igdtf.validation import check_choice
 

@@ -13,9 +13,9 @@ Every setting is checked before a model is loaded: a bad flag exits at once with
 a --output_dir that cannot be written or already holds files (without --overwrite). report.json
 is written last, each file atomically: a killed evaluation leaves no report claiming to be whole.
 
-The parts: evaluate_flags.py (the flags), evaluate_plan.py (flags → checked plan),
-evaluate_delta_x.py (the Δx generator), evaluate_models.py (models against the dataset),
-evaluate_report.py (report files and figures).
+The parts (igdtf/cli/evaluate/): flags.py (the flags), plan.py (flags → checked plan),
+delta_x.py (the Δx generator), models.py (models against the dataset), runs.py (seed runs),
+report.py (report files and figures); this module runs them (`python -m igdtf.evaluate`).
 """
 
 import contextlib
@@ -25,24 +25,21 @@ import os
 
 from absl import flags
 
-from igdtf.cli import run
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
 from igdtf.errors import ConfigError, WriteError, checked
 from igdtf.evaluation import compare_models
 from igdtf.evaluation.evaluators.protocol import check_comparable
 from igdtf.evaluation.reporting.seed_summary import seed_run_dir
-from igdtf.recipes import evaluate_flags
-from igdtf.recipes.evaluate_delta_x import estimated_alignment
-from igdtf.recipes.evaluate_models import check_models_fit, fit_image_size, load_model_to_evaluate
-from igdtf.recipes.evaluate_plan import plan_at, plan_from_flags
-from igdtf.recipes.evaluate_report import write_evaluation_report
-from igdtf.recipes.recipe_seeds import write_summary
+from igdtf.cli.evaluate.delta_x import estimated_alignment
+from igdtf.cli.evaluate.models import check_models_fit, fit_image_size, load_model_to_evaluate
+from igdtf.cli.evaluate.plan import plan_at, plan_from_flags
+from igdtf.cli.evaluate.report import write_evaluation_report
+from igdtf.cli.seed_flags import write_summary
 from igdtf.runs.lock import hold_folder
 from igdtf.runs.write_errors import remove_paths
 from igdtf.stop_signals import StopRequested
 
-flags.adopt_module_key_flags(evaluate_flags)  # list its flags in --help
 FLAGS = flags.FLAGS
 
 
@@ -113,6 +110,3 @@ def _samples(plan):
     """The evaluation split of the plan's dataset, at its image size."""
     return checked(load_split, plan.info.name, plan.split, image_size=plan.info.image_shape[0], **plan.options)
 
-
-if __name__ == "__main__":
-    run(main)

@@ -3,11 +3,11 @@
 import pytest
 
 from igdtf.evaluation.reporting.claims import check_claims
-from igdtf.recipes.fashion_mnist_settings import default_settings, igd_paper_claims, train_config, training_order
+from igdtf.recipes.fashion_mnist_config import get_config, igd_paper_claims, train_config, training_order
 
 
 def test_defaults_are_the_stated_literature_settings():
-    settings = default_settings()
+    settings = get_config()
     assert (settings.train_attack.epsilon, settings.train_attack.steps, settings.train_attack.step_size) == \
         (0.1, 10, 0.025)
     assert (settings.eval_attack.steps, settings.eval_attack.random_start) == (20, True)
@@ -21,19 +21,19 @@ def test_defaults_are_the_stated_literature_settings():
 
 
 def test_another_architecture_takes_its_own_options_and_small_cnn_keeps_its_width():
-    wide = train_config("pgdat", {}, seed=0, settings=default_settings(arch="small_cnn", arch_options={"width": 8}))
+    wide = train_config("pgdat", {}, seed=0, settings=get_config(arch="small_cnn", arch_options={"width": 8}))
     assert (wide.arch, wide.arch_options) == ("small_cnn", {"width": 8})
-    preact = train_config("igd", {}, seed=0, settings=default_settings(arch="preact_resnet18"))
+    preact = train_config("igd", {}, seed=0, settings=get_config(arch="preact_resnet18"))
     assert (preact.arch, preact.arch_options) == ("preact_resnet18", {})
 
 
 def test_sizes_zero_mean_the_whole_split_and_bad_counts_are_refused():
-    assert default_settings(train_examples=0, test_examples=0).train_examples is None
-    assert default_settings(epochs=3).epochs == 3
+    assert get_config(train_examples=0, test_examples=0).train_examples is None
+    assert get_config(epochs=3).epochs == 3
     with pytest.raises(ValueError, match="validation_examples"):
-        default_settings(validation_examples=0)
+        get_config(validation_examples=0)
     with pytest.raises(ValueError, match="train_examples"):
-        default_settings(train_examples=-1)
+        get_config(train_examples=-1)
 
 
 def test_teachers_are_trained_first_and_added_when_missing():

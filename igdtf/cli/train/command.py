@@ -1,11 +1,12 @@
-"""The recipe every dataset shares: flags → data → teacher → training → evaluation → report →
-SavedModel. A dataset's recipe module only states its defaults and docstring.
+"""The training command line every dataset recipe and `python -m igdtf.recipes.train` share:
+flags → data → teacher → training → evaluation → report → SavedModel. A dataset's recipe module
+(igdtf/recipes/<dataset>.py) is its docstring and one call to recipes/dataset_entry.py.
 
 Run directory (--output_dir; with --seeds one per seed, OUTPUT_DIR/seed_<s>/, plus
 OUTPUT_DIR/summary.json and summary.md over the seeds):
   run.json, checkpoints/, history.csv, best.keras, best.json, model.keras, tensorboard/
                  the student's run (igdtf/training/), validated on --validation (default: a
-                 holdout of the training split; recipe_data.py)
+                 holdout of the training split; cli/train/data.py)
   teacher/       the standard teacher's run, with --teacher=train
   report.json, report.md, outcomes.npz, error_curves.png, attributions_saliency.png
                  the final evaluation of the best checkpoint (and of the teacher) on the test
@@ -23,25 +24,24 @@ import tensorflow as tf
 from absl import flags
 
 from igdtf.attacks import AutoAttack
-from igdtf.cli import check_output_dir
+from igdtf.cli import check_output_dir, data_flags, seed_flags, training_flags
+from igdtf.cli.method_flags import given_flags
+from igdtf.cli.pixel_flags import pixel_distance
+from igdtf.cli.seed_flags import define_seeds_flag, seed_runs, write_summary
+from igdtf.cli.train import data as train_data
+from igdtf.cli.train.data import RecipeData, define_validation_flag, load_recipe_data
+from igdtf.cli.train.report import ReportSettings, write_final_report
+from igdtf.cli.train.teacher import (
+    check_teacher_flags, recipe_teacher, standard_teacher_config, teacher_path, teacher_settings,
+)
 from igdtf.data.dataset_options import dataset_options
 from igdtf.data.holdout import parse_validation
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
-from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info
-from igdtf.data.sources.specs import FORMS
+from igdtf.data.registry import DatasetInfo, dataset_info
 from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import AttributionGini
 from igdtf.evaluation.reporting.tensorboard import training_probes
-from igdtf.recipes import recipe_data, recipe_seeds, training_flags
-from igdtf.recipes.final_report import ReportSettings, write_final_report
-from igdtf.recipes.method_flags import given_flags
-from igdtf.recipes.pixel_flags import pixel_distance
-from igdtf.recipes.recipe_data import RecipeData, define_validation_flag, load_recipe_data
-from igdtf.recipes.recipe_seeds import define_seeds_flag, seed_runs, write_summary
-from igdtf.recipes.recipe_teacher import (
-    check_teacher_flags, recipe_teacher, standard_teacher_config, teacher_path, teacher_settings,
-)
 from igdtf.runs.files import TEACHER_DIR
 from igdtf.runs.lock import hold_folder
 from igdtf.runs.run_file import check_run_directory
@@ -65,37 +65,29 @@ def define_flags(dataset: str | None, defaults: dict) -> None:
     training_flags.define_training_flags(defaults)
     define_validation_flag()
     define_seeds_flag()
-    flags.adopt_module_key_flags(recipe_data)  # recipes adopting this module's flags list them in --help
-    flags.adopt_module_key_flags(recipe_seeds)
+    flags.adopt_module_key_flags(train_data)  # recipes adopting this module's flags list them in --help
+    flags.adopt_module_key_flags(seed_flags)
     if dataset is None:
         for name in FITTED:  # igdtf.recipes.train fits these to the data (fitted_defaults.py)
             flags.FLAGS[name].help += (" igdtf.recipes.train: unless given, fitted to the data size and the "
                                        "architecture (README, 'Your own data'); the flag's default is not used.")
-        flags.DEFINE_string("dataset", None, f"Dataset spec: a built-in name ({', '.join(sorted(DATASETS))}), "
-                            f"{FORMS} (README: Your own data).")
-        flags.DEFINE_multi_string("dataset_option", [], "KEY=VALUE option of the dataset (Python literal values), "
-                                  "e.g. holdout=0.1 for folder:, image_key=NAME for tfds:; repeat for several.")
-        flags.mark_flag_as_required("dataset")
         image_size, image_size_default = None, "default: the dataset's"
     else:
         image_size = dataset_info(dataset).image_shape[0]
         image_size_default = f"default {image_size}"
     flags.DEFINE_string("output_dir", f"runs/{dataset or 'train'}", "Run directory (checkpoints, logs, report, "
                         "export).")
-    flags.DEFINE_string("data_dir", None, "tensorflow-datasets data directory for the built records "
-                        "(default: ~/tensorflow_datasets).")
-    flags.DEFINE_string("manual_dir", None, "Folder holding the dataset's archive(s); see BUILD.md "
-                        "(default: ~/tensorflow_datasets/downloads/manual).")
     flags.DEFINE_integer("image_size", image_size, f"Side of the (square) training images in pixels, resized "
                          f"with the dataset's evaluation preprocessing ({image_size_default}).")
     flags.DEFINE_bool("prepare_only", False, "Build or check the dataset's records, then exit (run this "
                       "once before a multi-worker run).")
-    if "download" in _EXTRA_DATA_FLAGS[dataset]:
-        flags.DEFINE_bool("download", False, "Let tensorflow-datasets download the archive if it is not in "
-                          "--manual_dir (or a tfds: dataset that is not prepared in --data_dir).")
-    if "class_list" in _EXTRA_DATA_FLAGS[dataset]:
-        flags.DEFINE_string("class_list", None, "File of 100 ILSVRC2012 WNIDs, one per line (default: the "
-                            "CMC list shipped as igdtf/data/archives/imagenet100_wnids.txt).")
+    extra = _EXTRA_DATA_FLAGS[dataset]
+    data_flags.define_data_flags(dataset="" if dataset is None else None, dataset_option=dataset is None,
+                                 download="download" in extra, manual_dir=data_flags.MANUAL_DIR_DEFAULT,
+                                 class_list="class_list" in extra)
+    flags.adopt_module_key_flags(data_flags)
+    if dataset is None:
+        flags.mark_flag_as_required("dataset")
 
 
 def recipe_main(dataset: str | None):

@@ -76,7 +76,7 @@ class RecipeSettings:
                 for name, value in dataclasses.asdict(self).items()}
 
 
-def default_settings(smoke: bool = False, **overrides) -> RecipeSettings:
+def get_config(smoke: bool = False, **overrides) -> RecipeSettings:
     """The recipe's settings; `smoke` shrinks data, model and attacks to seconds; `overrides`
     replace fields by name (values None are ignored; train_examples or test_examples 0: the
     whole split). ValueError for a count or epoch number out of range."""

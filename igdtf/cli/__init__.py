@@ -1,9 +1,16 @@
-"""The command line of every entry module (recipes/, benchmarks/, the `python -m` shims):
-logging to stderr; path flags expanded (user_paths.py); every bad input (a flag absl cannot
-parse, a stray positional argument, bad settings, bad or missing data, an unusable or busy
-output folder, a diverged run) and every refused write (a full disk: runs/write_errors.py) as one
-clear line with exit code 2; SIGTERM and SIGINT as a graceful stop (stop_signals.py): one line
-and exit code 143 or 130.
+"""The general command-line tools and the run wrapper of every entry module.
+
+This module is the wrapper (recipes/, benchmarks/, igdtf/evaluate.py, igdtf/export/__main__.py
+run their main through `run`): logging to stderr; path flags expanded (user_paths.py); every
+bad input (a flag absl cannot parse, a stray positional argument, bad settings, bad or missing
+data, an unusable or busy output folder, a diverged run) and every refused write (a full disk:
+runs/write_errors.py) as one clear line with exit code 2; SIGTERM and SIGINT as a graceful stop
+(stop_signals.py): one line and exit code 143 or 130.
+
+The package: every flag is defined once, in data_flags.py, method_flags.py, model_flags.py,
+pixel_flags.py (1/255 units), training_flags.py, seed_flags.py (--seeds), train/data.py
+(--validation) and evaluate/flags.py; train/ is the training command line (igdtf.recipes.train
+and the dataset recipes), evaluate/ is `python -m igdtf.evaluate`, export.py `python -m igdtf.export`.
 
 Exit codes: 0 done; 2 bad input, refused write or diverged training (one line `error: ...`);
 130 / 143 stopped by SIGINT / SIGTERM (a rerun resumes); 1 a bug (a traceback)."""

@@ -1,5 +1,5 @@
-"""The quickstart's settings (data sizes, the three TrainConfigs, evaluation) and its Shapes data,
-below recipes/ and benchmarks/ so that both can use them (recipes/quickstart.py is the entry point)."""
+"""The quickstart's settings (data sizes, the three TrainConfigs, evaluation: get_config) and its
+Shapes data; recipes/quickstart.py runs them, benchmarks/time_to_robustness.py times them."""
 
 import dataclasses
 
@@ -59,7 +59,7 @@ class QuickstartConfig:
 IGD_LAMBDA = 6.0  # BUILD.md, "Quickstart: claims over seeds": λ = 2–3 barely move the Gini on Shapes
 
 
-def config(smoke: bool = False, train_attack: str = "pgd", attack_precision: str = AUTO,
+def get_config(smoke: bool = False, train_attack: str = "pgd", attack_precision: str = AUTO,
            igd_lambda: float | None = None, seed: int = 0) -> QuickstartConfig:
     """The quickstart's settings; `smoke` shrinks data and epochs to seconds. train_attack and
     attack_precision set PGDAT's and IGD's training attack (validation and evaluation stay

@@ -12,7 +12,7 @@ from absl import flags
 from igdtf.errors import ConfigError, checked
 from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.methods.teacher import check_teacher_shape
-from igdtf.recipes.model_flags import teacher_model_settings
+from igdtf.cli.model_flags import teacher_model_settings
 from igdtf.runs.files import TEACHER_DIR
 from igdtf.runs.run_file import read_run_file, recorded_epochs
 from igdtf.training import train_model

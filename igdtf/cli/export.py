@@ -12,31 +12,34 @@ import os
 
 from absl import flags
 
-from igdtf.cli import check_output_dir, run
+from igdtf.cli import check_output_dir, data_flags
 from igdtf.data.dataset_options import dataset_options
 from igdtf.data.registry import DATASETS, dataset_info
-from igdtf.data.sources.specs import FORMS, is_spec
+from igdtf.data.sources.specs import is_spec
 from igdtf.errors import ConfigError
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.models.loading import load_classifier, recorded_modules
 from igdtf.models.saved_model_copy import SAVED_MODEL_FILE
-from igdtf.recipes import data_flags
 from igdtf.runs.lock import hold_folder
 
-flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
-flags.DEFINE_string("output", None, "Model base path for TF Serving; the model goes to OUTPUT/VERSION/.")
-flags.DEFINE_integer("version", 1, "Version folder (an integer >= 1).")
-flags.DEFINE_bool("overwrite", False, "Replace OUTPUT/VERSION/ if it exists (refused otherwise).")
-flags.DEFINE_string("dataset", None, f"Dataset spec the model was trained on (a built-in name: "
-                    f"{', '.join(sorted(DATASETS))}; or {FORMS}): its class names and evaluation resize/crop "
-                    "for serving. Default: the one the run directory records, if any.")
-flags.DEFINE_integer("image_size", None, "Image side the model was trained at (default: the model's input size; "
-                     "must match it).")
-flags.DEFINE_integer("top_k", 5, "How many classes the classification signatures rank.")
-data_flags.define_data_flags(download=False)
-flags.adopt_module_key_flags(data_flags)  # list them in --help
-flags.mark_flags_as_required(["checkpoint", "output"])
 FLAGS = flags.FLAGS
+
+
+def define_export_flags() -> None:
+    """Defines the flags of `python -m igdtf.export` (igdtf/export/__main__.py calls it and adopts
+    this module's key flags)."""
+    flags.DEFINE_string("checkpoint", None, "A .keras model or a run directory of igdtf.training.")
+    flags.DEFINE_string("output", None, "Model base path for TF Serving; the model goes to OUTPUT/VERSION/.")
+    flags.DEFINE_integer("version", 1, "Version folder (an integer >= 1).")
+    flags.DEFINE_bool("overwrite", False, "Replace OUTPUT/VERSION/ if it exists (refused otherwise).")
+    flags.DEFINE_integer("image_size", None, "Image side the model was trained at (default: the model's input size; "
+                         "must match it).")
+    flags.DEFINE_integer("top_k", 5, "How many classes the classification signatures rank.")
+    data_flags.define_data_flags(dataset="The one the model was trained on: its class names and evaluation "
+                                 "resize/crop for serving. Default: the one the run directory records, if any.",
+                                 download=False)
+    flags.adopt_module_key_flags(data_flags)  # list them in --help
+    flags.mark_flags_as_required(["checkpoint", "output"])
 
 
 def main(argv):
@@ -78,6 +81,3 @@ def fitted_dataset(dataset: str, model):
                          f"images, but the model takes {model_shape} and has {model_classes} classes.")
     return info
 
-
-if __name__ == "__main__":
-    run(main)

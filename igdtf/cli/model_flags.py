@@ -8,7 +8,7 @@ from igdtf.errors import ConfigError, checked
 from igdtf.models import ARCHITECTURES
 from igdtf.models.arch import SYNCHRONIZED_BN, check_arch, parse_arch_options, takes_synchronized_bn
 from igdtf.models.spec import INIT_ARCH
-from igdtf.recipes.method_flags import given_flags
+from igdtf.cli.method_flags import given_flags
 
 _ARCH_HELP = (f"a built-in name ({', '.join(sorted(ARCHITECTURES))}), keras.applications.NAME (e.g. "
               "keras.applications.ResNet50V2: a new logit head, its own preprocessing inside the model, "
@@ -17,12 +17,17 @@ _ARCH_HELP = (f"a built-in name ({', '.join(sorted(ARCHITECTURES))}), keras.appl
               "images, importable from the working directory or PYTHONPATH)")
 
 
-def define_model_flags(defaults: dict) -> None:
-    """Defines the student's model flags (`defaults`: the recipe's, by flag name) and the teacher's."""
-    flags.DEFINE_string("arch", defaults.get("arch", "resnet18"), f"Architecture: {_ARCH_HELP}.")
+def define_arch_flags(default: str, note: str = "") -> None:
+    """Defines --arch (default `default`; `note`: a sentence that ends its help) and --arch_option."""
+    flags.DEFINE_string("arch", default, f"Architecture: {_ARCH_HELP}. {note}".rstrip())
     flags.DEFINE_multi_string("arch_option", [], "KEY=VALUE option of --arch (Python literal values), e.g. "
                               "depth=28, width=10, dropout=0.3 for wide_resnet, stem=3x3 for resnet50, "
                               "weights=imagenet for keras.applications; repeat for several.")
+
+
+def define_model_flags(defaults: dict) -> None:
+    """Defines the student's model flags (`defaults`: the recipe's, by flag name) and the teacher's."""
+    define_arch_flags(defaults["arch"])
     flags.DEFINE_string("init_from", None, "Start from this trained model instead of --arch: a .keras file, a "
                         "run directory (its best.keras, else its final model), or a SavedModel igdtf exported "
                         "(BASE/VERSION, or BASE for its highest version).")

@@ -1,4 +1,4 @@
-"""--seeds for the dataset recipes and igdtf.recipes.train: one ordinary run directory per seed,
+"""--seeds for every command that trains (the recipes, igdtf.recipes.train): one ordinary run directory per seed,
 OUTPUT_DIR/seed_<s>/ (resumable like any run), then OUTPUT_DIR/summary.json and summary.md
 (igdtf/evaluation/reporting/seed_summary.py: every metric as mean ± std and min–max over the seeds)."""
 
@@ -17,10 +17,13 @@ log = logging.getLogger("igdtf.recipes")
 _NOT_SUMMARISED = ("sanity@", "pgd_acc_at_eps@", "autoattack_acc_after@")
 
 
-def define_seeds_flag() -> None:
-    flags.DEFINE_list("seeds", None, "Train one run per seed, e.g. 0,1,2: each in OUTPUT_DIR/seed_<s>/ (a normal, "
-                      "resumable run directory with its own report), then OUTPUT_DIR/summary.json and summary.md "
-                      "(every metric as mean ± std and min-max over the seeds). Not with --seed.")
+def define_seeds_flag(runs: str = "one run", default: list[str] | None = None) -> None:
+    """Defines --seeds: `runs` (e.g. "one run of every method") per seed, each in OUTPUT_DIR/seed_<s>/;
+    `default` None means one run of --seed in OUTPUT_DIR itself."""
+    alone = "Not with --seed." if default is None else f"Default: {','.join(default)}."
+    flags.DEFINE_list("seeds", default, f"Seeds, e.g. 0,1,2: {runs} per seed, each in OUTPUT_DIR/seed_<s>/ (resumable, "
+                      "with its own report), then OUTPUT_DIR/summary.json and summary.md (every metric as mean ± std "
+                      f"and min-max over the seeds, per-seed rows). {alone}")
 
 
 def seed_runs(values, output_dir: str) -> list[tuple[int, str]]:

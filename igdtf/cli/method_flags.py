@@ -46,7 +46,7 @@ def method_help() -> str:
 def define_method_flags(defaults: dict) -> None:
     """Defines --method and one flag per option field; `defaults` overrides a field's default
     (a recipe's paper values) by name."""
-    flags.DEFINE_enum("method", defaults.get("method", "igd"), sorted(METHODS), method_help())
+    flags.DEFINE_enum("method", defaults["method"], sorted(METHODS), method_help())
     define_option_flags(defaults)
 
 
