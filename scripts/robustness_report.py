@@ -16,12 +16,11 @@ import logging
 import keras
 
 import igdtf  # noqa: F401  (selects the TensorFlow backend)
-from igdtf.attacks import PGD, AutoAttack
 from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
 from igdtf.evaluation import (
-    AutoAttackAccuracy, PGDAccuracy, RobustnessChecks, add_robustness_checks, build_report, compare_models,
-    markdown_report, write_report,
+    SuiteSettings, add_robustness_checks, build_evaluators, build_report, compare_models, markdown_report,
+    write_report,
 )
 
 
@@ -37,7 +36,7 @@ def main():
     models = {name: keras.models.load_model(path) for name, path in (m.split("=", 1) for m in args.model)}
     test = evaluation_pipeline(load_split("shapes", "test", num_samples=args.num_samples,
                                           texture_amplitude=4 / 255), args.batch_size)
-    evaluators = [PGDAccuracy(PGD(steps=20)), AutoAttackAccuracy(AutoAttack()), RobustnessChecks(PGD(steps=20))]
+    evaluators = build_evaluators(("pgd", "autoattack", "sanity"), SuiteSettings())  # PGD-20, AutoAttack 8/255
     comparison = compare_models(models, test, evaluators)
     report = build_report(comparison, evaluators, dataset="shapes", num_samples=args.num_samples)
     add_robustness_checks(report, undefended=tuple(args.undefended))

@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from igdtf.attributions import ATTRIBUTIONS
 from igdtf.evaluation import SuiteSettings, build_evaluators
-from igdtf.evaluation.suites import DEFAULT_SUITES
+from igdtf.evaluation.evaluators.suites import DEFAULT_SUITES
 from igdtf.models import build_model
 
 MAP_SUITES = ("gini", "ina", "ioa")

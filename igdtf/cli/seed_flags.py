@@ -1,6 +1,6 @@
 """--seeds for every command that trains (the recipes, igdtf.recipes.train): one ordinary run directory per seed,
 OUTPUT_DIR/seed_<s>/ (resumable like any run), then OUTPUT_DIR/summary.json and summary.md
-(igdtf/evaluation/seed_summary.py: every metric as mean ± std and min–max over the seeds)."""
+(igdtf/evaluation/reporting/seed_summary.py: every metric as mean ± std and min–max over the seeds)."""
 
 import logging
 import os
@@ -8,7 +8,7 @@ import os
 from absl import flags
 
 from igdtf.errors import ConfigError, checked
-from igdtf.evaluation.seed_summary import (
+from igdtf.evaluation.reporting.seed_summary import (
     SUMMARY_JSON, SUMMARY_MD, parse_seeds, read_seed_reports, seed_run_dir, summarize_seeds, write_seed_summary,
 )
 

@@ -79,7 +79,7 @@ class DatasetInfo:
 
 def scaled_block(block: int, side: int, size: int) -> int:
     """A regional-Gini block of `block` px on `side`-px images, scaled to `size`-px images
-    (rounded; a side that is not a multiple is reflect-padded by the Gini, evaluation/gini.py)."""
+    (rounded; a side that is not a multiple is reflect-padded by the Gini, evaluation/metrics/gini.py)."""
     return max(1, round(block * size / side))
 
 

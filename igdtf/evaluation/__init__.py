@@ -1,26 +1,29 @@
-"""Evaluation: evaluators (run(model, data) -> per-sample outcomes), suites, the correct-by-all
-protocol, Gini, inductive noise and occlusion, corruptions, reports, figures and callbacks."""
+"""Evaluation, in three layers that import downwards only: metrics/ (Gini, inductive noise,
+occlusion, mCE, robustness curves, alignment, map tests, per-sample outcomes), evaluators/
+(run(model, data) -> per-sample outcomes, the suites that build them, the correct-by-all protocol,
+the sanity checks) and reporting/ (reports, tables, figures, claims, TensorBoard probes). This
+module gathers their public names."""
 
-from igdtf.evaluation.alignment import (
+from igdtf.evaluation.metrics.alignment import (
     InputAlignment, TabulatedDirectionAlignment, correlation_with_robustness, epsilon_50_columns, input_alignment,
     pearson,
 )
-from igdtf.evaluation.alignment_suite import (
+from igdtf.evaluation.evaluators.alignment_suite import (
     ALIGNMENT_METRICS, alignment_evaluators, alignment_markdown, alignment_table, correlations,
 )
-from igdtf.evaluation.corruptions import FolderCorruptions, GeneratedCorruptions
-from igdtf.evaluation.evaluators import (
+from igdtf.evaluation.evaluators.corruptions import FolderCorruptions, GeneratedCorruptions
+from igdtf.evaluation.evaluators.batch_evaluators import (
     INA_FRACTIONS, RN_FRACTIONS, AttributionEvaluator, AttributionGini, CleanAccuracy, Confidence,
     GradientNorm, InductiveNoise, PGDAccuracy, RandomNoise,
 )
-from igdtf.evaluation.autoattack import AutoAttackAccuracy
-from igdtf.evaluation.gini import CHANNEL_REDUCTIONS, gini, gini_global, gini_regional
-from igdtf.evaluation.map_tests import GiniTest, InductiveNoiseTest, MapNorm, OcclusionTest
-from igdtf.evaluation.protocol import Comparison, compare_models
-from igdtf.evaluation.report import build_report, load_comparison, markdown_report, write_report
-from igdtf.evaluation.robustness_curve import DirectionAlignment, RobustnessCurve, epsilon_50
-from igdtf.evaluation.sanity import RobustnessChecks, Thresholds, add_robustness_checks, judge
-from igdtf.evaluation.suites import SUITES, SuiteSettings, build_evaluators
+from igdtf.evaluation.evaluators.autoattack import AutoAttackAccuracy
+from igdtf.evaluation.metrics.gini import CHANNEL_REDUCTIONS, gini, gini_global, gini_regional
+from igdtf.evaluation.metrics.map_tests import GiniTest, InductiveNoiseTest, MapNorm, OcclusionTest
+from igdtf.evaluation.evaluators.protocol import Comparison, compare_models
+from igdtf.evaluation.reporting.report import build_report, load_comparison, markdown_report, write_report
+from igdtf.evaluation.metrics.robustness_curve import DirectionAlignment, RobustnessCurve, epsilon_50
+from igdtf.evaluation.evaluators.sanity import RobustnessChecks, Thresholds, add_robustness_checks, judge
+from igdtf.evaluation.evaluators.suites import SUITES, SuiteSettings, build_evaluators
 
 __all__ = [
     "ALIGNMENT_METRICS", "InputAlignment", "TabulatedDirectionAlignment", "alignment_evaluators",

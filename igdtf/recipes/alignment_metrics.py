@@ -71,7 +71,7 @@ class AlignmentMetricsConfig:
     models: dict  # name → TrainConfig
     eval_steps: int
     generator: GeneratorConfig
-    l2_epsilons: tuple | None = None  # None: the Spheres grid of igdtf.evaluation.alignment_suite
+    l2_epsilons: tuple | None = None  # None: the Spheres grid of igdtf.evaluation.evaluators.alignment_suite
     linf_epsilons: tuple | None = None
 
 

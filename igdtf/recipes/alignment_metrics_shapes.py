@@ -79,7 +79,7 @@ class ShapesAlignmentConfig:
     models: dict  # name → TrainConfig
     projection: ProjectionSettings
     eval_steps: int
-    l2_epsilons: tuple | None = None  # None: the pixel grids of igdtf.evaluation.alignment_suite
+    l2_epsilons: tuple | None = None  # None: the pixel grids of igdtf.evaluation.evaluators.alignment_suite
     linf_epsilons: tuple | None = None
 
 

@@ -37,7 +37,7 @@ from igdtf.data.archives import fashion_mnist
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import markdown_report
-from igdtf.evaluation.seed_summary import (
+from igdtf.evaluation.reporting.seed_summary import (
     SUMMARY_MD, flatten_metrics, parse_seeds, read_seed_reports, seed_run_dir, summary_markdown, write_seed_summary,
 )
 from igdtf.methods import METHODS, method_class

@@ -26,8 +26,8 @@ has the table.
 import dataclasses
 
 from igdtf.attacks import PGD
-from igdtf.evaluation.claims import Difference
-from igdtf.evaluation.suites import SuiteSettings
+from igdtf.evaluation.reporting.claims import Difference
+from igdtf.evaluation.evaluators.suites import SuiteSettings
 from igdtf.methods import method_class, method_options, teacher_requirement
 from igdtf.training import TrainConfig
 from igdtf.validation import check_non_negative_int, check_positive_int

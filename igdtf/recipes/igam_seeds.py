@@ -1,16 +1,16 @@
 """igam_transfer over several seeds: OUTPUT_DIR/summary.json and summary.md from the per-seed reports.
 
-The summary (evaluation/seed_summary.py: every model's metrics as mean ± std and min–max, the
+The summary (evaluation/reporting/seed_summary.py: every model's metrics as mean ± std and min–max, the
 claims counted over seeds) gains the per-seed rows of the three models, the seeds whose IGAM
-student failed to train (evaluation/student_check.py) and the collapse check of every run below
+student failed to train (evaluation/reporting/student_check.py) and the collapse check of every run below
 OUTPUT_DIR (training/collapse.py).
 """
 
 import logging
 import os
 
-from igdtf.evaluation.seed_summary import SUMMARY_JSON, SUMMARY_MD, summarize_seeds
-from igdtf.evaluation.student_check import REPORT_KEY
+from igdtf.evaluation.reporting.seed_summary import SUMMARY_JSON, SUMMARY_MD, summarize_seeds
+from igdtf.evaluation.reporting.student_check import REPORT_KEY
 from igdtf.runs.atomic import write_json, write_text
 from igdtf.runs.collapse_record import attach_collapse
 

@@ -17,7 +17,7 @@ Every model is evaluated clean and under PGD-20 (L∞ 8/255, step 2/255).
 Writes OUTPUT_DIR/report.json and report.md: the paper's Table 1 beside ours, the target
 check (the IGAM student keeps at least 60 % of the teacher's PGD-20 accuracy, the paper: 95 %,
 at a clean accuracy within 3 points of the standard student's) and the student check
-(evaluation/student_check.py: a WARNING and a `!!! STUDENT FAILED` log line when the IGAM
+(evaluation/reporting/student_check.py: a WARNING and a `!!! STUDENT FAILED` log line when the IGAM
 student ends more than 10 points below the standard student's clean accuracy). With
 --seeds=0,1,2 each seed is such a run in OUTPUT_DIR/seed_<s>/, and OUTPUT_DIR/summary.json
 and summary.md give every model's numbers as mean ± std and min–max over the seeds, the
@@ -47,10 +47,10 @@ from igdtf.cli import check_output_dir, run, seed_flags
 from igdtf.data.pipeline import EpochBatches, evaluation_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.errors import checked
-from igdtf.evaluation import PGDAccuracy, build_report, compare_models
-from igdtf.evaluation.figures import write_comparison_figures
-from igdtf.evaluation.seed_summary import parse_seeds, seed_run_dir
-from igdtf.evaluation.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap
+from igdtf.evaluation import SuiteSettings, build_evaluators, build_report, compare_models
+from igdtf.evaluation.reporting.figures import write_comparison_figures
+from igdtf.evaluation.reporting.seed_summary import parse_seeds, seed_run_dir
+from igdtf.evaluation.reporting.student_check import MAX_CLEAN_GAP, REPORT_KEY, attach_clean_gap
 from igdtf.recipes.igam_seeds import write_igam_summary
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.runs.lock import hold_folder
@@ -179,7 +179,7 @@ def run_seed(cfg: IgamTransferConfig, seed: int, out: str, deterministic: bool =
     standard = train_model(cfg.standard, info, train, os.path.join(out, "standard"), name=STANDARD, tensorboard=logs)
     igam = train_model(cfg.igam, info, train, os.path.join(out, "igam"), teacher=teacher, name=STUDENT,
                        tensorboard=logs)
-    evaluators = [PGDAccuracy(cfg.eval_attack)]
+    evaluators = build_evaluators(("pgd",), SuiteSettings(pgd=cfg.eval_attack))
     models = {TEACHER: teacher, STANDARD: standard, STUDENT: igam}
     comparison = compare_models(models, test, evaluators)
     report = build_report(comparison, evaluators, dataset="shapes", paper_table_1=PAPER_TABLE_1, seed=seed,

@@ -1,8 +1,8 @@
 """One seed of a recipe that compares methods: train each method into SEED_DIR/<method>/ (each
 teacher before the methods that use it, validated on held-out data, best checkpoint kept),
-evaluate the best checkpoints together with the IGD paper's suites (evaluation/suites.py) on the
+evaluate the best checkpoints together with the IGD paper's suites (evaluation/evaluators/suites.py) on the
 test data, and write SEED_DIR/report.json, report.md, outcomes.npz and the figures, with the
-verdicts on the IGD paper's claims (evaluation/claims.py). Flag-free: the recipes call it.
+verdicts on the IGD paper's claims (evaluation/reporting/claims.py). Flag-free: the recipes call it.
 """
 
 import contextlib
@@ -15,10 +15,10 @@ import tensorflow as tf
 
 from igdtf.data.registry import DatasetInfo
 from igdtf.evaluation import AttributionGini, add_robustness_checks, build_report, compare_models, write_report
-from igdtf.evaluation.claims import check_claims
-from igdtf.evaluation.figures import write_comparison_figures
-from igdtf.evaluation.suites import DEFAULT_SUITES, SuiteSettings, build_evaluators
-from igdtf.evaluation.tensorboard import training_probes
+from igdtf.evaluation.reporting.claims import check_claims
+from igdtf.evaluation.reporting.figures import write_comparison_figures
+from igdtf.evaluation.evaluators.suites import DEFAULT_SUITES, SuiteSettings, build_evaluators
+from igdtf.evaluation.reporting.tensorboard import training_probes
 from igdtf.methods import teacher_requirement
 from igdtf.models.loading import load_classifier
 from igdtf.precision import float32_compute
@@ -87,7 +87,7 @@ def evaluate_methods(trained: dict[str, TrainedModel], configs: dict[str, TrainC
                      suite_settings: SuiteSettings, seed_dir: str, claims: dict, figure_images: int = 8,
                      suites=DEFAULT_SUITES, **context) -> dict:
     """Evaluates the trained models on data.test with `suites`, checks the `claims`
-    (evaluation/claims.py) that compare two of these models, then writes seed_dir/report.*,
+    (evaluation/reporting/claims.py) that compare two of these models, then writes seed_dir/report.*,
     outcomes.npz and the figures (report.json last); returns the report. `context` goes into the
     report's protocol section."""
     models = {name: entry.model for name, entry in trained.items()}

@@ -33,7 +33,7 @@ from igdtf.cli import check_output_dir, run
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
 from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import RobustnessCurve, build_report, compare_models
-from igdtf.evaluation.decision_boundaries import plot_decision_boundaries
+from igdtf.evaluation.reporting.decision_boundaries import plot_decision_boundaries
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.runs.lock import hold_folder
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model

@@ -28,22 +28,22 @@ import os
 
 from absl import flags
 
-from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS, AutoAttack
+from igdtf.attacks import ATTACK_PRECISIONS, TRAIN_ATTACKS
 from igdtf.cli import check_output_dir, run, seed_flags
 from igdtf.data.registry import dataset_info
 from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import (
-    AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks,
-    add_robustness_checks, build_report, compare_models, markdown_report, write_report,
+    AttributionGini, add_robustness_checks, build_evaluators, build_report, compare_models, markdown_report,
+    write_report,
 )
-from igdtf.evaluation.claims import check_claims, verdict_line
-from igdtf.evaluation.figures import write_comparison_figures
-from igdtf.evaluation.sanity import GRID_NAME
-from igdtf.evaluation.seed_summary import SUMMARY_MD, parse_seeds, seed_run_dir, write_seed_summary
-from igdtf.evaluation.tensorboard import training_probes
+from igdtf.evaluation.evaluators.suites import complete_sanity_grid
+from igdtf.evaluation.reporting.claims import check_claims, verdict_line
+from igdtf.evaluation.reporting.figures import write_comparison_figures
+from igdtf.evaluation.reporting.seed_summary import SUMMARY_MD, parse_seeds, seed_run_dir, write_seed_summary
+from igdtf.evaluation.reporting.tensorboard import training_probes
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.native_bfloat16 import AUTO
-from igdtf.recipes.quickstart_config import CLAIMS, EPSILON, MODELS, SUMMARY_METRICS, get_config
+from igdtf.recipes.quickstart_config import CLAIMS, EVALUATION_SUITES, MODELS, SUMMARY_METRICS, get_config
 from igdtf.runs.lock import hold_folder
 from igdtf.runs.overfitting_record import read_overfitting
 from igdtf.training import TensorBoardOptions, train_model
@@ -146,14 +146,8 @@ def _tensorboard(cfg, validation) -> dict:
 
 def _evaluate(cfg, info, models: dict, test, out: str) -> dict:
     """Evaluates `models` on `test`, checks the claims, draws the figures, writes the report."""
-    evaluators = [
-        PGDAccuracy(cfg.eval_attack, seed=cfg.seed),
-        AttributionGini(block=info.gini_block, seed=cfg.seed),
-        InductiveNoise(fractions=cfg.ina_fractions, seed=cfg.seed),
-        RobustnessChecks(cfg.eval_attack, grid=(0.0, 0.5), seed=cfg.seed),  # its ε point: PGDAccuracy's, below
-    ]
-    if FLAGS.autoattack:
-        evaluators.append(AutoAttackAccuracy(AutoAttack(epsilon=EPSILON), seed=cfg.seed))
+    settings = cfg.suite_settings()
+    evaluators = build_evaluators(EVALUATION_SUITES + ("autoattack",) * FLAGS.autoattack, settings)
     log.info("Evaluating standard, pgdat and igd on %d test images.", cfg.num_test)
     comparison = compare_models(models, test, evaluators)
     report = build_report(
@@ -161,8 +155,7 @@ def _evaluate(cfg, info, models: dict, test, out: str) -> dict:
         training={name: dataclasses.asdict(getattr(cfg, name)) for name in MODELS},
         catastrophic_overfitting={name: read_overfitting(os.path.join(out, name)) for name in ("pgdat", "igd")},
     )
-    for summary in report["models"].values():  # the grid's ε point is PGD-20 at ε with the same attack and seed
-        summary[GRID_NAME][f"{cfg.eval_attack.epsilon:.6g}"] = summary["pgd_acc"]
+    complete_sanity_grid(report, settings)  # the grid's ε point is PGD-20 at ε with the same attack and seed
     add_robustness_checks(report, undefended=("standard",))  # logs every failed check loudly
     report["claims"] = check_claims(CLAIMS, report["models"])
     report["figures"] = write_comparison_figures(report, comparison, models, test, out, class_names=info.class_names,

@@ -5,16 +5,18 @@ import dataclasses
 
 import tensorflow as tf
 
-from igdtf.attacks import PGD
+from igdtf.attacks import PGD, AutoAttack
 from igdtf.data.pipeline import evaluation_pipeline, training_pipeline
-from igdtf.data.registry import load_split
+from igdtf.data.registry import dataset_info, load_split
 from igdtf.evaluation import INA_FRACTIONS
-from igdtf.evaluation.claims import Difference
+from igdtf.evaluation.evaluators.suites import SuiteSettings
+from igdtf.evaluation.reporting.claims import Difference
 from igdtf.native_bfloat16 import AUTO, resolve_attack_precision
 from igdtf.training import TrainConfig
 
 EPSILON = 8 / 255
 MODELS = ("standard", "pgdat", "igd")
+EVALUATION_SUITES = ("pgd", "gini", "ina", "sanity")  # of the report (--autoattack adds "autoattack")
 # The rows of summary.md over seeds (README's table).
 SUMMARY_METRICS = ("clean_acc", "pgd_acc", "gini_global", "gini_regional", "ina1@0.02", "ina2@0.02",
                    "ina1@mean", "ina2@mean")
@@ -40,6 +42,13 @@ class QuickstartConfig:
         return training_pipeline(load_split("shapes", "train", num_samples=self.num_train,
                                             texture_amplitude=self.texture_amplitude), self.standard.batch_size,
                                  seed=self.seed)
+
+    def suite_settings(self) -> SuiteSettings:
+        """The settings of EVALUATION_SUITES: PGD `eval_attack` (the sanity grid's ε point is its
+        pgd_acc, not run again), Gini and INA of saliency without the extra norms, AutoAttack at EPSILON."""
+        return SuiteSettings(seed=self.seed, pgd=self.eval_attack, autoattack=AutoAttack(epsilon=EPSILON),
+                             gini_block=dataset_info("shapes").gini_block, ina_fractions=self.ina_fractions,
+                             map_norms=False, ina_weight_sums=False, sanity_reuses_pgd=True)
 
     def evaluation_data(self, split: str, num_samples: int) -> tf.data.Dataset:
         """The first num_samples Shapes images of `split`, fixed order, batches of eval_batch_size."""

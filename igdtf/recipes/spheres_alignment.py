@@ -37,7 +37,7 @@ from igdtf.data.registry import load_split
 from igdtf.data.synthetic.spheres import fresh_spheres_batches
 from igdtf.errors import checked
 from igdtf.evaluation import DirectionAlignment, RobustnessCurve, build_report, compare_models, epsilon_50
-from igdtf.evaluation.alignment_suite import SPHERES_L2_EPSILONS, SPHERES_LINF_EPSILONS  # the authors' test grids
+from igdtf.evaluation.evaluators.alignment_suite import SPHERES_L2_EPSILONS, SPHERES_LINF_EPSILONS  # the authors' test grids
 from igdtf.models.loading import load_classifier
 from igdtf.recipes.recipe_report import write_recipe_report
 from igdtf.recipes.spheres_common import PAPER, RHO_OVER_ALPHA, paper_table, spheres_batches

@@ -30,7 +30,7 @@ from igdtf.errors import ConfigError
 from igdtf.runs.write_errors import writing
 
 LOCK_FILE = ".igdtf.lock"
-_SEED_RUN = re.compile(r"^seed_\d+$")  # the run folders of --seeds (evaluation/seed_summary.py)
+_SEED_RUN = re.compile(r"^seed_\d+$")  # the run folders of --seeds (evaluation/reporting/seed_summary.py)
 _HELD: dict[str, tuple[int, str, list[str]]] = {}  # real folder path → (fd, lock file, folders created)
 
 

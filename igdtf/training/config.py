@@ -130,7 +130,7 @@ class TrainConfig:
 class TensorBoardOptions:
     """What the TensorBoard callback logs besides the training logs (tensorboard_logger.py).
 
-    probes: evaluated at every epoch's end (e.g. igdtf.evaluation.tensorboard.training_probes).
+    probes: evaluated at every epoch's end (e.g. igdtf.evaluation.reporting.tensorboard.training_probes).
     hparams: the run's settings (nested dicts are flattened; "method" is added).
     """
 

@@ -7,7 +7,7 @@ Scalars (tags), in LOG_DIR:
                    val_pgd_acc, ...) and lr
 Hparams: the run's settings, written when training starts. Steps are optimizer steps and epoch
 numbers, so a resumed run continues the same curves. Probes (the callers' objects with
-start(log_dir, writer) and write(model, epoch), e.g. igdtf.evaluation.tensorboard.Probe) write
+start(log_dir, writer) and write(model, epoch), e.g. igdtf.evaluation.reporting.tensorboard.Probe) write
 their own tags.
 """
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from igdtf.evaluation.claims import check_claims
+from igdtf.evaluation.reporting.claims import check_claims
 from igdtf.recipes.fashion_mnist_config import get_config, igd_paper_claims, train_config, training_order
 
 

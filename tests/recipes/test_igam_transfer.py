@@ -1,7 +1,7 @@
 import json
 import os
 
-from igdtf.evaluation.student_check import REPORT_KEY
+from igdtf.evaluation.reporting.student_check import REPORT_KEY
 from igdtf.recipes.igam_seeds import write_igam_summary
 
 from tests.recipes.test_recipes import _run

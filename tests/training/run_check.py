@@ -58,7 +58,7 @@ from igdtf.data.preprocess import SmallImages  # noqa: E402
 from igdtf.data.registry import DatasetInfo  # noqa: E402
 from igdtf.errors import TrainingDiverged, WriteError  # noqa: E402
 from igdtf.evaluation import AttributionGini  # noqa: E402
-from igdtf.evaluation.tensorboard import training_probes  # noqa: E402
+from igdtf.evaluation.reporting.tensorboard import training_probes  # noqa: E402
 from igdtf.stop_signals import StopRequested, handling_stop_signals  # noqa: E402
 from igdtf.training import TensorBoardOptions, TrainConfig, train_model  # noqa: E402
 

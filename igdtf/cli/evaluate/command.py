@@ -29,8 +29,8 @@ from igdtf.data.pipeline import evaluation_pipeline
 from igdtf.data.registry import load_split
 from igdtf.errors import ConfigError, WriteError, checked
 from igdtf.evaluation import compare_models
-from igdtf.evaluation.protocol import check_comparable
-from igdtf.evaluation.seed_summary import seed_run_dir
+from igdtf.evaluation.evaluators.protocol import check_comparable
+from igdtf.evaluation.reporting.seed_summary import seed_run_dir
 from igdtf.cli.evaluate.delta_x import estimated_alignment
 from igdtf.cli.evaluate.models import check_models_fit, fit_image_size, load_model_to_evaluate
 from igdtf.cli.evaluate.plan import plan_at, plan_from_flags

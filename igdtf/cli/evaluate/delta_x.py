@@ -7,7 +7,7 @@ import os
 from absl import flags
 
 from igdtf.errors import ConfigError, checked
-from igdtf.evaluation.alignment import TabulatedDirectionAlignment
+from igdtf.evaluation.metrics.alignment import TabulatedDirectionAlignment
 from igdtf.generative import ProjectionError, ProjectionSettings, load_conditional_generator, project_dataset
 
 FLAGS = flags.FLAGS

@@ -8,7 +8,7 @@ from igdtf.attributions import ATTRIBUTIONS, DEFAULT_ATTRIBUTION
 from igdtf.cli import data_flags
 from igdtf.data.corruptions.names import ALL, CORRUPTIONS, NOISE_CORRUPTIONS, SEVERITIES
 from igdtf.evaluation import INA_FRACTIONS, RN_FRACTIONS, SUITES
-from igdtf.evaluation.suites import DEFAULT_SUITES
+from igdtf.evaluation.evaluators.suites import DEFAULT_SUITES
 
 
 def define_evaluate_flags() -> None:

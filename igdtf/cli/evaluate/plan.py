@@ -14,8 +14,8 @@ from igdtf.data.registry import DATASETS, DatasetInfo, dataset_info
 from igdtf.data.sources.specs import FORMS
 from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import SuiteSettings, build_evaluators
-from igdtf.evaluation.robustbench import protocol_max_samples
-from igdtf.evaluation.suites import ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
+from igdtf.evaluation.reporting.robustbench import protocol_max_samples
+from igdtf.evaluation.evaluators.suites import ROBUSTNESS_SUITES, VECTOR_SUITES, check_suites
 from igdtf.generative import ConditionalGenerator, ProjectionSettings
 from igdtf.cli.evaluate.delta_x import delta_x_generator_from_flags
 from igdtf.cli.evaluate.runs import DEFAULT_EPSILON, evaluation_epsilon, seed_models

@@ -7,8 +7,8 @@ import sys
 from absl import flags
 
 from igdtf.evaluation import add_robustness_checks, build_report, markdown_report, write_report
-from igdtf.evaluation.alignment_suite import alignment_table, correlations
-from igdtf.evaluation.figures import write_comparison_figures
+from igdtf.evaluation.evaluators.alignment_suite import alignment_table, correlations
+from igdtf.evaluation.reporting.figures import write_comparison_figures
 
 FLAGS = flags.FLAGS
 

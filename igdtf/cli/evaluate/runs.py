@@ -6,7 +6,7 @@ import os
 import re
 
 from igdtf.errors import ConfigError
-from igdtf.evaluation.seed_summary import SEED_DIR_PREFIX
+from igdtf.evaluation.reporting.seed_summary import SEED_DIR_PREFIX
 from igdtf.runs.artefacts import read_json
 from igdtf.runs.files import RUN_FILE
 

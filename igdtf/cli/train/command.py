@@ -41,7 +41,7 @@ from igdtf.data.registry import DatasetInfo, dataset_info
 from igdtf.distribute import is_chief, make_strategy
 from igdtf.errors import ConfigError, checked
 from igdtf.evaluation import AttributionGini
-from igdtf.evaluation.tensorboard import training_probes
+from igdtf.evaluation.reporting.tensorboard import training_probes
 from igdtf.runs.files import TEACHER_DIR
 from igdtf.runs.lock import hold_folder
 from igdtf.runs.run_file import check_run_directory

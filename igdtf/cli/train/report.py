@@ -10,10 +10,10 @@ import keras
 
 from igdtf.attacks import PGD, AutoAttack
 from igdtf.evaluation import (
-    AttributionGini, AutoAttackAccuracy, InductiveNoise, PGDAccuracy, RobustnessChecks, add_robustness_checks,
-    build_report, compare_models, markdown_report, write_report,
+    SuiteSettings, add_robustness_checks, build_evaluators, build_report, compare_models, markdown_report,
+    write_report,
 )
-from igdtf.evaluation.figures import write_comparison_figures
+from igdtf.evaluation.reporting.figures import write_comparison_figures
 from igdtf.export import ImagePreprocessing, export_saved_model
 from igdtf.methods import load_teacher, teacher_requirement
 from igdtf.models.loading import load_classifier, recorded_modules, started_from
@@ -22,7 +22,7 @@ from igdtf.runs.files import TEACHER_DIR
 from igdtf.runs.overfitting_record import read_overfitting
 from igdtf.runs.run_file import read_run_file
 
-SANITY_GRID = (0.0, 0.5, 1.0)  # multiples of the evaluation ε for the sanity checks' PGD runs
+REPORT_SUITES = ("pgd", "gini", "ina")  # then "sanity" (sanity_checks) and "autoattack" (autoattack set)
 FIGURE_IMAGES = 6  # test images of the saliency grid
 
 
@@ -37,6 +37,15 @@ class ReportSettings:
     ina_fractions: tuple
     sanity_checks: bool
     autoattack: AutoAttack | None
+
+    def evaluators(self, info, seed: int) -> list:
+        """The report's evaluators: REPORT_SUITES (Gini and INA of saliency without the extra norms)
+        with PGD `attack`, then the sanity checks and AutoAttack where chosen."""
+        suites = REPORT_SUITES + ("sanity",) * self.sanity_checks + ("autoattack",) * (self.autoattack is not None)
+        settings = SuiteSettings(seed=seed, pgd=self.attack, autoattack=self.autoattack or AutoAttack(),
+                                 gini_block=info.gini_block, ina_fractions=self.ina_fractions,
+                                 map_norms=False, ina_weight_sums=False)
+        return build_evaluators(suites, settings)
 
 
 def _load_for_evaluation(run_dir: str) -> tuple[keras.Model, dict]:
@@ -70,12 +79,7 @@ def write_final_report(dataset: str, config, info, output_dir: str, test, settin
     report, figures and SavedModel; `protocol` adds entries to report["protocol"] (validation,
     fitted settings). Prints the report and the lines naming its files; returns the report."""
     models, checkpoints = _models(config, output_dir, teacher_path)
-    evaluators = [PGDAccuracy(settings.attack, seed=config.seed), AttributionGini(block=info.gini_block),
-                  InductiveNoise(fractions=settings.ina_fractions, seed=config.seed)]
-    if settings.sanity_checks:
-        evaluators.append(RobustnessChecks(settings.attack, grid=SANITY_GRID, seed=config.seed))
-    if settings.autoattack is not None:
-        evaluators.append(AutoAttackAccuracy(settings.autoattack, seed=config.seed))
+    evaluators = settings.evaluators(info, config.seed)
     with contextlib.ExitStack() as stack:  # evaluate mixed-precision models in float32
         for model in models.values():
             stack.enter_context(float32_compute(model))
